@@ -1,0 +1,189 @@
+// Package jcs canonicalizes JSON as RFC 8785 (JSON Canonicalization Scheme), the
+// form AgriTrace hashes: object members sorted by the UTF-16 code units of their
+// names, no insignificant white space, minimal string escapes, and numbers in
+// the ECMAScript shortest round-trip form.
+package jcs
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+	"unicode/utf16"
+	"unicode/utf8"
+)
+
+// Canonicalize returns the RFC 8785 form of one JSON text.
+func Canonicalize(in []byte) ([]byte, error) {
+	dec := json.NewDecoder(bytes.NewReader(in))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, fmt.Errorf("jcs: %w", err)
+	}
+	if dec.More() {
+		return nil, fmt.Errorf("jcs: trailing data after JSON value")
+	}
+	var buf bytes.Buffer
+	if err := write(&buf, v); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// Marshal encodes v with encoding/json and canonicalizes the result.
+func Marshal(v any) ([]byte, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("jcs: %w", err)
+	}
+	return Canonicalize(b)
+}
+
+func write(buf *bytes.Buffer, v any) error {
+	switch v := v.(type) {
+	case nil:
+		buf.WriteString("null")
+	case bool:
+		buf.WriteString(strconv.FormatBool(v))
+	case json.Number:
+		f, err := strconv.ParseFloat(string(v), 64)
+		if err != nil {
+			return fmt.Errorf("jcs: number %s: %w", v, err)
+		}
+		s, err := formatNumber(f)
+		if err != nil {
+			return err
+		}
+		buf.WriteString(s)
+	case string:
+		writeString(buf, v)
+	case []any:
+		buf.WriteByte('[')
+		for i, e := range v {
+			if i > 0 {
+				buf.WriteByte(',')
+			}
+			if err := write(buf, e); err != nil {
+				return err
+			}
+		}
+		buf.WriteByte(']')
+	case map[string]any:
+		keys := make([]string, 0, len(v))
+		for k := range v {
+			keys = append(keys, k)
+		}
+		sort.Slice(keys, func(i, j int) bool { return lessUTF16(keys[i], keys[j]) })
+		buf.WriteByte('{')
+		for i, k := range keys {
+			if i > 0 {
+				buf.WriteByte(',')
+			}
+			writeString(buf, k)
+			buf.WriteByte(':')
+			if err := write(buf, v[k]); err != nil {
+				return err
+			}
+		}
+		buf.WriteByte('}')
+	default:
+		return fmt.Errorf("jcs: unexpected %T", v)
+	}
+	return nil
+}
+
+// lessUTF16 orders names by UTF-16 code units, as RFC 8785 section 3.2.3 asks;
+// this differs from byte order only for characters outside the BMP.
+func lessUTF16(a, b string) bool {
+	ua, ub := utf16.Encode([]rune(a)), utf16.Encode([]rune(b))
+	for i := 0; i < len(ua) && i < len(ub); i++ {
+		if ua[i] != ub[i] {
+			return ua[i] < ub[i]
+		}
+	}
+	return len(ua) < len(ub)
+}
+
+func writeString(buf *bytes.Buffer, s string) {
+	buf.WriteByte('"')
+	for _, r := range s {
+		switch r {
+		case '"':
+			buf.WriteString(`\"`)
+		case '\\':
+			buf.WriteString(`\\`)
+		case '\b':
+			buf.WriteString(`\b`)
+		case '\f':
+			buf.WriteString(`\f`)
+		case '\n':
+			buf.WriteString(`\n`)
+		case '\r':
+			buf.WriteString(`\r`)
+		case '\t':
+			buf.WriteString(`\t`)
+		case utf8.RuneError:
+			buf.WriteRune(r)
+		default:
+			if r < 0x20 {
+				fmt.Fprintf(buf, `\u%04x`, r)
+			} else {
+				buf.WriteRune(r)
+			}
+		}
+	}
+	buf.WriteByte('"')
+}
+
+// formatNumber renders f as ECMAScript's Number.prototype.toString does
+// (ECMA-262 7.1.12.1), which RFC 8785 section 3.2.2.3 adopts.
+func formatNumber(f float64) (string, error) {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return "", fmt.Errorf("jcs: %v is not a JSON number", f)
+	}
+	if f == 0 {
+		return "0", nil
+	}
+	sign := ""
+	if f < 0 {
+		sign, f = "-", -f
+	}
+	// Shortest digits that round-trip, as d.ddddde±x.
+	e := strconv.FormatFloat(f, 'e', -1, 64)
+	mant, expStr, _ := strings.Cut(e, "e")
+	digits := strings.Replace(mant, ".", "", 1)
+	exp, err := strconv.Atoi(expStr)
+	if err != nil {
+		return "", fmt.Errorf("jcs: format %v: %w", f, err)
+	}
+	k := len(digits)
+	n := exp + 1 // position of the decimal point relative to the digits
+	switch {
+	case k <= n && n <= 21:
+		return sign + digits + strings.Repeat("0", n-k), nil
+	case 0 < n && n <= 21:
+		return sign + digits[:n] + "." + digits[n:], nil
+	case -6 < n && n <= 0:
+		return sign + "0." + strings.Repeat("0", -n) + digits, nil
+	}
+	expSign := "+"
+	if n-1 < 0 {
+		expSign = "-"
+	}
+	out := digits[:1]
+	if k > 1 {
+		out += "." + digits[1:]
+	}
+	return sign + out + "e" + expSign + strconv.Itoa(abs(n-1)), nil
+}
+
+func abs(i int) int {
+	if i < 0 {
+		return -i
+	}
+	return i
+}

@@ -1,0 +1,98 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/agritrace/agritrace/chain/custody"
+	"github.com/agritrace/agritrace/internal/trace"
+)
+
+// PendingAnchors implements trace.Store.
+func (s *Store) PendingAnchors(ctx context.Context, limit int) ([]custody.Record, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT kind, key, seq, hash, prev_hash FROM anchors WHERE status = ? ORDER BY id LIMIT ?`,
+		trace.AnchorPending, limit)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: pending anchors: %w", err)
+	}
+	defer rows.Close()
+	var out []custody.Record
+	for rows.Next() {
+		var r custody.Record
+		if err := rows.Scan(&r.Kind, &r.Key, &r.Seq, &r.Hash, &r.PrevHash); err != nil {
+			return nil, fmt.Errorf("sqlite: scan anchor: %w", err)
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// SettleAnchors implements trace.Store.
+func (s *Store) SettleAnchors(ctx context.Context, outcomes []trace.AnchorOutcome) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		for _, o := range outcomes {
+			status := trace.AnchorAnchored
+			if o.Refused != "" {
+				status = trace.AnchorRejected
+			}
+			_, err := tx.ExecContext(ctx, `UPDATE anchors SET status = ?, ledger = ?, tx_id = ?, block = ?, error = ?, anchored_at = ?
+				WHERE kind = ? AND key = ? AND seq = ?`,
+				status, o.Ledger, o.Receipt.TxID, o.Receipt.Block, o.Refused, o.At.UTC().Format(time.RFC3339Nano),
+				o.Record.Kind, o.Record.Key, o.Record.Seq)
+			if err != nil {
+				return fmt.Errorf("sqlite: settle anchor %s/%s/%d: %w", o.Record.Kind, o.Record.Key, o.Record.Seq, err)
+			}
+		}
+		return nil
+	})
+}
+
+// Anchors implements trace.Store.
+func (s *Store) Anchors(ctx context.Context, kind, key string) ([]trace.Anchor, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT kind, key, seq, hash, prev_hash, status, ledger, tx_id, block, error, anchored_at
+		FROM anchors WHERE kind = ? AND key = ? ORDER BY seq`, kind, key)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: anchors of %s/%s: %w", kind, key, err)
+	}
+	defer rows.Close()
+	var out []trace.Anchor
+	for rows.Next() {
+		var a trace.Anchor
+		var at string
+		if err := rows.Scan(&a.Kind, &a.Key, &a.Seq, &a.Hash, &a.PrevHash, &a.Status, &a.Ledger, &a.TxID, &a.Block, &a.Error, &at); err != nil {
+			return nil, fmt.Errorf("sqlite: scan anchor: %w", err)
+		}
+		if at != "" {
+			a.AnchoredAt, _ = time.Parse(time.RFC3339Nano, at)
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// AddScan implements trace.Store.
+func (s *Store) AddScan(ctx context.Context, sc trace.Scan) error {
+	_, err := s.db.ExecContext(ctx, `INSERT INTO scans (id, serial, lot, time, doc) VALUES (?, ?, ?, ?, ?)`,
+		sc.ID, sc.Serial, sc.Lot, sc.Time.UTC().Format(time.RFC3339Nano), mustJSON(sc))
+	if err != nil {
+		return fmt.Errorf("sqlite: add scan: %w", err)
+	}
+	return nil
+}
+
+// Scans implements trace.Store.
+func (s *Store) Scans(ctx context.Context, f trace.ScanFilter) ([]trace.Scan, error) {
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 1000
+	}
+	switch {
+	case f.Serial != "":
+		return listDocs[trace.Scan](ctx, s.db, `SELECT doc FROM scans WHERE serial = ? ORDER BY time DESC LIMIT ?`, f.Serial, limit)
+	case f.Lot != "":
+		return listDocs[trace.Scan](ctx, s.db, `SELECT doc FROM scans WHERE lot = ? ORDER BY time DESC LIMIT ?`, f.Lot, limit)
+	}
+	return listDocs[trace.Scan](ctx, s.db, `SELECT doc FROM scans ORDER BY time DESC LIMIT ?`, limit)
+}

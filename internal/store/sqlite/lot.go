@@ -1,0 +1,146 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+
+	"github.com/agritrace/agritrace/internal/trace"
+)
+
+// Commit implements trace.Store in one SQLite transaction.
+func (s *Store) Commit(ctx context.Context, c trace.Change) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		for _, w := range c.Lots {
+			if err := writeLot(ctx, tx, w); err != nil {
+				return err
+			}
+		}
+		for _, e := range c.Events {
+			_, err := tx.ExecContext(ctx, `INSERT INTO events (lot, seq, doc) VALUES (?, ?, ?)`, e.Lot, e.Seq, mustJSON(e))
+			if isUnique(err) {
+				return trace.Errorf(trace.ECONFLICT, "lot %s already has event %d", e.Lot, e.Seq)
+			}
+			if err != nil {
+				return fmt.Errorf("sqlite: insert event %s/%d: %w", e.Lot, e.Seq, err)
+			}
+		}
+		for _, w := range c.Units {
+			if err := writeUnit(ctx, tx, w); err != nil {
+				return err
+			}
+		}
+		for _, r := range c.Anchors {
+			_, err := tx.ExecContext(ctx, `INSERT INTO anchors (kind, key, seq, hash, prev_hash, status) VALUES (?, ?, ?, ?, ?, ?)`,
+				r.Kind, r.Key, r.Seq, r.Hash, r.PrevHash, trace.AnchorPending)
+			if isUnique(err) {
+				return trace.Errorf(trace.ECONFLICT, "%s %s already has record %d", r.Kind, r.Key, r.Seq)
+			}
+			if err != nil {
+				return fmt.Errorf("sqlite: queue anchor %s/%s/%d: %w", r.Kind, r.Key, r.Seq, err)
+			}
+		}
+		return nil
+	})
+}
+
+func writeLot(ctx context.Context, tx *sql.Tx, w trace.LotWrite) error {
+	l := w.Lot
+	if w.PrevSeq < 0 {
+		_, err := tx.ExecContext(ctx, `INSERT INTO lots (id, gtin, custodian, status, seq, doc) VALUES (?, ?, ?, ?, ?, ?)`,
+			l.ID, l.GTIN, l.Custodian, l.Status, l.Seq, mustJSON(l))
+		if isUnique(err) {
+			return trace.Errorf(trace.ECONFLICT, "lot %s already exists", l.ID)
+		}
+		if err != nil {
+			return fmt.Errorf("sqlite: insert lot %s: %w", l.ID, err)
+		}
+		for _, p := range l.Parents {
+			if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO lot_parents (lot, parent) VALUES (?, ?)`, l.ID, p.Lot); err != nil {
+				return fmt.Errorf("sqlite: link lot %s to %s: %w", l.ID, p.Lot, err)
+			}
+		}
+		return nil
+	}
+	res, err := tx.ExecContext(ctx, `UPDATE lots SET custodian = ?, status = ?, seq = ?, doc = ? WHERE id = ? AND seq = ?`,
+		l.Custodian, l.Status, l.Seq, mustJSON(l), l.ID, w.PrevSeq)
+	if err != nil {
+		return fmt.Errorf("sqlite: update lot %s: %w", l.ID, err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		return trace.Errorf(trace.ECONFLICT, "lot %s changed while this request was being handled; retry", l.ID)
+	}
+	return nil
+}
+
+func writeUnit(ctx context.Context, tx *sql.Tx, w trace.UnitWrite) error {
+	u := w.Unit
+	if w.PrevStatus == "" {
+		_, err := tx.ExecContext(ctx, `INSERT INTO units (serial, lot, status, doc) VALUES (?, ?, ?, ?)`, u.Serial, u.Lot, u.Status, mustJSON(u))
+		if isUnique(err) {
+			return trace.Errorf(trace.ECONFLICT, "unit %s already exists", u.Serial)
+		}
+		if err != nil {
+			return fmt.Errorf("sqlite: insert unit %s: %w", u.Serial, err)
+		}
+		return nil
+	}
+	res, err := tx.ExecContext(ctx, `UPDATE units SET status = ?, doc = ? WHERE serial = ? AND status = ?`, u.Status, mustJSON(u), u.Serial, w.PrevStatus)
+	if err != nil {
+		return fmt.Errorf("sqlite: update unit %s: %w", u.Serial, err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		return trace.Errorf(trace.ECONFLICT, "unit %s changed while this request was being handled; retry", u.Serial)
+	}
+	return nil
+}
+
+// Lot implements trace.Store.
+func (s *Store) Lot(ctx context.Context, id string) (trace.Lot, error) {
+	var l trace.Lot
+	err := getDoc(ctx, s.db, &l, "lot "+id, `SELECT doc FROM lots WHERE id = ?`, id)
+	return l, err
+}
+
+// Lots implements trace.Store.
+func (s *Store) Lots(ctx context.Context, f trace.LotFilter) ([]trace.Lot, error) {
+	var where []string
+	var args []any
+	from := "lots"
+	if f.Parent != "" {
+		from = "lots JOIN lot_parents p ON p.lot = lots.id"
+		where, args = append(where, "p.parent = ?"), append(args, f.Parent)
+	}
+	for col, v := range map[string]string{"custodian": f.Custodian, "status": f.Status, "gtin": f.GTIN} {
+		if v != "" {
+			where, args = append(where, "lots."+col+" = ?"), append(args, v)
+		}
+	}
+	q := "SELECT lots.doc FROM " + from
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	q += " ORDER BY lots.id"
+	if f.Limit > 0 {
+		q += fmt.Sprintf(" LIMIT %d", f.Limit)
+	}
+	return listDocs[trace.Lot](ctx, s.db, q, args...)
+}
+
+// Events implements trace.Store.
+func (s *Store) Events(ctx context.Context, lot string) ([]trace.Event, error) {
+	return listDocs[trace.Event](ctx, s.db, `SELECT doc FROM events WHERE lot = ? ORDER BY seq`, lot)
+}
+
+// Unit implements trace.Store.
+func (s *Store) Unit(ctx context.Context, serial string) (trace.Unit, error) {
+	var u trace.Unit
+	err := getDoc(ctx, s.db, &u, "unit "+serial, `SELECT doc FROM units WHERE serial = ?`, serial)
+	return u, err
+}
+
+// Units implements trace.Store.
+func (s *Store) Units(ctx context.Context, lot string) ([]trace.Unit, error) {
+	return listDocs[trace.Unit](ctx, s.db, `SELECT doc FROM units WHERE lot = ? ORDER BY serial`, lot)
+}

@@ -1,0 +1,80 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/agritrace/agritrace/internal/trace"
+)
+
+// CreateOrg implements trace.Store.
+func (s *Store) CreateOrg(ctx context.Context, o trace.Org) error {
+	_, err := s.db.ExecContext(ctx, `INSERT INTO orgs (id, doc) VALUES (?, ?)`, o.ID, mustJSON(o))
+	if isUnique(err) {
+		return trace.Errorf(trace.ECONFLICT, "organization %s already exists", o.ID)
+	}
+	if err != nil {
+		return fmt.Errorf("sqlite: create org %s: %w", o.ID, err)
+	}
+	return nil
+}
+
+// Org implements trace.Store.
+func (s *Store) Org(ctx context.Context, id string) (trace.Org, error) {
+	var o trace.Org
+	err := getDoc(ctx, s.db, &o, "organization "+id, `SELECT doc FROM orgs WHERE id = ?`, id)
+	return o, err
+}
+
+// Orgs implements trace.Store.
+func (s *Store) Orgs(ctx context.Context) ([]trace.Org, error) {
+	return listDocs[trace.Org](ctx, s.db, `SELECT doc FROM orgs ORDER BY id`)
+}
+
+// CreateAPIKey implements trace.Store.
+func (s *Store) CreateAPIKey(ctx context.Context, k trace.APIKey) error {
+	_, err := s.db.ExecContext(ctx, `INSERT INTO api_keys (id, org, hash, doc) VALUES (?, ?, ?, ?)`,
+		k.ID, k.OrgID, k.Hash, mustJSON(k))
+	if isUnique(err) {
+		return trace.Errorf(trace.ECONFLICT, "API key %s already exists", k.ID)
+	}
+	if err != nil {
+		return fmt.Errorf("sqlite: create API key for %s: %w", k.OrgID, err)
+	}
+	return nil
+}
+
+// OrgByAPIKey implements trace.Store.
+func (s *Store) OrgByAPIKey(ctx context.Context, hash string) (trace.Org, error) {
+	var o trace.Org
+	err := getDoc(ctx, s.db, &o, "API key",
+		`SELECT o.doc FROM api_keys k JOIN orgs o ON o.id = k.org WHERE k.hash = ?`, hash)
+	if trace.ErrorCode(err) == trace.ENOTFOUND {
+		return o, trace.Errorf(trace.EUNAUTHORIZED, "unknown API key")
+	}
+	return o, err
+}
+
+// CreateProduct implements trace.Store.
+func (s *Store) CreateProduct(ctx context.Context, p trace.Product) error {
+	_, err := s.db.ExecContext(ctx, `INSERT INTO products (gtin, doc) VALUES (?, ?)`, p.GTIN, mustJSON(p))
+	if isUnique(err) {
+		return trace.Errorf(trace.ECONFLICT, "product %s already exists", p.GTIN)
+	}
+	if err != nil {
+		return fmt.Errorf("sqlite: create product %s: %w", p.GTIN, err)
+	}
+	return nil
+}
+
+// Product implements trace.Store.
+func (s *Store) Product(ctx context.Context, gtin string) (trace.Product, error) {
+	var p trace.Product
+	err := getDoc(ctx, s.db, &p, "product "+gtin, `SELECT doc FROM products WHERE gtin = ?`, gtin)
+	return p, err
+}
+
+// Products implements trace.Store.
+func (s *Store) Products(ctx context.Context) ([]trace.Product, error) {
+	return listDocs[trace.Product](ctx, s.db, `SELECT doc FROM products ORDER BY gtin`)
+}

@@ -1,0 +1,155 @@
+// Package sqlite is the embedded default store: one SQLite file, pure Go
+// (modernc.org/sqlite), WAL mode with full fsync so an acknowledged write
+// survives a crash. Domain objects are kept as JSON documents beside the
+// columns that index them.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+
+	"github.com/agritrace/agritrace/internal/trace"
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+// Store implements trace.Store on SQLite.
+type Store struct {
+	db *sql.DB
+}
+
+var _ trace.Store = (*Store)(nil)
+
+const schema = `
+CREATE TABLE IF NOT EXISTS orgs (id TEXT PRIMARY KEY, doc TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS api_keys (id TEXT PRIMARY KEY, org TEXT NOT NULL, hash TEXT NOT NULL UNIQUE, doc TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS products (gtin TEXT PRIMARY KEY, doc TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS lots (
+	id TEXT PRIMARY KEY, gtin TEXT NOT NULL, custodian TEXT NOT NULL, status TEXT NOT NULL,
+	seq INTEGER NOT NULL, doc TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS lots_custodian ON lots (custodian);
+CREATE INDEX IF NOT EXISTS lots_gtin ON lots (gtin);
+CREATE TABLE IF NOT EXISTS lot_parents (lot TEXT NOT NULL, parent TEXT NOT NULL, PRIMARY KEY (parent, lot));
+CREATE TABLE IF NOT EXISTS events (lot TEXT NOT NULL, seq INTEGER NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (lot, seq));
+CREATE TABLE IF NOT EXISTS units (serial TEXT PRIMARY KEY, lot TEXT NOT NULL, status TEXT NOT NULL, doc TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS units_lot ON units (lot);
+CREATE TABLE IF NOT EXISTS anchors (
+	id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, key TEXT NOT NULL, seq INTEGER NOT NULL,
+	hash TEXT NOT NULL, prev_hash TEXT NOT NULL, status TEXT NOT NULL, ledger TEXT NOT NULL DEFAULT '',
+	tx_id TEXT NOT NULL DEFAULT '', block INTEGER NOT NULL DEFAULT 0, error TEXT NOT NULL DEFAULT '',
+	anchored_at TEXT NOT NULL DEFAULT '', UNIQUE (kind, key, seq));
+CREATE INDEX IF NOT EXISTS anchors_status ON anchors (status, id);
+CREATE TABLE IF NOT EXISTS scans (id TEXT PRIMARY KEY, serial TEXT NOT NULL, lot TEXT NOT NULL, time TEXT NOT NULL, doc TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS scans_serial ON scans (serial, time);
+CREATE INDEX IF NOT EXISTS scans_lot ON scans (lot, time);
+`
+
+// Open opens or creates the database file at path.
+func Open(ctx context.Context, path string) (*Store, error) {
+	q := url.Values{}
+	for _, p := range []string{"journal_mode(WAL)", "synchronous(FULL)", "busy_timeout(10000)", "foreign_keys(1)"} {
+		q.Add("_pragma", p)
+	}
+	q.Set("_txlock", "immediate")
+	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	if _, err := db.ExecContext(ctx, schema); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("sqlite: create schema in %s: %w", path, err)
+	}
+	return &Store{db: db}, nil
+}
+
+// DB exposes the database handle for tests that tamper with rows behind the
+// service's back.
+func (s *Store) DB() *sql.DB { return s.db }
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Ping reports whether the database answers, for readiness checks.
+func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
+
+func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) error) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sqlite: begin: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("sqlite: commit: %w", err)
+	}
+	return nil
+}
+
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// getDoc reads one JSON document into v, or returns ENOTFOUND naming what.
+func getDoc(ctx context.Context, q querier, v any, what, query string, args ...any) error {
+	var doc string
+	err := q.QueryRowContext(ctx, query, args...).Scan(&doc)
+	if errors.Is(err, sql.ErrNoRows) {
+		return trace.Errorf(trace.ENOTFOUND, "%s not found", what)
+	}
+	if err != nil {
+		return fmt.Errorf("sqlite: get %s: %w", what, err)
+	}
+	if err := json.Unmarshal([]byte(doc), v); err != nil {
+		return fmt.Errorf("sqlite: decode %s: %w", what, err)
+	}
+	return nil
+}
+
+// listDocs reads every JSON document a query returns.
+func listDocs[T any](ctx context.Context, q querier, query string, args ...any) ([]T, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: query: %w", err)
+	}
+	defer rows.Close()
+	out := []T{}
+	for rows.Next() {
+		var doc string
+		if err := rows.Scan(&doc); err != nil {
+			return nil, fmt.Errorf("sqlite: scan: %w", err)
+		}
+		var v T
+		if err := json.Unmarshal([]byte(doc), &v); err != nil {
+			return nil, fmt.Errorf("sqlite: decode: %w", err)
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: rows: %w", err)
+	}
+	return out, nil
+}
+
+func mustJSON(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(fmt.Sprintf("sqlite: encode %T: %v", v, err)) // domain types always encode
+	}
+	return string(b)
+}
+
+// isUnique reports a UNIQUE or PRIMARY KEY violation.
+func isUnique(err error) bool {
+	var coded interface{ Code() int }
+	if errors.As(err, &coded) {
+		// SQLITE_CONSTRAINT_PRIMARYKEY (1555) and SQLITE_CONSTRAINT_UNIQUE (2067)
+		return coded.Code() == 1555 || coded.Code() == 2067
+	}
+	return false
+}

@@ -1,0 +1,110 @@
+package trace
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/agritrace/agritrace/internal/jcs"
+)
+
+// Event types, with the CBV business step each records.
+const (
+	EventCommission = "commission"
+	EventInspect    = "inspect"
+	EventShip       = "ship"
+	EventReceive    = "receive"
+	EventTransform  = "transform"
+	EventSplit      = "split"
+	EventMerge      = "merge"
+	EventPack       = "pack"
+	EventSell       = "sell"
+	EventRecall     = "recall"
+)
+
+// BizSteps maps event types to GS1 Core Business Vocabulary business steps.
+var BizSteps = map[string]string{
+	EventCommission: "urn:epcglobal:cbv:bizstep:commissioning",
+	EventInspect:    "urn:epcglobal:cbv:bizstep:inspecting",
+	EventShip:       "urn:epcglobal:cbv:bizstep:shipping",
+	EventReceive:    "urn:epcglobal:cbv:bizstep:receiving",
+	EventTransform:  "urn:epcglobal:cbv:bizstep:transforming",
+	EventSplit:      "urn:epcglobal:cbv:bizstep:repackaging",
+	EventMerge:      "urn:epcglobal:cbv:bizstep:repackaging",
+	EventPack:       "urn:epcglobal:cbv:bizstep:packing",
+	EventSell:       "urn:epcglobal:cbv:bizstep:retail_selling",
+	EventRecall:     "urn:epcglobal:cbv:bizstep:holding",
+}
+
+// Event is one custody step of one lot. Events of a lot are numbered 0, 1, 2...
+// and each carries the hash of the one before it.
+type Event struct {
+	Lot      string          `json:"lot"`
+	Seq      int64           `json:"seq"`
+	Type     string          `json:"type"`
+	BizStep  string          `json:"bizStep"`
+	Actor    string          `json:"actor"`
+	Place    Place           `json:"place"`
+	Time     time.Time       `json:"time"`
+	Quantity int64           `json:"quantity"`
+	Payload  json.RawMessage `json:"payload,omitempty"`
+	PrevHash string          `json:"prevHash"`
+	Hash     string          `json:"hash"`
+}
+
+// Place is where an event happened.
+type Place struct {
+	Name   string `json:"name"`
+	Region string `json:"region"`
+}
+
+// hashed is the part of an event its hash covers: everything but the hash.
+type hashed struct {
+	Lot      string          `json:"lot"`
+	Seq      int64           `json:"seq"`
+	Type     string          `json:"type"`
+	BizStep  string          `json:"bizStep"`
+	Actor    string          `json:"actor"`
+	Place    Place           `json:"place"`
+	Time     string          `json:"time"`
+	Quantity int64           `json:"quantity"`
+	Payload  json.RawMessage `json:"payload,omitempty"`
+	PrevHash string          `json:"prevHash"`
+}
+
+// CanonicalJSON is the exact text an event's hash is taken over: the event
+// without "hash", time as RFC 3339 UTC with milliseconds, canonicalized by RFC 8785.
+func (e Event) CanonicalJSON() ([]byte, error) {
+	h := hashed{
+		Lot: e.Lot, Seq: e.Seq, Type: e.Type, BizStep: e.BizStep, Actor: e.Actor,
+		Place: e.Place, Time: FormatTime(e.Time), Quantity: e.Quantity,
+		Payload: e.Payload, PrevHash: e.PrevHash,
+	}
+	b, err := jcs.Marshal(h)
+	if err != nil {
+		return nil, fmt.Errorf("canonical event %s/%d: %w", e.Lot, e.Seq, err)
+	}
+	return b, nil
+}
+
+// ComputeHash returns the lowercase hex SHA-256 of the event's canonical JSON.
+func (e Event) ComputeHash() (string, error) {
+	b, err := e.CanonicalJSON()
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:]), nil
+}
+
+// FormatTime is the one textual form of times in hashes: UTC, millisecond
+// precision, always three fraction digits.
+func FormatTime(t time.Time) string {
+	return t.UTC().Format("2006-01-02T15:04:05.000Z")
+}
+
+// Now returns t at the precision events keep, so a stored event reads back
+// exactly as it was hashed.
+func Now(t time.Time) time.Time { return t.UTC().Truncate(time.Millisecond) }

@@ -1,0 +1,88 @@
+package trace
+
+import (
+	"regexp"
+	"strings"
+	"time"
+)
+
+// Lot statuses.
+const (
+	LotActive   = "active"
+	LotConsumed = "consumed"
+	LotRecalled = "recalled"
+)
+
+// Lot is a quantity of one product that moves and changes as a whole. Its
+// state is the result of its events; every change to it is an event.
+type Lot struct {
+	ID     string `json:"id"`
+	GTIN   string `json:"gtin"`
+	Number string `json:"lot"`
+	// Quantity is what the lot was created with and Available what is left after
+	// transforms, splits, packs and sales, both in the product's base unit.
+	Quantity    int64          `json:"quantity"`
+	Available   int64          `json:"available"`
+	BaseUnit    string         `json:"baseUnit"`
+	Origin      *Origin        `json:"origin,omitempty"`
+	Attributes  map[string]any `json:"attributes,omitempty"`
+	Status      string         `json:"status"`
+	Producer    string         `json:"producer"`
+	Custodian   string         `json:"custodian"`
+	InTransitTo string         `json:"inTransitTo,omitempty"`
+	Parents     []Portion      `json:"parents,omitempty"`
+	// Seq and Head are the sequence number and hash of the lot's last event.
+	Seq       int64     `json:"seq"`
+	Head      string    `json:"head"`
+	CreatedAt time.Time `json:"createdAt"`
+	UpdatedAt time.Time `json:"updatedAt"`
+}
+
+// Origin is where a lot of produce was grown.
+type Origin struct {
+	Region      string `json:"region"`
+	Village     string `json:"village,omitempty"`
+	Farm        string `json:"farm,omitempty"`
+	HarvestDate string `json:"harvestDate,omitempty"`
+}
+
+// Portion is a quantity of a lot: an input of a transform, a parent of a lot.
+type Portion struct {
+	Lot      string `json:"lot"`
+	Quantity int64  `json:"quantity"`
+}
+
+// LotID is the identifier of lot number in GTIN's namespace: GS1 lot numbers
+// are unique per GTIN, and a GTIN is always 14 digits, so the dot is unambiguous.
+func LotID(gtin, number string) string { return gtin + "." + number }
+
+// lotNumberPattern keeps to characters that need no escaping in a GS1 Digital
+// Link path, a subset of the AI (10) character set.
+var lotNumberPattern = regexp.MustCompile(`^[A-Za-z0-9_-][A-Za-z0-9._-]{0,19}$`)
+
+// ValidateLotNumber checks a lot number as given for field.
+func ValidateLotNumber(field, n string) error {
+	if !lotNumberPattern.MatchString(n) {
+		return FieldErrorf(EINVALID, field, "lot number must be 1-20 letters, digits, '.', '_' or '-'")
+	}
+	return nil
+}
+
+// ValidateOrigin checks the origin of a lot of produce.
+func (o *Origin) Validate() error {
+	if o == nil {
+		return FieldErrorf(EINVALID, "origin", "origin is required for produce bought from growers")
+	}
+	if err := ValidateRegion("origin.region", o.Region); err != nil {
+		return err
+	}
+	if o.HarvestDate != "" {
+		if _, err := time.Parse(time.DateOnly, o.HarvestDate); err != nil {
+			return FieldErrorf(EINVALID, "origin.harvestDate", "harvest date must be YYYY-MM-DD")
+		}
+	}
+	if strings.TrimSpace(o.Village) == "" && strings.TrimSpace(o.Farm) == "" {
+		return FieldErrorf(EINVALID, "origin.village", "name the village or the farm/co-op the produce came from")
+	}
+	return nil
+}

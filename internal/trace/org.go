@@ -1,0 +1,108 @@
+package trace
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Roles an organization can hold.
+const (
+	RoleProducer  = "producer"
+	RoleCollector = "collector"
+	RoleProcessor = "processor"
+	RoleLogistics = "logistics"
+	RoleRetailer  = "retailer"
+	RoleRegulator = "regulator"
+	RoleAdmin     = "admin"
+)
+
+// Roles lists every role, in the order the docs give them.
+var Roles = []string{RoleProducer, RoleCollector, RoleProcessor, RoleLogistics, RoleRetailer, RoleRegulator, RoleAdmin}
+
+// Org is an organization that acts on lots: a co-op, collection center, mill,
+// distribution center, shop or regulator.
+type Org struct {
+	ID        string    `json:"id"`
+	Name      string    `json:"name"`
+	NameEN    string    `json:"nameEn,omitempty"`
+	Roles     []string  `json:"roles"`
+	Region    string    `json:"region"`
+	CreatedAt time.Time `json:"createdAt"`
+}
+
+// Has reports whether o holds any of roles.
+func (o Org) Has(roles ...string) bool {
+	for _, r := range roles {
+		if slices.Contains(o.Roles, r) {
+			return true
+		}
+	}
+	return false
+}
+
+var (
+	orgIDPattern  = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{1,39}$`)
+	regionPattern = regexp.MustCompile(`^([0-9]{6}|[0-9]{9}|[0-9]{12})$`)
+)
+
+// Validate checks an organization before it is created.
+func (o Org) Validate() error {
+	switch {
+	case !orgIDPattern.MatchString(o.ID):
+		return FieldErrorf(EINVALID, "id", "organization id must be 2-40 lowercase letters, digits or dashes")
+	case strings.TrimSpace(o.Name) == "":
+		return FieldErrorf(EINVALID, "name", "organization name is required")
+	case len(o.Roles) == 0:
+		return FieldErrorf(EINVALID, "roles", "at least one role is required")
+	}
+	for _, r := range o.Roles {
+		if !slices.Contains(Roles, r) {
+			return FieldErrorf(EINVALID, "roles", "unknown role %q (known: %s)", r, strings.Join(Roles, ", "))
+		}
+	}
+	return ValidateRegion("region", o.Region)
+}
+
+// ValidateRegion checks a Chinese administrative division code: 6 digits for a
+// county, 9 for a township, 12 for a village.
+func ValidateRegion(field, code string) error {
+	if !regionPattern.MatchString(code) {
+		return FieldErrorf(EINVALID, field, "region must be a 6, 9 or 12 digit administrative division code")
+	}
+	return nil
+}
+
+// APIKey is an organization's credential. Only the SHA-256 of the secret is
+// stored: keys are 256-bit random, so a slow hash would add nothing.
+type APIKey struct {
+	ID        string    `json:"id"`
+	OrgID     string    `json:"org"`
+	Hash      string    `json:"-"`
+	CreatedAt time.Time `json:"createdAt"`
+}
+
+// NewAPIKey makes a key for org and returns it with the secret to hand out once.
+func NewAPIKey(org string, now time.Time) (APIKey, string) {
+	id := randomToken(6)
+	secret := "atk_" + id + "_" + randomToken(32)
+	return APIKey{ID: id, OrgID: org, Hash: HashAPIKey(secret), CreatedAt: now}, secret
+}
+
+// HashAPIKey is how a presented secret is looked up.
+func HashAPIKey(secret string) string {
+	sum := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(sum[:])
+}
+
+func randomToken(n int) string {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic(err) // crypto/rand never fails on supported platforms
+	}
+	return hex.EncodeToString(b)
+}

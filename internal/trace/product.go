@@ -1,0 +1,80 @@
+package trace
+
+import (
+	"strings"
+	"time"
+)
+
+// Units of measure. Quantities are integers in the base unit that goes with
+// each: grams for kg, millilitres for L, pieces for pieces.
+const (
+	UnitKG    = "kg"
+	UnitL     = "L"
+	UnitPiece = "piece"
+)
+
+// BaseUnit names the integer unit quantities of a product are kept in.
+func BaseUnit(uom string) string {
+	switch uom {
+	case UnitKG:
+		return "g"
+	case UnitL:
+		return "mL"
+	}
+	return "piece"
+}
+
+// Product is a trade item identified by a GTIN-14.
+type Product struct {
+	GTIN      string    `json:"gtin"`
+	NameZH    string    `json:"nameZh"`
+	NameEN    string    `json:"nameEn,omitempty"`
+	Unit      string    `json:"unit"`
+	CreatedAt time.Time `json:"createdAt"`
+}
+
+// Validate checks a product before it is created.
+func (p Product) Validate() error {
+	if err := ValidateGTIN(p.GTIN); err != nil {
+		return err
+	}
+	if strings.TrimSpace(p.NameZH) == "" {
+		return FieldErrorf(EINVALID, "nameZh", "Chinese product name is required")
+	}
+	switch p.Unit {
+	case UnitKG, UnitL, UnitPiece:
+		return nil
+	}
+	return FieldErrorf(EINVALID, "unit", "unit must be kg, L or piece")
+}
+
+// ValidateGTIN checks a GTIN-14: 14 digits whose last is the GS1 mod-10 check
+// digit of the first 13.
+func ValidateGTIN(gtin string) error {
+	if len(gtin) != 14 {
+		return FieldErrorf(EINVALID, "gtin", "GTIN must be 14 digits (pad a GTIN-13 with a leading 0)")
+	}
+	for _, c := range gtin {
+		if c < '0' || c > '9' {
+			return FieldErrorf(EINVALID, "gtin", "GTIN must be 14 digits")
+		}
+	}
+	if want := GTINCheckDigit(gtin[:13]); gtin[13] != want {
+		return FieldErrorf(EINVALID, "gtin", "GTIN check digit is %c, expected %c", gtin[13], want)
+	}
+	return nil
+}
+
+// GTINCheckDigit computes the GS1 check digit of a digit string: weights 3 and
+// 1 alternate from the rightmost digit.
+func GTINCheckDigit(digits string) byte {
+	sum := 0
+	for i := len(digits) - 1; i >= 0; i-- {
+		d := int(digits[i] - '0')
+		if (len(digits)-1-i)%2 == 0 {
+			d *= 3
+		}
+		sum += d
+	}
+	return byte('0' + (10-sum%10)%10)
+}

@@ -1,0 +1,117 @@
+package trace
+
+import (
+	"context"
+	"time"
+
+	"github.com/agritrace/agritrace/chain/custody"
+)
+
+// Store keeps AgriTrace's state. Implementations: internal/store/sqlite (the
+// embedded default) and internal/store/mongo. Methods return an *Error with
+// ENOTFOUND for a missing thing and ECONFLICT for a duplicate or a lost race.
+type Store interface {
+	CreateOrg(ctx context.Context, o Org) error
+	Org(ctx context.Context, id string) (Org, error)
+	Orgs(ctx context.Context) ([]Org, error)
+	CreateAPIKey(ctx context.Context, k APIKey) error
+	// OrgByAPIKey returns the organization owning the key with that hash, or
+	// EUNAUTHORIZED.
+	OrgByAPIKey(ctx context.Context, hash string) (Org, error)
+
+	CreateProduct(ctx context.Context, p Product) error
+	Product(ctx context.Context, gtin string) (Product, error)
+	Products(ctx context.Context) ([]Product, error)
+
+	// Commit writes a change atomically: all of it or none of it. It returns
+	// ECONFLICT when a lot it creates already exists, or a lot or unit it updates
+	// has moved on since it was read (LotWrite.PrevSeq, UnitWrite.PrevStatus).
+	Commit(ctx context.Context, c Change) error
+	Lot(ctx context.Context, id string) (Lot, error)
+	Lots(ctx context.Context, f LotFilter) ([]Lot, error)
+	// Events returns a lot's events ordered by seq.
+	Events(ctx context.Context, lot string) ([]Event, error)
+	Unit(ctx context.Context, serial string) (Unit, error)
+	Units(ctx context.Context, lot string) ([]Unit, error)
+
+	// PendingAnchors returns up to limit outbox records not yet on the ledger,
+	// oldest first, so that a chain's records come out in seq order.
+	PendingAnchors(ctx context.Context, limit int) ([]custody.Record, error)
+	// SettleAnchors records what the ledger said about outbox records.
+	SettleAnchors(ctx context.Context, outcomes []AnchorOutcome) error
+	// Anchors returns the outbox state of one chain ordered by seq.
+	Anchors(ctx context.Context, kind, key string) ([]Anchor, error)
+
+	AddScan(ctx context.Context, s Scan) error
+	Scans(ctx context.Context, f ScanFilter) ([]Scan, error)
+
+	Close() error
+}
+
+// Change is everything one API write changes, committed as one.
+type Change struct {
+	Lots   []LotWrite
+	Events []Event
+	Units  []UnitWrite
+	// Anchors are the outbox records the change queues for the ledger: one per
+	// event, written in the same transaction so none is ever lost.
+	Anchors []custody.Record
+}
+
+// LotWrite is a lot's new state. PrevSeq is the Seq the writer read, or -1 for
+// a lot that must not exist yet.
+type LotWrite struct {
+	Lot     Lot
+	PrevSeq int64
+}
+
+// UnitWrite is a unit's new state. PrevStatus is the status the writer read,
+// or "" for a unit that must not exist yet.
+type UnitWrite struct {
+	Unit       Unit
+	PrevStatus string
+}
+
+// LotFilter selects lots; zero fields match everything.
+type LotFilter struct {
+	Custodian string
+	Parent    string
+	Status    string
+	GTIN      string
+	Limit     int
+}
+
+// ScanFilter selects scans, newest first.
+type ScanFilter struct {
+	Serial string
+	Lot    string
+	Limit  int
+}
+
+// Anchor statuses.
+const (
+	AnchorPending  = "pending"
+	AnchorAnchored = "anchored"
+	AnchorRejected = "rejected"
+)
+
+// Anchor is the outbox state of one record.
+type Anchor struct {
+	custody.Record
+	Status     string    `json:"status"`
+	Ledger     string    `json:"ledger,omitempty"`
+	TxID       string    `json:"txId,omitempty"`
+	Block      uint64    `json:"block,omitempty"`
+	Error      string    `json:"error,omitempty"`
+	AnchoredAt time.Time `json:"anchoredAt,omitzero"`
+}
+
+// AnchorOutcome is what the ledger said about one record: a receipt, or a
+// refusal that retrying cannot cure.
+type AnchorOutcome struct {
+	Record  custody.Record
+	Ledger  string
+	Receipt Receipt
+	Refused string
+	At      time.Time
+}
