@@ -1,0 +1,99 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/agritrace/agritrace/internal/config"
+	"github.com/agritrace/agritrace/internal/trace"
+)
+
+const adminUsage = `usage:
+  agritrace admin org create -id ID -name NAME -roles r1,r2 -region CODE [-name-en NAME] [store flags]
+  agritrace admin org list [store flags]
+  agritrace admin key create -org ID [store flags]
+
+Store flags are those of "agritrace serve" (-data, -mongodb-uri, ...). Roles: ` + "producer, collector, processor, logistics, retailer, regulator, admin" + `
+`
+
+// admin works on the store directly: it is how the first organization and key
+// come to exist, before anyone holds a key to call the API with.
+func admin(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) < 2 {
+		fmt.Fprint(stderr, adminUsage)
+		return errors.New("admin: say what to do")
+	}
+	what, rest := args[0]+" "+args[1], args[2:]
+	fs := flag.NewFlagSet("agritrace admin "+what, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var o trace.Org
+	var roles, keyOrg string
+	switch what {
+	case "org create":
+		fs.StringVar(&o.ID, "id", "", "organization id (lowercase, digits, dashes)")
+		fs.StringVar(&o.Name, "name", "", "name, in Chinese")
+		fs.StringVar(&o.NameEN, "name-en", "", "name in English")
+		fs.StringVar(&roles, "roles", "", "comma-separated roles")
+		fs.StringVar(&o.Region, "region", "", "administrative division code (6, 9 or 12 digits)")
+	case "key create":
+		fs.StringVar(&keyOrg, "org", "", "organization the key is for")
+	case "org list":
+	default:
+		fmt.Fprint(stderr, adminUsage)
+		return fmt.Errorf("admin: unknown command %q", what)
+	}
+	// Admin flags come first; whatever follows belongs to the store settings.
+	if err := fs.Parse(rest); err != nil {
+		return err
+	}
+	cfg, err := config.Load("agritrace admin", fs.Args(), getenv, stderr)
+	if err != nil {
+		return err
+	}
+	a, err := open(ctx, cfg, newLogger(io.Discard, cfg.LogLevel), false)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	switch what {
+	case "org create":
+		if roles != "" {
+			o.Roles = strings.Split(roles, ",")
+		}
+		created, err := a.service.Bootstrap(ctx, o)
+		if err != nil {
+			return describe(err)
+		}
+		fmt.Fprintf(stdout, "created organization %s (%s) with roles %s\n", created.ID, created.Name, strings.Join(created.Roles, ","))
+	case "key create":
+		k, secret, err := a.service.IssueKey(ctx, keyOrg)
+		if err != nil {
+			return describe(err)
+		}
+		fmt.Fprintf(stdout, "API key %s for %s (shown once; store it now):\n%s\n", k.ID, k.OrgID, secret)
+	case "org list":
+		orgs, err := a.store.Orgs(ctx)
+		if err != nil {
+			return err
+		}
+		for _, o := range orgs {
+			fmt.Fprintf(stdout, "%-20s %-10s %-24s %s\n", o.ID, o.Region, strings.Join(o.Roles, ","), o.Name)
+		}
+	}
+	return nil
+}
+
+// describe turns a domain error into a sentence for the terminal.
+func describe(err error) error {
+	if f := trace.ErrorField(err); f != "" {
+		return fmt.Errorf("%s: %s", f, trace.ErrorMessage(err))
+	}
+	if trace.ErrorCode(err) != trace.EINTERNAL {
+		return errors.New(trace.ErrorMessage(err))
+	}
+	return err
+}

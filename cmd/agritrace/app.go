@@ -1,0 +1,157 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/agritrace/agritrace/chain/embedded"
+	"github.com/agritrace/agritrace/internal/anchor"
+	"github.com/agritrace/agritrace/internal/api"
+	"github.com/agritrace/agritrace/internal/config"
+	"github.com/agritrace/agritrace/internal/label"
+	"github.com/agritrace/agritrace/internal/store/sqlite"
+	"github.com/agritrace/agritrace/internal/trace"
+	"github.com/agritrace/agritrace/internal/verify"
+)
+
+// app is the wired service: store, ledger, keys, domain, anchoring, HTTP.
+type app struct {
+	cfg     config.Config
+	log     *slog.Logger
+	store   trace.Store
+	ledger  trace.Ledger
+	keys    *label.Keyring
+	service *trace.Service
+	anchor  *anchor.Worker
+	server  *api.Server
+	closers []io.Closer
+}
+
+type storeWithPing interface {
+	trace.Store
+	api.Pinger
+}
+
+// open wires everything from cfg. withLedger is false for admin commands,
+// which only touch the store.
+func open(ctx context.Context, cfg config.Config, log *slog.Logger, withLedger bool) (*app, error) {
+	a := &app{cfg: cfg, log: log}
+	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
+		return nil, fmt.Errorf("data directory: %w", err)
+	}
+	var st storeWithPing
+	var err error
+	if cfg.MongoURI != "" {
+		err = errors.New("mongo: not wired yet")
+		log.Info("store: MongoDB", "db", cfg.MongoDB)
+	} else {
+		path := filepath.Join(cfg.DataDir, "agritrace.db")
+		st, err = sqlite.Open(ctx, path)
+		log.Info("store: embedded SQLite", "path", path)
+	}
+	if err != nil {
+		return nil, err
+	}
+	a.store = st
+	a.closers = append(a.closers, st)
+	if a.keys, err = label.LoadOrCreate(cfg.LabelKeys); err != nil {
+		a.Close()
+		return nil, err
+	}
+	a.service = trace.NewService(st, a.keys)
+	if !withLedger {
+		return a, nil
+	}
+	if err := a.openLedger(ctx); err != nil {
+		a.Close()
+		return nil, err
+	}
+	a.anchor = anchor.New(st, a.ledger, log)
+	a.anchor.Batch, a.anchor.Idle = cfg.AnchorBatch, cfg.AnchorIdle
+	a.server = &api.Server{
+		Service: a.service, Store: st, Verifier: verify.Verifier{Store: st, Ledger: a.ledger}, Keys: a.keys,
+		BaseURL: cfg.PublicURL, Log: log, Committed: a.anchor.Kick, Ready: []api.Pinger{st},
+	}
+	return a, nil
+}
+
+func (a *app) openLedger(ctx context.Context) error {
+	switch a.cfg.Ledger {
+	case "fabric":
+		l, err := openFabric(ctx, a.cfg)
+		if err != nil {
+			return err
+		}
+		a.ledger = l
+		a.closers = append(a.closers, l)
+		a.log.Info("ledger: Hyperledger Fabric", "channel", l.Info().Channel, "chaincode", l.Info().Chaincode)
+	default:
+		path := filepath.Join(a.cfg.DataDir, "ledger.log")
+		l, err := embedded.Open(path)
+		if err != nil {
+			return err
+		}
+		a.ledger = l
+		a.closers = append(a.closers, l)
+		a.log.Info("ledger: embedded block log", "path", path, "blocks", l.Height())
+	}
+	return nil
+}
+
+// Close closes what open opened, last first.
+func (a *app) Close() error {
+	var errs []error
+	for i := len(a.closers) - 1; i >= 0; i-- {
+		errs = append(errs, a.closers[i].Close())
+	}
+	return errors.Join(errs...)
+}
+
+// listen binds the HTTP address first, so a taken port is reported at once.
+func listen(addr string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w (is another agritrace running? use -addr)", addr, err)
+	}
+	return ln, nil
+}
+
+// serveHTTP runs the server and the anchoring worker until ctx ends, then
+// shuts down gracefully.
+func (a *app) serveHTTP(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{Handler: a.server.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	workerCtx, stopWorker := context.WithCancel(context.WithoutCancel(ctx))
+	workerDone := make(chan struct{})
+	go func() { a.anchor.Run(workerCtx); close(workerDone) }()
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	var err error
+	select {
+	case <-ctx.Done():
+		a.log.Info("shutting down")
+	case err = <-errc:
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if serr := srv.Shutdown(shutdownCtx); serr != nil && err == nil {
+		err = serr
+	}
+	stopWorker()
+	<-workerDone
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}
+
+func newLogger(w io.Writer, level slog.Level) *slog.Logger {
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level}))
+}

@@ -1,0 +1,117 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"slices"
+	"time"
+
+	"github.com/agritrace/agritrace/internal/config"
+	"github.com/agritrace/agritrace/internal/demo"
+	"github.com/agritrace/agritrace/internal/trace"
+)
+
+// runDemo starts the service, tells the rapeseed story through its API, prints
+// where to look, and keeps serving so the printed URLs can be opened.
+func runDemo(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("agritrace demo", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	exit := fs.Bool("exit", false, "stop once the story is loaded and anchored instead of serving")
+	if err := fs.Parse(demoFlags(args)); err != nil {
+		return err
+	}
+	cfg, err := config.Load("agritrace demo", serviceFlags(args), getenv, stderr)
+	if err != nil {
+		return err
+	}
+	log := newLogger(stderr, max(cfg.LogLevel, 4))
+	ln, err := listen(cfg.Addr)
+	if err != nil {
+		return err
+	}
+	a, err := open(ctx, cfg, log, true)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer a.Close()
+	keys, err := castKeys(ctx, a)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	serveCtx, stopServing := context.WithCancel(ctx)
+	defer stopServing()
+	served := make(chan error, 1)
+	go func() { served <- a.serveHTTP(serveCtx, ln) }()
+
+	base := "http://" + ln.Addr().String()
+	fmt.Fprintf(stdout, "AgriTrace demo on %s (data in %s)\n\n", base, cfg.DataDir)
+	start := time.Now()
+	st, err := demo.Run(ctx, base, keys, stdout)
+	if err != nil {
+		return err
+	}
+	waitCtx, cancel := context.WithTimeout(ctx, time.Minute)
+	err = demo.WaitAnchored(waitCtx, base, st)
+	cancel()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "  ✓ every event anchored on the %s ledger and verified (%.1fs)\n\n", a.ledger.Info().Kind, time.Since(start).Seconds())
+	fmt.Fprintf(stdout, "Scan a bottle that was sold:     %s\n", st.SoldURL)
+	fmt.Fprintf(stdout, "Scan a bottle still on the shelf: %s\n", st.ShelfURL)
+	fmt.Fprintf(stdout, "  (add &lang=en for English; send Accept: application/json for data)\n")
+	fmt.Fprintf(stdout, "Verify the bottle lot:           %s/api/v1/lots/%s/verify\n", base, st.BottleLot)
+	fmt.Fprintf(stdout, "Its QR code:                     %s/api/v1/units/%s/label.png\n", base, st.Sold[0])
+	fmt.Fprintf(stdout, "Trace (needs a key):             curl -H 'Authorization: Bearer %s' %s/api/v1/lots/%s/trace\n", keys[demo.Regulator], base, st.SeedLots[0])
+	if *exit {
+		stopServing()
+		return <-served
+	}
+	fmt.Fprintf(stdout, "\nServing until Ctrl-C.\n")
+	return <-served
+}
+
+// castKeys registers the demo organizations where missing and issues each a
+// fresh API key.
+func castKeys(ctx context.Context, a *app) (map[string]string, error) {
+	keys := map[string]string{}
+	for _, o := range demo.Cast() {
+		if _, err := a.service.Bootstrap(ctx, o); err != nil && trace.ErrorCode(err) != trace.ECONFLICT {
+			return nil, fmt.Errorf("demo: organization %s: %w", o.ID, err)
+		}
+		_, secret, err := a.service.IssueKey(ctx, o.ID)
+		if err != nil {
+			return nil, fmt.Errorf("demo: key for %s: %w", o.ID, err)
+		}
+		keys[o.ID] = secret
+	}
+	return keys, nil
+}
+
+// The demo takes the service's flags and its own; split them so each flag set
+// sees only what it knows.
+var demoOnly = []string{"-exit", "--exit", "-exit=true", "--exit=true"}
+
+func demoFlags(args []string) []string {
+	var out []string
+	for _, a := range args {
+		if slices.Contains(demoOnly, a) {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+func serviceFlags(args []string) []string {
+	var out []string
+	for _, a := range args {
+		if !slices.Contains(demoOnly, a) {
+			out = append(out, a)
+		}
+	}
+	return out
+}

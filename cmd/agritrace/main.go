@@ -1,0 +1,61 @@
+// Command agritrace runs the AgriTrace service and its tools:
+//
+//	agritrace serve        run the HTTP service
+//	agritrace demo         run the service with a realistic rapeseed scenario loaded
+//	agritrace admin ...    create organizations and API keys
+//	agritrace verify-label check a label image or URL offline
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	stop()
+	if err != nil && !errors.Is(err, flag.ErrHelp) {
+		fmt.Fprintln(os.Stderr, "agritrace:", err)
+		os.Exit(1)
+	}
+}
+
+const usage = `usage: agritrace <command> [flags]
+
+commands:
+  serve                     run the HTTP service (embedded store and ledger by default)
+  demo                      run the service with the rapeseed demo scenario loaded
+  admin org create ...      register an organization
+  admin key create -org ID  issue an API key for an organization
+  admin org list            list organizations
+  verify-label IMAGE|URL    verify a label offline, then online when reachable
+
+Run "agritrace <command> -h" for the flags of a command.
+`
+
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return errors.New("no command given")
+	}
+	switch args[0] {
+	case "serve":
+		return serve(ctx, args[1:], getenv, stdout, stderr)
+	case "demo":
+		return runDemo(ctx, args[1:], getenv, stdout, stderr)
+	case "admin":
+		return admin(ctx, args[1:], getenv, stdout, stderr)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprint(stderr, usage)
+	return fmt.Errorf("unknown command %q", args[0])
+}

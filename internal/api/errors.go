@@ -1,0 +1,58 @@
+package api
+
+import (
+	"encoding/json"
+	"net/http"
+
+	"github.com/agritrace/agritrace/internal/trace"
+	"github.com/gin-gonic/gin"
+)
+
+// statuses is the one place error codes become HTTP statuses.
+var statuses = map[string]int{
+	trace.EINVALID:       http.StatusBadRequest,
+	trace.EUNPROCESSABLE: http.StatusUnprocessableEntity,
+	trace.ENOTFOUND:      http.StatusNotFound,
+	trace.ECONFLICT:      http.StatusConflict,
+	trace.EUNAUTHORIZED:  http.StatusUnauthorized,
+	trace.EFORBIDDEN:     http.StatusForbidden,
+	trace.EINTERNAL:      http.StatusInternalServerError,
+}
+
+type errorBody struct {
+	Error errorDetail `json:"error"`
+}
+
+type errorDetail struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	Field   string `json:"field,omitempty"`
+}
+
+// fail writes err as JSON with its status, logging internal errors (whose
+// details never reach the client).
+func (s *Server) fail(c *gin.Context, err error) {
+	code := trace.ErrorCode(err)
+	if code == trace.EINTERNAL {
+		s.Log.Error("internal error", "err", err, "method", c.Request.Method, "path", c.Request.URL.Path)
+	}
+	c.AbortWithStatusJSON(statuses[code], errorBody{Error: errorDetail{Code: code, Message: trace.ErrorMessage(err), Field: trace.ErrorField(err)}})
+}
+
+// bind decodes a JSON body strictly: unknown fields and trailing data are
+// errors, so a misspelt field is reported rather than silently ignored.
+func bind(c *gin.Context, v any) error {
+	dec := json.NewDecoder(http.MaxBytesReader(c.Writer, c.Request.Body, maxBody))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return trace.Errorf(trace.EINVALID, "request body: %v", err)
+	}
+	if dec.More() {
+		return trace.Errorf(trace.EINVALID, "request body has data after the JSON object")
+	}
+	return nil
+}
+
+// maxBody bounds a request body; the largest legitimate one, a sale of a few
+// thousand serials, is far smaller.
+const maxBody = 1 << 20

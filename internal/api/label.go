@@ -1,0 +1,90 @@
+package api
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"net/http"
+	"strconv"
+
+	"github.com/agritrace/agritrace/internal/label"
+	"github.com/agritrace/agritrace/internal/trace"
+	"github.com/gin-gonic/gin"
+)
+
+// unitView is a unit with the URL its QR code carries.
+type unitView struct {
+	trace.Unit
+	URL string `json:"url"`
+}
+
+func (s *Server) view(u trace.Unit) unitView {
+	return unitView{Unit: u, URL: label.DigitalLink(s.BaseURL, u)}
+}
+
+func (s *Server) getUnit(c *gin.Context) {
+	u, err := s.Store.Unit(c.Request.Context(), c.Param("serial"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, s.view(u))
+}
+
+func (s *Server) lotUnits(c *gin.Context) {
+	units, err := s.Store.Units(c.Request.Context(), c.Param("id"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	out := make([]unitView, len(units))
+	for i, u := range units {
+		out[i] = s.view(u)
+	}
+	c.JSON(http.StatusOK, gin.H{"units": out})
+}
+
+// labelPNG renders a unit's QR code. Labels are public by design: anyone who
+// holds the bottle can read the same code off it.
+func (s *Server) labelPNG(c *gin.Context) {
+	u, err := s.Store.Unit(c.Request.Context(), c.Param("serial"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	size, err := strconv.Atoi(c.DefaultQuery("size", "256"))
+	if err != nil || size < 64 || size > 2048 {
+		s.fail(c, trace.FieldErrorf(trace.EINVALID, "size", "size must be 64 to 2048 pixels"))
+		return
+	}
+	png, err := label.PNG(label.DigitalLink(s.BaseURL, u), size)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.Data(http.StatusOK, "image/png", png)
+}
+
+func (s *Server) labelSVG(c *gin.Context) {
+	u, err := s.Store.Unit(c.Request.Context(), c.Param("serial"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	svg, err := label.SVG(label.DigitalLink(s.BaseURL, u))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.Data(http.StatusOK, "image/svg+xml", svg)
+}
+
+// labelKeys publishes the label public keys so anyone can check labels offline.
+func (s *Server) labelKeys(c *gin.Context) {
+	c.JSON(http.StatusOK, s.Keys.Public())
+}
+
+func newID() string {
+	b := make([]byte, 12)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}

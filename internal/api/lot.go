@@ -1,0 +1,158 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+
+	"github.com/agritrace/agritrace/chain/custody"
+	"github.com/agritrace/agritrace/internal/trace"
+	"github.com/gin-gonic/gin"
+)
+
+// write handles a POST that changes lots: decode into In, run the domain
+// operation, answer 201 with what was recorded. The answer comes only after the
+// store has committed, which is what makes a 2xx a durable acknowledgement.
+func write[In any](s *Server, op func(context.Context, trace.Org, In) (trace.Result, error)) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		var in In
+		if err := bind(c, &in); err != nil {
+			s.fail(c, err)
+			return
+		}
+		r, err := op(c.Request.Context(), actor(c), in)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		s.committed()
+		c.JSON(http.StatusCreated, r)
+	}
+}
+
+// lotWrite is write for operations on the lot named in the path.
+func lotWrite[In any](s *Server, op func(context.Context, trace.Org, string, In) (trace.Result, error)) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id := c.Param("id")
+		write(s, func(ctx context.Context, a trace.Org, in In) (trace.Result, error) { return op(ctx, a, id, in) })(c)
+	}
+}
+
+func (s *Server) getLot(c *gin.Context) {
+	l, err := s.Store.Lot(c.Request.Context(), c.Param("id"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, l)
+}
+
+func (s *Server) listLots(c *gin.Context) {
+	limit, _ := strconv.Atoi(c.DefaultQuery("limit", "500"))
+	lots, err := s.Store.Lots(c.Request.Context(), trace.LotFilter{
+		Custodian: c.Query("custodian"), Status: c.Query("status"), GTIN: c.Query("gtin"), Limit: min(max(limit, 1), 5000),
+	})
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"lots": lots})
+}
+
+// eventView is an event with where its hash stands on the ledger.
+type eventView struct {
+	trace.Event
+	Anchor *trace.Anchor `json:"anchor,omitempty"`
+}
+
+// history returns a lot's events, each with its anchor status.
+func (s *Server) history(ctx context.Context, lotID string) ([]eventView, error) {
+	events, err := s.Store.Events(ctx, lotID)
+	if err != nil {
+		return nil, err
+	}
+	anchors, err := s.Store.Anchors(ctx, custody.KindEvent, lotID)
+	if err != nil {
+		return nil, err
+	}
+	bySeq := map[uint64]trace.Anchor{}
+	for _, a := range anchors {
+		bySeq[a.Seq] = a
+	}
+	out := make([]eventView, len(events))
+	for i, e := range events {
+		out[i] = eventView{Event: e}
+		if a, ok := bySeq[uint64(e.Seq)]; ok {
+			out[i].Anchor = &a
+		}
+	}
+	return out, nil
+}
+
+func (s *Server) lotEvents(c *gin.Context) {
+	ctx := c.Request.Context()
+	l, err := s.Store.Lot(ctx, c.Param("id"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	events, err := s.history(ctx, l.ID)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"lot": l, "events": events})
+}
+
+func (s *Server) traceLot(c *gin.Context) {
+	g, err := s.Service.Trace(c.Request.Context(), c.Param("id"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, g)
+}
+
+func (s *Server) verifyLot(c *gin.Context) {
+	r, err := s.Verifier.Lot(c.Request.Context(), c.Param("id"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, r)
+}
+
+func (s *Server) listRecalls(c *gin.Context) {
+	lots, err := s.Service.Recalls(c.Request.Context())
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"recalls": lots})
+}
+
+func (s *Server) listScans(c *gin.Context) {
+	if a := actor(c); !a.Has(trace.RoleRegulator, trace.RoleAdmin) {
+		s.fail(c, trace.Errorf(trace.EFORBIDDEN, "scan records are for regulators"))
+		return
+	}
+	scans, err := s.Store.Scans(c.Request.Context(), trace.ScanFilter{Serial: c.Query("serial"), Lot: c.Query("lot"), Limit: 1000})
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"scans": scans})
+}
+
+func (s *Server) healthz(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) }
+
+func (s *Server) readyz(c *gin.Context) {
+	for _, p := range s.Ready {
+		if err := p.Ping(c.Request.Context()); err != nil {
+			s.Log.Warn("not ready", "err", err)
+			c.JSON(http.StatusServiceUnavailable, gin.H{"status": "unavailable"})
+			return
+		}
+	}
+	c.JSON(http.StatusOK, gin.H{"status": "ready"})
+}

@@ -1,0 +1,46 @@
+package api
+
+import "github.com/gin-gonic/gin"
+
+func (s *Server) routes(r *gin.Engine) {
+	r.GET("/healthz", s.healthz)
+	r.GET("/readyz", s.readyz)
+	r.GET("/.well-known/agritrace/label-keys.json", s.labelKeys)
+
+	// The GS1 Digital Link resolver: what a phone opens after scanning a label.
+	r.GET("/01/:gtin/10/:lot/21/:serial", s.scan)
+	r.GET("/01/:gtin/10/:lot", s.scanLot)
+	s.mountWeb(r)
+
+	v1 := r.Group("/api/v1")
+	v1.GET("/lots/:id/verify", s.verifyLot)
+	v1.GET("/units/:serial/label.png", s.labelPNG)
+	v1.GET("/units/:serial/label.svg", s.labelSVG)
+
+	auth := v1.Group("", s.authenticate)
+	auth.POST("/orgs", s.createOrg)
+	auth.GET("/orgs", s.listOrgs)
+	auth.POST("/orgs/:id/keys", s.createKey)
+	auth.POST("/products", s.createProduct)
+	auth.GET("/products", s.listProducts)
+	auth.GET("/products/:gtin", s.getProduct)
+
+	auth.POST("/lots", write(s, s.Service.Commission))
+	auth.GET("/lots", s.listLots)
+	auth.GET("/lots/:id", s.getLot)
+	auth.GET("/lots/:id/events", s.lotEvents)
+	auth.GET("/lots/:id/trace", s.traceLot)
+	auth.GET("/lots/:id/units", s.lotUnits)
+	auth.POST("/lots/:id/inspect", lotWrite(s, s.Service.Inspect))
+	auth.POST("/lots/:id/ship", lotWrite(s, s.Service.Ship))
+	auth.POST("/lots/:id/receive", lotWrite(s, s.Service.Receive))
+	auth.POST("/lots/:id/split", lotWrite(s, s.Service.Split))
+	auth.POST("/lots/:id/pack", lotWrite(s, s.Service.Pack))
+	auth.POST("/lots/:id/sell", lotWrite(s, s.Service.Sell))
+	auth.POST("/lots/:id/recall", lotWrite(s, s.Service.Recall))
+	auth.POST("/transforms", write(s, s.Service.Transform))
+	auth.POST("/merges", write(s, s.Service.Merge))
+	auth.GET("/recalls", s.listRecalls)
+	auth.GET("/units/:serial", s.getUnit)
+	auth.GET("/scans", s.listScans)
+}

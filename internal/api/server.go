@@ -1,0 +1,67 @@
+// Package api is AgriTrace's HTTP interface: the REST API under /api/v1, the
+// GS1 Digital Link resolver that QR codes point at, label images, and health
+// checks. Handlers decode, call the domain, and encode; rules live in trace.
+package api
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+
+	"github.com/agritrace/agritrace/internal/label"
+	"github.com/agritrace/agritrace/internal/trace"
+	"github.com/agritrace/agritrace/internal/verify"
+	"github.com/gin-gonic/gin"
+)
+
+// Pinger is a dependency that can say whether it is ready.
+type Pinger interface {
+	Ping(ctx context.Context) error
+}
+
+// Server holds what the handlers need.
+type Server struct {
+	Service  *trace.Service
+	Store    trace.Store
+	Verifier verify.Verifier
+	Keys     *label.Keyring
+	// BaseURL is the public origin printed in QR codes, e.g. https://trace.example.cn.
+	BaseURL string
+	Log     *slog.Logger
+	// Committed is told after every successful write, to wake the anchoring worker.
+	Committed func()
+	// Ready lists dependencies that /readyz checks.
+	Ready []Pinger
+}
+
+// Handler returns the HTTP handler with every route.
+func (s *Server) Handler() http.Handler {
+	gin.SetMode(gin.ReleaseMode)
+	r := gin.New()
+	r.Use(s.logRequests, gin.CustomRecovery(func(c *gin.Context, err any) {
+		s.Log.Error("panic in handler", "err", err, "path", c.Request.URL.Path)
+		s.fail(c, trace.Errorf(trace.EINTERNAL, "internal error"))
+	}))
+	r.HandleMethodNotAllowed = true
+	r.NoRoute(func(c *gin.Context) { s.fail(c, trace.Errorf(trace.ENOTFOUND, "no such page or endpoint: %s", c.Request.URL.Path)) })
+	r.NoMethod(func(c *gin.Context) {
+		c.JSON(http.StatusMethodNotAllowed, errorBody{Error: errorDetail{Code: "method_not_allowed", Message: c.Request.Method + " is not allowed here"}})
+	})
+	s.routes(r)
+	return r
+}
+
+func (s *Server) logRequests(c *gin.Context) {
+	c.Next()
+	level := slog.LevelDebug
+	if c.Writer.Status() >= 500 {
+		level = slog.LevelError
+	}
+	s.Log.Log(c.Request.Context(), level, "request", "method", c.Request.Method, "path", c.Request.URL.Path, "status", c.Writer.Status())
+}
+
+func (s *Server) committed() {
+	if s.Committed != nil {
+		s.Committed()
+	}
+}

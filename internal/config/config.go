@@ -1,0 +1,99 @@
+// Package config reads AgriTrace's settings from flags, falling back to
+// environment variables, falling back to defaults that run everything embedded.
+package config
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// Config is every setting of the service.
+type Config struct {
+	Addr        string
+	DataDir     string
+	PublicURL   string
+	MongoURI    string
+	MongoDB     string
+	Ledger      string
+	LabelKeys   string
+	LogLevel    slog.Level
+	AnchorBatch int
+	AnchorIdle  time.Duration
+	// FabricEnv is a file of KEY=VALUE lines with the Fabric client settings,
+	// as scripts/fabric/up.sh writes it; variables already set win over it.
+	FabricEnv string
+}
+
+// Setting documents one setting: its flag, its variable and its default. The
+// README's configuration table is this list.
+type Setting struct {
+	Flag, Env, Default, Usage string
+}
+
+// Settings lists every setting the flags accept.
+var Settings = []Setting{
+	{"addr", "AGRITRACE_ADDR", "127.0.0.1:8080", "address the HTTP server listens on"},
+	{"data", "AGRITRACE_DATA", "./agritrace-data", "directory for the embedded store, embedded ledger and label keys"},
+	{"public-url", "AGRITRACE_PUBLIC_URL", "http://<addr>", "public base URL printed in QR codes (GS1 Digital Link host)"},
+	{"mongodb-uri", "MONGODB_URI", "", "use MongoDB at this URI instead of the embedded SQLite store"},
+	{"mongodb-db", "AGRITRACE_MONGODB_DB", "agritrace", "MongoDB database name"},
+	{"ledger", "AGRITRACE_LEDGER", "embedded", "ledger: embedded (block log in the data directory) or fabric"},
+	{"fabric-env", "AGRITRACE_FABRIC_ENV", "", "file with the Fabric client settings (written by scripts/fabric/up.sh)"},
+	{"label-keys", "AGRITRACE_LABEL_KEYS", "<data>/label-keys.json", "Ed25519 label signing keys (created when absent)"},
+	{"log-level", "AGRITRACE_LOG_LEVEL", "info", "debug, info, warn or error"},
+	{"anchor-batch", "AGRITRACE_ANCHOR_BATCH", "200", "records sent to the ledger per call"},
+	{"anchor-idle", "AGRITRACE_ANCHOR_IDLE", "2s", "how often the anchoring worker looks for work when not woken"},
+}
+
+// Load parses args (without the program and subcommand names) with getenv
+// supplying defaults.
+func Load(name string, args []string, getenv func(string) string, stderr io.Writer) (Config, error) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	vals := map[string]*string{}
+	for _, s := range Settings {
+		def := s.Default
+		if v := getenv(s.Env); v != "" {
+			def = v
+		}
+		vals[s.Flag] = fs.String(s.Flag, def, s.Usage+" ($"+s.Env+")")
+	}
+	if err := fs.Parse(args); err != nil {
+		return Config{}, err
+	}
+	if fs.NArg() > 0 {
+		return Config{}, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
+	}
+	c := Config{
+		Addr: *vals["addr"], DataDir: *vals["data"], PublicURL: *vals["public-url"], MongoURI: *vals["mongodb-uri"],
+		MongoDB: *vals["mongodb-db"], Ledger: *vals["ledger"], LabelKeys: *vals["label-keys"], FabricEnv: *vals["fabric-env"],
+	}
+	if c.PublicURL == "http://<addr>" {
+		c.PublicURL = "http://" + c.Addr
+	}
+	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
+	if c.LabelKeys == "<data>/label-keys.json" {
+		c.LabelKeys = filepath.Join(c.DataDir, "label-keys.json")
+	}
+	if err := c.LogLevel.UnmarshalText([]byte(*vals["log-level"])); err != nil {
+		return Config{}, fmt.Errorf("-log-level: %w", err)
+	}
+	if _, err := fmt.Sscan(*vals["anchor-batch"], &c.AnchorBatch); err != nil || c.AnchorBatch < 1 {
+		return Config{}, fmt.Errorf("-anchor-batch must be a positive number, not %q", *vals["anchor-batch"])
+	}
+	var err error
+	if c.AnchorIdle, err = time.ParseDuration(*vals["anchor-idle"]); err != nil || c.AnchorIdle <= 0 {
+		return Config{}, fmt.Errorf("-anchor-idle must be a duration such as 2s, not %q", *vals["anchor-idle"])
+	}
+	switch c.Ledger {
+	case "embedded", "fabric":
+	default:
+		return Config{}, fmt.Errorf("-ledger must be embedded or fabric, not %q", c.Ledger)
+	}
+	return c, nil
+}

@@ -1,0 +1,207 @@
+// Package label makes and checks unit labels: unguessable serials, Ed25519
+// signatures over a unit's GS1 Digital Link identity, the Digital Link URL a QR
+// code carries, and the QR code itself as PNG or SVG.
+package label
+
+import (
+	"crypto/ed25519"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+
+	"github.com/agritrace/agritrace/internal/trace"
+)
+
+// Key is one signing key. Keys are kept after rotation so older labels still verify.
+type Key struct {
+	ID   string             `json:"id"`
+	Seed []byte             `json:"seed"`
+	pub  ed25519.PublicKey  `json:"-"`
+	priv ed25519.PrivateKey `json:"-"`
+}
+
+// Keyring holds the signing keys; the active one signs new labels.
+type Keyring struct {
+	mu     sync.RWMutex
+	Active string `json:"active"`
+	Keys   []*Key `json:"keys"`
+}
+
+var _ trace.LabelSigner = (*Keyring)(nil)
+
+// KeyID names a public key by the first 4 bytes of its SHA-256: short enough
+// to ride in every QR code, long enough to tell a few keys apart.
+func KeyID(pub ed25519.PublicKey) string {
+	sum := sha256.Sum256(pub)
+	return hex.EncodeToString(sum[:4])
+}
+
+func newKey(seed []byte) *Key {
+	priv := ed25519.NewKeyFromSeed(seed)
+	pub := priv.Public().(ed25519.PublicKey)
+	return &Key{ID: KeyID(pub), Seed: seed, pub: pub, priv: priv}
+}
+
+// NewKeyring returns a keyring with one fresh key.
+func NewKeyring() *Keyring {
+	seed := make([]byte, ed25519.SeedSize)
+	if _, err := rand.Read(seed); err != nil {
+		panic(err)
+	}
+	k := newKey(seed)
+	return &Keyring{Active: k.ID, Keys: []*Key{k}}
+}
+
+// LoadOrCreate reads the keyring at path, creating it (mode 0600) when absent.
+func LoadOrCreate(path string) (*Keyring, error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		kr := NewKeyring()
+		out, _ := json.MarshalIndent(kr, "", "  ")
+		if err := os.WriteFile(path, out, 0o600); err != nil {
+			return nil, fmt.Errorf("label keys: write %s: %w", path, err)
+		}
+		return kr, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("label keys: %w", err)
+	}
+	var kr Keyring
+	if err := json.Unmarshal(b, &kr); err != nil {
+		return nil, fmt.Errorf("label keys: %s: %w", path, err)
+	}
+	for i, k := range kr.Keys {
+		if len(k.Seed) != ed25519.SeedSize {
+			return nil, fmt.Errorf("label keys: %s: key %d has a bad seed", path, i)
+		}
+		kr.Keys[i] = newKey(k.Seed)
+	}
+	if kr.key(kr.Active) == nil {
+		return nil, fmt.Errorf("label keys: %s: active key %q is not in the file", path, kr.Active)
+	}
+	return &kr, nil
+}
+
+func (kr *Keyring) key(id string) *Key {
+	for _, k := range kr.Keys {
+		if k.ID == id {
+			return k
+		}
+	}
+	return nil
+}
+
+// serialAlphabet is Crockford's base32: no I, L, O or U to misread on a label.
+const serialAlphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+// SerialLength gives 60 random bits: guessing a live serial among millions
+// takes about 10^12 tries.
+const SerialLength = 12
+
+// NewSerial implements trace.LabelSigner.
+func (kr *Keyring) NewSerial() string {
+	b := make([]byte, SerialLength)
+	if _, err := rand.Read(b); err != nil {
+		panic(err)
+	}
+	for i := range b {
+		b[i] = serialAlphabet[b[i]&31]
+	}
+	return string(b)
+}
+
+// Message is what a label signature covers: the Digital Link path of the unit,
+// without the host, so labels survive a change of public domain.
+func Message(gtin, lot, serial string) []byte {
+	return []byte("01/" + gtin + "/10/" + lot + "/21/" + serial)
+}
+
+// Sign implements trace.LabelSigner.
+func (kr *Keyring) Sign(gtin, lot, serial string) (string, string) {
+	kr.mu.RLock()
+	defer kr.mu.RUnlock()
+	k := kr.key(kr.Active)
+	return k.ID, base64.RawURLEncoding.EncodeToString(ed25519.Sign(k.priv, Message(gtin, lot, serial)))
+}
+
+// Verify checks a label signature with the key it names.
+func (kr *Keyring) Verify(keyID, gtin, lot, serial, sig string) bool {
+	kr.mu.RLock()
+	defer kr.mu.RUnlock()
+	k := kr.key(keyID)
+	if k == nil {
+		return false
+	}
+	return verify(k.pub, gtin, lot, serial, sig)
+}
+
+func verify(pub ed25519.PublicKey, gtin, lot, serial, sig string) bool {
+	raw, err := base64.RawURLEncoding.DecodeString(sig)
+	return err == nil && ed25519.Verify(pub, Message(gtin, lot, serial), raw)
+}
+
+// DigitalLink is the URL a unit's QR code carries:
+// {base}/01/{gtin}/10/{lot}/21/{serial}?k={key id}&s={signature}.
+func DigitalLink(base string, u trace.Unit) string {
+	q := url.Values{"k": {u.KeyID}, "s": {u.Signature}}
+	return strings.TrimRight(base, "/") + "/01/" + u.GTIN + "/10/" + url.PathEscape(u.LotNumber) + "/21/" + url.PathEscape(u.Serial) + "?" + q.Encode()
+}
+
+// Link is a parsed Digital Link.
+type Link struct {
+	GTIN, Lot, Serial, KeyID, Signature string
+}
+
+// ParseLink reads a Digital Link URL, on any host.
+func ParseLink(raw string) (Link, error) {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil {
+		return Link{}, fmt.Errorf("label: not a URL: %w", err)
+	}
+	parts := strings.Split(strings.Trim(u.EscapedPath(), "/"), "/")
+	if len(parts) < 6 {
+		return Link{}, fmt.Errorf("label: %q is not a GS1 Digital Link with GTIN, lot and serial", raw)
+	}
+	parts = parts[len(parts)-6:]
+	if parts[0] != "01" || parts[2] != "10" || parts[4] != "21" {
+		return Link{}, fmt.Errorf("label: %q is not a GS1 Digital Link with GTIN, lot and serial", raw)
+	}
+	lot, err1 := url.PathUnescape(parts[3])
+	serial, err2 := url.PathUnescape(parts[5])
+	if err := errors.Join(err1, err2); err != nil {
+		return Link{}, fmt.Errorf("label: %w", err)
+	}
+	return Link{GTIN: parts[1], Lot: lot, Serial: serial, KeyID: u.Query().Get("k"), Signature: u.Query().Get("s")}, nil
+}
+
+// PublicKey is a label key as published for offline checking.
+type PublicKey struct {
+	ID        string `json:"kid"`
+	Algorithm string `json:"alg"`
+	Key       string `json:"x"`
+	Active    bool   `json:"active"`
+}
+
+// KeySet is the published form of a keyring.
+type KeySet struct {
+	Keys []PublicKey `json:"keys"`
+}
+
+// Public returns the keyring's public keys.
+func (kr *Keyring) Public() KeySet {
+	kr.mu.RLock()
+	defer kr.mu.RUnlock()
+	var ks KeySet
+	for _, k := range kr.Keys {
+		ks.Keys = append(ks.Keys, PublicKey{ID: k.ID, Algorithm: "Ed25519", Key: base64.RawURLEncoding.EncodeToString(k.pub), Active: k.ID == kr.Active})
+	}
+	return ks
+}

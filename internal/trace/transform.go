@@ -1,0 +1,342 @@
+package trace
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// OutputInput is one lot a transform, split or pack produces.
+type OutputInput struct {
+	GTIN       string         `json:"gtin"`
+	Lot        string         `json:"lot"`
+	Quantity   int64          `json:"quantity"`
+	Attributes map[string]any `json:"attributes"`
+}
+
+// TransformInput turns input lots into output lots: seed into oil and meal.
+type TransformInput struct {
+	Inputs  []Portion     `json:"inputs"`
+	Outputs []OutputInput `json:"outputs"`
+	Place   *PlaceInput   `json:"place"`
+}
+
+// Transform records a processing step all at once: every input gives up its
+// portion and every output lot is created, or nothing is recorded.
+func (s *Service) Transform(ctx context.Context, actor Org, in TransformInput) (Result, error) {
+	if err := requireRole(actor, "transforming lots", RoleProcessor); err != nil {
+		return Result{}, err
+	}
+	if len(in.Inputs) == 0 || len(in.Outputs) == 0 {
+		return Result{}, FieldErrorf(EINVALID, "inputs", "a transform needs at least one input and one output")
+	}
+	place, err := s.place(actor, in.Place)
+	if err != nil {
+		return Result{}, err
+	}
+	outs, err := s.outputs(ctx, in.Outputs)
+	if err != nil {
+		return Result{}, err
+	}
+	return s.write(ctx, func() (*change, error) {
+		c := s.newChange(actor, place)
+		inputs, inMass, err := s.takeInputs(ctx, c, actor, in.Inputs)
+		if err != nil {
+			return nil, err
+		}
+		var outMass float64
+		for i, o := range in.Outputs {
+			outMass += s.mass(o.Quantity, outs[i].Unit)
+		}
+		if inMass > 0 && outMass > inMass {
+			return nil, FieldErrorf(EUNPROCESSABLE, "outputs", "outputs weigh %.0f g but inputs only %.0f g: quantities must be conserved", outMass, inMass)
+		}
+		var outIDs []string
+		for i, o := range in.Outputs {
+			l := c.create(Lot{
+				ID: LotID(o.GTIN, o.Lot), GTIN: o.GTIN, Number: o.Lot, Quantity: o.Quantity, Available: o.Quantity,
+				BaseUnit: BaseUnit(outs[i].Unit), Attributes: o.Attributes, Status: LotActive,
+				Producer: actor.ID, Custodian: actor.ID, Parents: in.Inputs,
+			})
+			outIDs = append(outIDs, l.ID)
+			if err := c.append(l.ID, EventTransform, o.Quantity, map[string]any{"inputs": in.Inputs}); err != nil {
+				return nil, err
+			}
+		}
+		for _, p := range inputs {
+			if err := c.append(p.Lot, EventTransform, p.Quantity, map[string]any{"outputs": outIDs}); err != nil {
+				return nil, err
+			}
+		}
+		return c, nil
+	})
+}
+
+// outputs validates output specs and returns their products.
+func (s *Service) outputs(ctx context.Context, outs []OutputInput) ([]Product, error) {
+	var ps []Product
+	seen := map[string]bool{}
+	for i, o := range outs {
+		field := fmt.Sprintf("outputs[%d]", i)
+		p, err := s.product(ctx, o.GTIN, field+".gtin")
+		if err != nil {
+			return nil, err
+		}
+		if err := ValidateLotNumber(field+".lot", o.Lot); err != nil {
+			return nil, err
+		}
+		if o.Quantity <= 0 {
+			return nil, FieldErrorf(EINVALID, field+".quantity", "quantity must be positive")
+		}
+		if id := LotID(o.GTIN, o.Lot); seen[id] {
+			return nil, FieldErrorf(EINVALID, field+".lot", "lot %s is listed twice", id)
+		} else {
+			seen[id] = true
+		}
+		ps = append(ps, p)
+	}
+	return ps, nil
+}
+
+// takeInputs checks and tracks input portions, returning them merged per lot
+// and their total mass in grams (0 when any input is counted in pieces).
+func (s *Service) takeInputs(ctx context.Context, c *change, actor Org, portions []Portion) ([]Portion, float64, error) {
+	var merged []Portion
+	var mass float64
+	counted := false
+	for i, p := range portions {
+		field := fmt.Sprintf("inputs[%d]", i)
+		if p.Quantity <= 0 {
+			return nil, 0, FieldErrorf(EINVALID, field+".quantity", "quantity must be positive")
+		}
+		if slices.ContainsFunc(merged, func(m Portion) bool { return m.Lot == p.Lot }) {
+			return nil, 0, FieldErrorf(EINVALID, field+".lot", "lot %s is listed twice", p.Lot)
+		}
+		l, err := s.lotFor(ctx, p.Lot, field+".lot")
+		if err != nil {
+			return nil, 0, err
+		}
+		if err := custodianOf(actor, l, field+".lot"); err != nil {
+			return nil, 0, err
+		}
+		if p.Quantity > l.Available {
+			return nil, 0, FieldErrorf(EUNPROCESSABLE, field+".quantity", "lot %s has %d %s left, not %d", l.ID, l.Available, l.BaseUnit, p.Quantity)
+		}
+		consume(c.track(l), p.Quantity)
+		merged = append(merged, p)
+		if l.BaseUnit == "piece" {
+			counted = true
+		}
+		mass += s.massOf(p.Quantity, l.BaseUnit)
+	}
+	if counted {
+		mass = 0
+	}
+	return merged, mass, nil
+}
+
+// mass converts a quantity of a product measured in uom to grams.
+func (s *Service) mass(q int64, uom string) float64 { return s.massOf(q, BaseUnit(uom)) }
+
+func (s *Service) massOf(q int64, base string) float64 {
+	if base == "mL" {
+		return float64(q) * s.OilDensity
+	}
+	return float64(q)
+}
+
+// SplitInput divides a lot into smaller lots of the same product.
+type SplitInput struct {
+	Parts []OutputInput `json:"parts"`
+	Place *PlaceInput   `json:"place"`
+}
+
+// Split divides a lot; the parts keep its product, origin and attributes.
+func (s *Service) Split(ctx context.Context, actor Org, lotID string, in SplitInput) (Result, error) {
+	if len(in.Parts) == 0 {
+		return Result{}, FieldErrorf(EINVALID, "parts", "give at least one part")
+	}
+	place, err := s.place(actor, in.Place)
+	if err != nil {
+		return Result{}, err
+	}
+	return s.write(ctx, func() (*change, error) {
+		l, err := s.lotFor(ctx, lotID, "lot")
+		if err != nil {
+			return nil, err
+		}
+		if err := custodianOf(actor, l, "lot"); err != nil {
+			return nil, err
+		}
+		var total int64
+		for i := range in.Parts {
+			in.Parts[i].GTIN = l.GTIN
+			total += in.Parts[i].Quantity
+		}
+		if _, err := s.outputs(ctx, in.Parts); err != nil {
+			return nil, err
+		}
+		if total > l.Available {
+			return nil, FieldErrorf(EUNPROCESSABLE, "parts", "parts add up to %d %s but lot %s has %d left", total, l.BaseUnit, l.ID, l.Available)
+		}
+		c := s.newChange(actor, place)
+		consume(c.track(l), total)
+		var ids []string
+		for _, p := range in.Parts {
+			part := c.create(Lot{
+				ID: LotID(l.GTIN, p.Lot), GTIN: l.GTIN, Number: p.Lot, Quantity: p.Quantity, Available: p.Quantity,
+				BaseUnit: l.BaseUnit, Origin: l.Origin, Attributes: l.Attributes, Status: LotActive,
+				Producer: l.Producer, Custodian: actor.ID, Parents: []Portion{{Lot: l.ID, Quantity: p.Quantity}},
+			})
+			ids = append(ids, part.ID)
+			if err := c.append(part.ID, EventSplit, p.Quantity, map[string]any{"from": l.ID}); err != nil {
+				return nil, err
+			}
+		}
+		return c, c.append(l.ID, EventSplit, total, map[string]any{"parts": ids})
+	})
+}
+
+// MergeInput combines whole lots of one product into a new lot.
+type MergeInput struct {
+	Inputs []string    `json:"inputs"`
+	Lot    string      `json:"lot"`
+	Place  *PlaceInput `json:"place"`
+}
+
+// Merge combines what is left of several lots of the same product.
+func (s *Service) Merge(ctx context.Context, actor Org, in MergeInput) (Result, error) {
+	if len(in.Inputs) < 2 {
+		return Result{}, FieldErrorf(EINVALID, "inputs", "a merge needs at least two lots")
+	}
+	if err := ValidateLotNumber("lot", in.Lot); err != nil {
+		return Result{}, err
+	}
+	place, err := s.place(actor, in.Place)
+	if err != nil {
+		return Result{}, err
+	}
+	return s.write(ctx, func() (*change, error) {
+		c := s.newChange(actor, place)
+		var portions []Portion
+		var first Lot
+		for i, id := range in.Inputs {
+			l, err := s.lotFor(ctx, id, fmt.Sprintf("inputs[%d]", i))
+			if err != nil {
+				return nil, err
+			}
+			if i == 0 {
+				first = l
+			} else if l.GTIN != first.GTIN {
+				return nil, FieldErrorf(EUNPROCESSABLE, fmt.Sprintf("inputs[%d]", i), "lots of different products (%s, %s) cannot be merged; use a transform", first.GTIN, l.GTIN)
+			}
+			portions = append(portions, Portion{Lot: id, Quantity: l.Available})
+		}
+		inputs, _, err := s.takeInputs(ctx, c, actor, portions)
+		if err != nil {
+			return nil, err
+		}
+		var total int64
+		origin := first.Origin
+		for _, p := range inputs {
+			total += p.Quantity
+			if o := c.lots[c.index[p.Lot]].Lot.Origin; o == nil || origin == nil || *o != *origin {
+				origin = nil
+			}
+		}
+		out := c.create(Lot{
+			ID: LotID(first.GTIN, in.Lot), GTIN: first.GTIN, Number: in.Lot, Quantity: total, Available: total,
+			BaseUnit: first.BaseUnit, Origin: origin, Status: LotActive, Producer: actor.ID, Custodian: actor.ID, Parents: inputs,
+		})
+		if err := c.append(out.ID, EventMerge, total, map[string]any{"inputs": inputs}); err != nil {
+			return nil, err
+		}
+		for _, p := range inputs {
+			if err := c.append(p.Lot, EventMerge, p.Quantity, map[string]any{"into": out.ID}); err != nil {
+				return nil, err
+			}
+		}
+		return c, nil
+	})
+}
+
+// PackInput fills a bulk lot into labelled units of a packaged product.
+type PackInput struct {
+	GTIN     string      `json:"gtin"`
+	Lot      string      `json:"lot"`
+	Count    int         `json:"count"`
+	UnitSize int64       `json:"unitSize"`
+	Place    *PlaceInput `json:"place"`
+}
+
+// MaxPack bounds the units one pack request issues, so a request stays small
+// enough to commit at once.
+const MaxPack = 10000
+
+// Pack creates a lot of Count units of the packaged product from Count ×
+// UnitSize of the bulk lot, each with a serial and a signed label. The pack
+// events carry a digest of the serials, so the set of genuine serials is
+// anchored on the ledger and cannot later be extended.
+func (s *Service) Pack(ctx context.Context, actor Org, lotID string, in PackInput) (Result, error) {
+	if err := requireRole(actor, "packing", RoleProcessor); err != nil {
+		return Result{}, err
+	}
+	if in.Count <= 0 || in.Count > MaxPack {
+		return Result{}, FieldErrorf(EINVALID, "count", "count must be 1 to %d", MaxPack)
+	}
+	if in.UnitSize <= 0 {
+		return Result{}, FieldErrorf(EINVALID, "unitSize", "unitSize is the bulk quantity per unit in base units, e.g. 5000 (mL) for a 5 L bottle")
+	}
+	outs, err := s.outputs(ctx, []OutputInput{{GTIN: in.GTIN, Lot: in.Lot, Quantity: int64(in.Count)}})
+	if err != nil {
+		return Result{}, err
+	}
+	if outs[0].Unit != UnitPiece {
+		return Result{}, FieldErrorf(EUNPROCESSABLE, "gtin", "product %s is sold by %s; pack into a product counted in pieces", in.GTIN, outs[0].Unit)
+	}
+	place, err := s.place(actor, in.Place)
+	if err != nil {
+		return Result{}, err
+	}
+	return s.write(ctx, func() (*change, error) {
+		c := s.newChange(actor, place)
+		used := in.UnitSize * int64(in.Count)
+		inputs, _, err := s.takeInputs(ctx, c, actor, []Portion{{Lot: lotID, Quantity: used}})
+		if err != nil {
+			if ErrorField(err) == "inputs[0].quantity" {
+				return nil, FieldErrorf(EUNPROCESSABLE, "count", "%d units of %d need %d but %s", in.Count, in.UnitSize, used, ErrorMessage(err))
+			}
+			return nil, err
+		}
+		src := c.lots[c.index[lotID]].Lot
+		out := c.create(Lot{
+			ID: LotID(in.GTIN, in.Lot), GTIN: in.GTIN, Number: in.Lot, Quantity: int64(in.Count), Available: int64(in.Count),
+			BaseUnit: "piece", Origin: src.Origin, Attributes: src.Attributes, Status: LotActive,
+			Producer: actor.ID, Custodian: actor.ID, Parents: inputs,
+		})
+		serials := make([]string, in.Count)
+		for i := range serials {
+			serials[i] = s.Labels.NewSerial()
+			kid, sig := s.Labels.Sign(in.GTIN, in.Lot, serials[i])
+			c.units = append(c.units, UnitWrite{Unit: Unit{
+				Serial: serials[i], Lot: out.ID, GTIN: in.GTIN, LotNumber: in.Lot, KeyID: kid, Signature: sig,
+				Status: UnitActive, CreatedAt: c.now,
+			}})
+		}
+		digest := SerialsDigest(serials)
+		if err := c.append(out.ID, EventPack, int64(in.Count), map[string]any{"from": lotID, "unitSize": in.UnitSize, "serialsDigest": digest}); err != nil {
+			return nil, err
+		}
+		return c, c.append(lotID, EventPack, used, map[string]any{"into": out.ID, "count": in.Count, "unitSize": in.UnitSize})
+	})
+}
+
+// SerialsDigest is the SHA-256 of the sorted serials joined by newlines.
+func SerialsDigest(serials []string) string {
+	sorted := slices.Sorted(slices.Values(serials))
+	sum := sha256.Sum256([]byte(strings.Join(sorted, "\n")))
+	return hex.EncodeToString(sum[:])
+}
