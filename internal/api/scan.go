@@ -138,7 +138,13 @@ func (s *Server) provenance(ctx context.Context, p *Provenance, lotID string) er
 	}
 	names := s.orgNames(ctx)
 	ledger := verify.Verified
-	for _, l := range lots {
+	type sortKey struct {
+		at    time.Time
+		depth int
+	}
+	keys := map[*Step]sortKey{}
+	var steps []*Step
+	for depth, l := range lots {
 		if l.Origin != nil && len(l.Parents) == 0 {
 			p.Origins = append(p.Origins, *l.Origin)
 		}
@@ -158,11 +164,13 @@ func (s *Server) provenance(ctx context.Context, p *Provenance, lotID string) er
 		}
 		for _, e := range events {
 			ch := checks[e.Seq]
-			p.Steps = append(p.Steps, Step{
+			step := &Step{
 				Lot: e.Lot, Seq: e.Seq, Type: e.Type, Actor: e.Actor, ActorName: or(names[e.Actor], e.Actor), Place: e.Place,
 				Time: e.Time.In(chinaTime).Format("2006-01-02 15:04"), Quantity: quantity(e.Quantity, l.BaseUnit),
 				Check: ch.Verdict, TxID: ch.TxID, Block: ch.Block,
-			})
+			}
+			keys[step] = sortKey{e.Time, depth}
+			steps = append(steps, step)
 		}
 		keys := make([]string, 0, len(l.Attributes))
 		for k := range l.Attributes {
@@ -173,7 +181,18 @@ func (s *Server) provenance(ctx context.Context, p *Provenance, lotID string) er
 			p.Quality = append(p.Quality, Quality{Lot: l.Number, Key: k, Value: l.Attributes[k]})
 		}
 	}
-	sort.SliceStable(p.Steps, func(i, j int) bool { return p.Steps[i].Time < p.Steps[j].Time })
+	// The journey reads in time order; events of the same instant (a transform
+	// touches several lots at once) read upstream first.
+	sort.SliceStable(steps, func(i, j int) bool {
+		a, b := keys[steps[i]], keys[steps[j]]
+		if !a.at.Equal(b.at) {
+			return a.at.Before(b.at)
+		}
+		return a.depth > b.depth
+	})
+	for _, st := range steps {
+		p.Steps = append(p.Steps, *st)
+	}
 	p.Ledger.Verdict = ledger
 	switch {
 	case lot.Status == trace.LotRecalled:
@@ -201,7 +220,7 @@ func quantity(q int64, base string) string {
 	case "mL":
 		return fmt.Sprintf("%.1f L", float64(q)/1e3)
 	}
-	return fmt.Sprintf("%d", q)
+	return fmt.Sprintf("%d pcs", q)
 }
 
 func or(a, b string) string {

@@ -74,8 +74,8 @@ type hashed struct {
 	PrevHash string          `json:"prevHash"`
 }
 
-// CanonicalJSON is the exact text an event's hash is taken over: the event
-// without "hash", time as RFC 3339 UTC with milliseconds, canonicalized by RFC 8785.
+// CanonicalJSON is the exact text an event's hash is taken over: the event as
+// the API shows it, without "hash", canonicalized by RFC 8785.
 func (e Event) CanonicalJSON() ([]byte, error) {
 	h := hashed{
 		Lot: e.Lot, Seq: e.Seq, Type: e.Type, BizStep: e.BizStep, Actor: e.Actor,
@@ -99,10 +99,11 @@ func (e Event) ComputeHash() (string, error) {
 	return hex.EncodeToString(sum[:]), nil
 }
 
-// FormatTime is the one textual form of times in hashes: UTC, millisecond
-// precision, always three fraction digits.
+// FormatTime is the one textual form of event times, in hashes and in JSON
+// alike: RFC 3339 in UTC, fractional seconds without trailing zeros (as
+// encoding/json writes a time.Time), at most milliseconds since events keep no more.
 func FormatTime(t time.Time) string {
-	return t.UTC().Format("2006-01-02T15:04:05.000Z")
+	return t.UTC().Format(time.RFC3339Nano)
 }
 
 // Now returns t at the precision events keep, so a stored event reads back

@@ -314,7 +314,7 @@ func (s *Service) Pack(ctx context.Context, actor Org, lotID string, in PackInpu
 		src := c.lots[c.index[lotID]].Lot
 		out := c.create(Lot{
 			ID: LotID(in.GTIN, in.Lot), GTIN: in.GTIN, Number: in.Lot, Quantity: int64(in.Count), Available: int64(in.Count),
-			BaseUnit: "piece", Origin: src.Origin, Attributes: src.Attributes, Status: LotActive,
+			BaseUnit: "piece", Origin: src.Origin, Status: LotActive,
 			Producer: actor.ID, Custodian: actor.ID, Parents: inputs,
 		})
 		serials := make([]string, in.Count)

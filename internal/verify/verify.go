@@ -88,7 +88,9 @@ func (v Verifier) Lot(ctx context.Context, lotID string) (Report, error) {
 	prev := ""
 	for i, e := range events {
 		c := check(e, prev, int64(i), onLedger, outbox)
-		prev = c.Computed
+		// Chain to the stored hash: an edited event is then reported once, not
+		// again as a broken link in the event after it.
+		prev = e.Hash
 		r.Verdict = Worst(r.Verdict, c.Verdict)
 		r.Events = append(r.Events, c)
 	}

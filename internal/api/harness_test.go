@@ -1,0 +1,136 @@
+package api_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/agritrace/agritrace/chain/custody"
+	"github.com/agritrace/agritrace/chain/embedded"
+	"github.com/agritrace/agritrace/internal/anchor"
+	"github.com/agritrace/agritrace/internal/api"
+	"github.com/agritrace/agritrace/internal/demo"
+	"github.com/agritrace/agritrace/internal/label"
+	"github.com/agritrace/agritrace/internal/store/sqlite"
+	"github.com/agritrace/agritrace/internal/trace"
+	"github.com/agritrace/agritrace/internal/verify"
+)
+
+// env is a running service on real parts: SQLite in a temp dir, the embedded
+// ledger, the anchoring worker, and an HTTP server on a loopback port.
+type env struct {
+	URL    string
+	Store  *sqlite.Store
+	Ledger trace.Ledger
+	Keys   map[string]string
+	Worker *anchor.Worker
+	dir    string
+}
+
+// switchable lets a test take the ledger away and give it back: the one fake
+// here, for fault injection.
+type switchable struct {
+	trace.Ledger
+	down bool
+}
+
+func (s *switchable) Anchor(ctx context.Context, recs []custody.Record) ([]trace.Receipt, error) {
+	if s.down {
+		return nil, context.DeadlineExceeded
+	}
+	return s.Ledger.Anchor(ctx, recs)
+}
+
+type options struct {
+	ledger    func(trace.Ledger) trace.Ledger
+	noWorker  bool
+	dir       string
+	bootstrap bool
+}
+
+func start(t testing.TB, opts ...func(*options)) *env {
+	t.Helper()
+	o := options{bootstrap: true}
+	for _, f := range opts {
+		f(&o)
+	}
+	if o.dir == "" {
+		o.dir = t.TempDir()
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	st, err := sqlite.Open(ctx, filepath.Join(o.dir, "agritrace.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	led, err := embedded.Open(filepath.Join(o.dir, "ledger.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ledger trace.Ledger = led
+	if o.ledger != nil {
+		ledger = o.ledger(led)
+	}
+	keys, err := label.LoadOrCreate(filepath.Join(o.dir, "label-keys.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	svc := trace.NewService(st, keys)
+	w := anchor.New(st, ledger, log)
+	w.Idle, w.MaxBackoff = 50*time.Millisecond, 100*time.Millisecond
+	srv := &api.Server{
+		Service: svc, Store: st, Verifier: verify.Verifier{Store: st, Ledger: ledger}, Keys: keys,
+		Log: log, Committed: w.Kick, Ready: []api.Pinger{st},
+	}
+	hs := httptest.NewServer(srv.Handler())
+	srv.BaseURL = hs.URL
+	done := make(chan struct{})
+	if o.noWorker {
+		close(done)
+	} else {
+		go func() { w.Run(ctx); close(done) }()
+	}
+	e := &env{URL: hs.URL, Store: st, Ledger: ledger, Worker: w, Keys: map[string]string{}, dir: o.dir}
+	t.Cleanup(func() {
+		hs.Close()
+		cancel()
+		<-done
+		led.Close()
+		st.Close()
+	})
+	if o.bootstrap {
+		for _, org := range demo.Cast() {
+			if _, err := svc.Bootstrap(ctx, org); err != nil && trace.ErrorCode(err) != trace.ECONFLICT {
+				t.Fatal(err)
+			}
+			_, secret, err := svc.IssueKey(ctx, org.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			e.Keys[org.ID] = secret
+		}
+	}
+	return e
+}
+
+// as returns an API client acting as org ("" for anonymous).
+func (e *env) as(org string) demo.Client { return demo.Client{Base: e.URL, Key: e.Keys[org]} }
+
+// story runs the demo story and waits until every event is anchored.
+func (e *env) story(t testing.TB) demo.Story {
+	t.Helper()
+	st, err := demo.Run(context.Background(), e.URL, e.Keys, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := demo.WaitAnchored(ctx, e.URL, st); err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
