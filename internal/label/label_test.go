@@ -1,0 +1,87 @@
+package label_test
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/agritrace/agritrace/internal/label"
+	"github.com/agritrace/agritrace/internal/trace"
+)
+
+func TestSignVerifyAndReload(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "keys.json")
+	kr, err := label.LoadOrCreate(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	serial := kr.NewSerial()
+	if len(serial) != label.SerialLength || strings.ContainsAny(serial, "ILOU") {
+		t.Errorf("serial %q", serial)
+	}
+	kid, sig := kr.Sign("06901234500592", "B1", serial)
+	again, err := label.LoadOrCreate(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name                    string
+		kid, gtin, lot, ser, sg string
+		want                    bool
+	}{
+		{"genuine", kid, "06901234500592", "B1", serial, sig, true},
+		{"other serial", kid, "06901234500592", "B1", serial[1:] + "0", sig, false},
+		{"other lot", kid, "06901234500592", "B2", serial, sig, false},
+		{"unknown key", "deadbeef", "06901234500592", "B1", serial, sig, false},
+		{"garbage signature", kid, "06901234500592", "B1", serial, "!!", false},
+	}
+	for _, tt := range tests {
+		if got := again.Verify(tt.kid, tt.gtin, tt.lot, tt.ser, tt.sg); got != tt.want {
+			t.Errorf("%s: Verify = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestDigitalLinkRoundTrip(t *testing.T) {
+	u := trace.Unit{GTIN: "06901234500592", LotNumber: "B1", Serial: "ABC123", KeyID: "k1", Signature: "c2ln"}
+	raw := label.DigitalLink("https://trace.example.cn/", u)
+	if raw != "https://trace.example.cn/01/06901234500592/10/B1/21/ABC123?k=k1&s=c2ln" {
+		t.Fatalf("DigitalLink = %s", raw)
+	}
+	l, err := label.ParseLink(raw)
+	if err != nil || l != (label.Link{GTIN: u.GTIN, Lot: "B1", Serial: "ABC123", KeyID: "k1", Signature: "c2ln"}) {
+		t.Fatalf("ParseLink = %+v, %v", l, err)
+	}
+	for _, bad := range []string{"https://x/01/1/10/2", "https://x/02/1/10/2/21/3", "::"} {
+		if _, err := label.ParseLink(bad); err == nil {
+			t.Errorf("ParseLink(%q) succeeded", bad)
+		}
+	}
+}
+
+// BenchmarkLabelPNG measures signing a label and rendering its QR code.
+func BenchmarkLabelPNG(b *testing.B) {
+	kr := label.NewKeyring()
+	for b.Loop() {
+		serial := kr.NewSerial()
+		kid, sig := kr.Sign("06901234500592", "B1129ab", serial)
+		u := trace.Unit{GTIN: "06901234500592", LotNumber: "B1129ab", Serial: serial, KeyID: kid, Signature: sig}
+		if _, err := label.PNG(label.DigitalLink("https://trace.example.cn", u), 256); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "labels/s")
+}
+
+func BenchmarkLabelSVG(b *testing.B) {
+	kr := label.NewKeyring()
+	for b.Loop() {
+		serial := kr.NewSerial()
+		kid, sig := kr.Sign("06901234500592", "B1129ab", serial)
+		u := trace.Unit{GTIN: "06901234500592", LotNumber: "B1129ab", Serial: serial, KeyID: kid, Signature: sig}
+		if _, err := label.SVG(label.DigitalLink("https://trace.example.cn", u)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "labels/s")
+}
