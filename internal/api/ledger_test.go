@@ -103,7 +103,10 @@ func TestEventsReportAnchorStatus(t *testing.T) {
 func TestLedgerOutage(t *testing.T) {
 	var sw *switchableLedger
 	e := start(t, func(o *options) {
-		o.ledger = func(l trace.Ledger) trace.Ledger { sw = &switchableLedger{switchable: switchable{Ledger: l}}; return sw }
+		o.ledger = func(l trace.Ledger) trace.Ledger {
+			sw = &switchableLedger{switchable: switchable{Ledger: l}}
+			return sw
+		}
 	})
 	setupProducts(t, e)
 	sw.down = true

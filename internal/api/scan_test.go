@@ -105,7 +105,9 @@ func TestScanPage(t *testing.T) {
 			}
 		})
 	}
-	var scans struct{ Scans []struct{ Serial, Verdict, Client string } }
+	var scans struct {
+		Scans []struct{ Serial, Verdict, Client string }
+	}
 	if err := e.as(demo.Regulator).Do(bg, "GET", "/api/v1/scans", nil, &scans); err != nil {
 		t.Fatal(err)
 	}

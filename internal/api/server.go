@@ -43,7 +43,9 @@ func (s *Server) Handler() http.Handler {
 		s.fail(c, trace.Errorf(trace.EINTERNAL, "internal error"))
 	}))
 	r.HandleMethodNotAllowed = true
-	r.NoRoute(func(c *gin.Context) { s.fail(c, trace.Errorf(trace.ENOTFOUND, "no such page or endpoint: %s", c.Request.URL.Path)) })
+	r.NoRoute(func(c *gin.Context) {
+		s.fail(c, trace.Errorf(trace.ENOTFOUND, "no such page or endpoint: %s", c.Request.URL.Path))
+	})
 	r.NoMethod(func(c *gin.Context) {
 		c.JSON(http.StatusMethodNotAllowed, errorBody{Error: errorDetail{Code: "method_not_allowed", Message: c.Request.Method + " is not allowed here"}})
 	})

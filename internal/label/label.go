@@ -22,10 +22,10 @@ import (
 
 // Key is one signing key. Keys are kept after rotation so older labels still verify.
 type Key struct {
-	ID   string             `json:"id"`
-	Seed []byte             `json:"seed"`
-	pub  ed25519.PublicKey  `json:"-"`
-	priv ed25519.PrivateKey `json:"-"`
+	ID   string `json:"id"`
+	Seed []byte `json:"seed"`
+	pub  ed25519.PublicKey
+	priv ed25519.PrivateKey
 }
 
 // Keyring holds the signing keys; the active one signs new labels.

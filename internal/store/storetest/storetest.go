@@ -120,7 +120,7 @@ func newLot(t *testing.T, number string, parents ...trace.Portion) (trace.Lot, t
 	e.Hash = h
 	l := trace.Lot{
 		ID: id, GTIN: "06901234567892", Number: number, Quantity: 5_000_000, Available: 5_000_000, BaseUnit: "g",
-		Origin: &trace.Origin{Region: "420526101", Village: "桃园村", HarvestDate: "2026-05-10"},
+		Origin:     &trace.Origin{Region: "420526101", Village: "桃园村", HarvestDate: "2026-05-10"},
 		Attributes: map[string]any{"grade": "2"}, Status: trace.LotActive, Producer: "cc", Custodian: "cc",
 		Parents: parents, Seq: 0, Head: h, CreatedAt: t0, UpdatedAt: t0,
 	}

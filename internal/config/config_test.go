@@ -1,0 +1,60 @@
+package config_test
+
+import (
+	"io"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/agritrace/agritrace/internal/config"
+)
+
+func TestLoad(t *testing.T) {
+	env := map[string]string{"AGRITRACE_ADDR": "127.0.0.1:9000", "AGRITRACE_LEDGER": "embedded"}
+	getenv := func(k string) string { return env[k] }
+	tests := []struct {
+		name    string
+		args    []string
+		check   func(config.Config) bool
+		wantErr bool
+	}{
+		{"defaults and env", nil, func(c config.Config) bool {
+			return c.Addr == "127.0.0.1:9000" && c.PublicURL == "http://127.0.0.1:9000" && c.DataDir == "./agritrace-data" &&
+				c.LabelKeys == "agritrace-data/label-keys.json" && c.AnchorBatch == 200
+		}, false},
+		{"flag beats env", []string{"-addr", ":1", "-public-url", "https://trace.example.cn/"}, func(c config.Config) bool {
+			return c.Addr == ":1" && c.PublicURL == "https://trace.example.cn"
+		}, false},
+		{"bad ledger", []string{"-ledger", "paper"}, nil, true},
+		{"bad batch", []string{"-anchor-batch", "0"}, nil, true},
+		{"bad duration", []string{"-anchor-idle", "soon"}, nil, true},
+		{"bad level", []string{"-log-level", "loud"}, nil, true},
+		{"stray argument", []string{"extra"}, nil, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := config.Load("test", tt.args, getenv, io.Discard)
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("err = %v, wantErr %v", err, tt.wantErr)
+			}
+			if err == nil && !tt.check(c) {
+				t.Errorf("config = %+v", c)
+			}
+		})
+	}
+}
+
+// TestREADMEDocumentsEverySetting keeps the README's configuration table and
+// the flags in step.
+func TestREADMEDocumentsEverySetting(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range config.Settings {
+		row := "| `-" + s.Flag + "` | `" + s.Env + "` |"
+		if !strings.Contains(string(readme), row) {
+			t.Errorf("README lacks the row for -%s ($%s)", s.Flag, s.Env)
+		}
+	}
+}
