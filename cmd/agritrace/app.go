@@ -17,6 +17,7 @@ import (
 	"github.com/agritrace/agritrace/internal/api"
 	"github.com/agritrace/agritrace/internal/config"
 	"github.com/agritrace/agritrace/internal/label"
+	"github.com/agritrace/agritrace/internal/scan"
 	"github.com/agritrace/agritrace/internal/store/sqlite"
 	"github.com/agritrace/agritrace/internal/trace"
 	"github.com/agritrace/agritrace/internal/verify"
@@ -78,6 +79,7 @@ func open(ctx context.Context, cfg config.Config, log *slog.Logger, withLedger b
 	a.anchor.Batch, a.anchor.Idle = cfg.AnchorBatch, cfg.AnchorIdle
 	a.server = &api.Server{
 		Service: a.service, Store: st, Verifier: verify.Verifier{Store: st, Ledger: a.ledger}, Keys: a.keys,
+		Judge:   scan.Judge{Store: st, Labels: a.keys, Rules: scan.Defaults},
 		BaseURL: cfg.PublicURL, Log: log, Committed: a.anchor.Kick, Ready: []api.Pinger{st},
 	}
 	return a, nil

@@ -15,6 +15,7 @@ import (
 	"github.com/agritrace/agritrace/internal/api"
 	"github.com/agritrace/agritrace/internal/demo"
 	"github.com/agritrace/agritrace/internal/label"
+	"github.com/agritrace/agritrace/internal/scan"
 	"github.com/agritrace/agritrace/internal/store/sqlite"
 	"github.com/agritrace/agritrace/internal/trace"
 	"github.com/agritrace/agritrace/internal/verify"
@@ -84,7 +85,7 @@ func start(t testing.TB, opts ...func(*options)) *env {
 	w.Idle, w.MaxBackoff = 50*time.Millisecond, 100*time.Millisecond
 	srv := &api.Server{
 		Service: svc, Store: st, Verifier: verify.Verifier{Store: st, Ledger: ledger}, Keys: keys,
-		Log: log, Committed: w.Kick, Ready: []api.Pinger{st},
+		Judge: scan.Judge{Store: st, Labels: keys, Rules: scan.Defaults}, Log: log, Committed: w.Kick, Ready: []api.Pinger{st},
 	}
 	hs := httptest.NewServer(srv.Handler())
 	srv.BaseURL = hs.URL

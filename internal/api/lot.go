@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/agritrace/agritrace/chain/custody"
+	"github.com/agritrace/agritrace/internal/scan"
 	"github.com/agritrace/agritrace/internal/trace"
 	"github.com/gin-gonic/gin"
 )
@@ -142,6 +143,27 @@ func (s *Server) listScans(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"scans": scans})
+}
+
+// listAlerts is the regulator's view of scans that need a look: labels that
+// are not ours, recalled stock, and patterns of cloning or refilling.
+func (s *Server) listAlerts(c *gin.Context) {
+	if a := actor(c); !a.Has(trace.RoleRegulator, trace.RoleAdmin) {
+		s.fail(c, trace.Errorf(trace.EFORBIDDEN, "alerts are for regulators"))
+		return
+	}
+	scans, err := s.Store.Scans(c.Request.Context(), trace.ScanFilter{Limit: 5000})
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	alerts := []trace.Scan{}
+	for _, sc := range scans {
+		if (scan.Result{Verdict: sc.Verdict}).Alert() {
+			alerts = append(alerts, sc)
+		}
+	}
+	c.JSON(http.StatusOK, gin.H{"alerts": alerts})
 }
 
 func (s *Server) healthz(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) }

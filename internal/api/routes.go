@@ -8,7 +8,7 @@ func (s *Server) routes(r *gin.Engine) {
 	r.GET("/.well-known/agritrace/label-keys.json", s.labelKeys)
 
 	// The GS1 Digital Link resolver: what a phone opens after scanning a label.
-	r.GET("/01/:gtin/10/:lot/21/:serial", s.scan)
+	r.GET("/01/:gtin/10/:lot/21/:serial", s.scanUnit)
 	r.GET("/01/:gtin/10/:lot", s.scanLot)
 	s.mountWeb(r)
 
@@ -43,4 +43,5 @@ func (s *Server) routes(r *gin.Engine) {
 	auth.GET("/recalls", s.listRecalls)
 	auth.GET("/units/:serial", s.getUnit)
 	auth.GET("/scans", s.listScans)
+	auth.GET("/alerts", s.listAlerts)
 }

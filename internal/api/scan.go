@@ -10,26 +10,17 @@ import (
 	"strings"
 	"time"
 
-	"github.com/agritrace/agritrace/internal/label"
+	"github.com/agritrace/agritrace/internal/scan"
 	"github.com/agritrace/agritrace/internal/trace"
 	"github.com/agritrace/agritrace/internal/verify"
 	"github.com/agritrace/agritrace/web"
 	"github.com/gin-gonic/gin"
 )
 
-// Scan verdicts, as the page and the JSON show them.
-const (
-	verdictGenuine    = "genuine"
-	verdictPending    = "pending"
-	verdictSuspicious = "suspicious"
-	verdictNotGenuine = "not_genuine"
-	verdictRecalled   = "recalled"
-)
-
 // Provenance is what a scan shows: the page renders it, and JSON clients get it as is.
 type Provenance struct {
 	Verdict      string         `json:"verdict"`
-	Reasons      []string       `json:"reasons,omitempty"`
+	Reasons      []scan.Reason  `json:"reasons,omitempty"`
 	Unit         *trace.Unit    `json:"unit,omitempty"`
 	Lot          *trace.Lot     `json:"lot,omitempty"`
 	Product      *trace.Product `json:"product,omitempty"`
@@ -75,58 +66,73 @@ func (s *Server) mountWeb(r *gin.Engine) {
 	r.StaticFS("/static", http.FS(web.Static()))
 }
 
-// scan resolves a unit's Digital Link: the page a phone opens from a QR label.
-func (s *Server) scan(c *gin.Context) {
+// scanUnit resolves a unit's Digital Link: the page a phone opens from a QR label.
+func (s *Server) scanUnit(c *gin.Context) {
 	ctx := c.Request.Context()
-	link := label.Link{GTIN: c.Param("gtin"), Lot: c.Param("lot"), Serial: c.Param("serial"), KeyID: c.Query("k"), Signature: c.Query("s")}
-	p := Provenance{Verdict: verdictGenuine}
-	u, err := s.Store.Unit(ctx, link.Serial)
-	switch {
-	case trace.ErrorCode(err) == trace.ENOTFOUND:
-		p.notGenuine("unknown serial: no such label was ever issued")
-	case err != nil:
+	in := scan.Label{
+		GTIN: c.Param("gtin"), Lot: c.Param("lot"), Serial: c.Param("serial"), KeyID: c.Query("k"), Signature: c.Query("s"),
+		Client: s.client(c), Region: region(c), Time: time.Now().UTC(),
+	}
+	res, err := s.Judge.Unit(ctx, in)
+	if err != nil {
 		s.fail(c, err)
 		return
-	case u.GTIN != link.GTIN || u.LotNumber != link.Lot:
-		p.notGenuine("the serial belongs to another product or lot: the label was copied")
-	case link.Signature == "":
-		p.notGenuine("the label carries no signature")
-	case !s.Keys.Verify(link.KeyID, link.GTIN, link.Lot, link.Serial, link.Signature):
-		p.notGenuine("the label signature is not valid: the label was forged or altered")
-	default:
-		p.Unit = &u
-		if err := s.provenance(ctx, &p, u.Lot); err != nil {
+	}
+	var p Provenance
+	if res.Unit != nil {
+		p.Unit = res.Unit
+		if err := s.provenance(ctx, &p, &res, res.Unit.Lot); err != nil {
 			s.fail(c, err)
 			return
 		}
 	}
-	lotID := trace.LotID(link.GTIN, link.Lot)
-	s.recordScan(c, p, link.Serial, lotID)
+	p.Verdict, p.Reasons = res.Verdict, res.Reasons
+	s.recordScan(c, in, trace.LotID(in.GTIN, in.Lot), res)
 	s.render(c, &p)
 }
 
 // scanLot resolves a lot-level Digital Link, as printed on bags and drums.
 func (s *Server) scanLot(c *gin.Context) {
 	ctx := c.Request.Context()
-	lotID := trace.LotID(c.Param("gtin"), c.Param("lot"))
-	p := Provenance{Verdict: verdictGenuine}
-	if err := s.provenance(ctx, &p, lotID); trace.ErrorCode(err) == trace.ENOTFOUND {
-		p.notGenuine("unknown lot: it was never registered")
-	} else if err != nil {
+	in := scan.Label{GTIN: c.Param("gtin"), Lot: c.Param("lot"), Client: s.client(c), Region: region(c), Time: time.Now().UTC()}
+	res := scan.Result{Verdict: scan.Genuine}
+	var p Provenance
+	err := s.provenance(ctx, &p, &res, trace.LotID(in.GTIN, in.Lot))
+	switch {
+	case trace.ErrorCode(err) == trace.ENOTFOUND:
+		res.UnknownLot()
+	case err != nil:
 		s.fail(c, err)
 		return
+	case p.Lot.Status == trace.LotRecalled:
+		res.LotRecalledFinding()
 	}
-	s.recordScan(c, p, "", lotID)
+	p.Verdict, p.Reasons = res.Verdict, res.Reasons
+	s.recordScan(c, in, trace.LotID(in.GTIN, in.Lot), res)
 	s.render(c, &p)
 }
 
-func (p *Provenance) notGenuine(reason string) {
-	p.Verdict = verdictNotGenuine
-	p.Reasons = append(p.Reasons, reason)
+// client tells an inspector, who scans with the regulator's key, from a consumer.
+func (s *Server) client(c *gin.Context) string {
+	if org, ok, _ := s.bearer(c); ok && org.Has(trace.RoleRegulator) {
+		return scan.Inspector
+	}
+	return scan.Consumer
 }
 
-// provenance fills p with the lot, its upstream journey and its verification.
-func (s *Server) provenance(ctx context.Context, p *Provenance, lotID string) error {
+// region is the coarse place a scan comes from, as the page's script or the
+// inspector's scanner reports it; anything but a division code is ignored.
+func region(c *gin.Context) string {
+	r := c.Query("region")
+	if trace.ValidateRegion("region", r) != nil {
+		return ""
+	}
+	return r
+}
+
+// provenance fills p with the lot, its upstream journey and its verification,
+// and adds to res what the ledger says.
+func (s *Server) provenance(ctx context.Context, p *Provenance, res *scan.Result, lotID string) error {
 	lots, err := s.Service.Upstream(ctx, lotID)
 	if err != nil {
 		return err
@@ -194,15 +200,13 @@ func (s *Server) provenance(ctx context.Context, p *Provenance, lotID string) er
 		p.Steps = append(p.Steps, *st)
 	}
 	p.Ledger.Verdict = ledger
-	switch {
-	case lot.Status == trace.LotRecalled:
-		p.Verdict = verdictRecalled
-		p.Reasons = append(p.Reasons, "this lot has been recalled")
-	case ledger == verify.Mismatch || ledger == verify.Missing:
-		p.Verdict = verdictSuspicious
-		p.Reasons = append(p.Reasons, "the records of this product do not match the ledger: they were altered")
-	case ledger == verify.Pending && p.Verdict == verdictGenuine:
-		p.Verdict = verdictPending
+	switch ledger {
+	case verify.Mismatch, verify.Missing:
+		res.LedgerAltered()
+	case verify.Pending:
+		if res.Verdict == scan.Genuine {
+			res.Verdict = scan.Pending
+		}
 	}
 	return nil
 }
@@ -245,17 +249,19 @@ func (s *Server) orgNames(ctx context.Context) map[string]string {
 
 // recordScan keeps every scan; a scan that cannot be recorded still gets its
 // answer, since the person holding the bottle is owed one.
-func (s *Server) recordScan(c *gin.Context, p Provenance, serial, lotID string) {
-	client := "consumer"
-	if org, ok, _ := s.bearer(c); ok && org.Has(trace.RoleRegulator) {
-		client = "inspector"
-	}
+func (s *Server) recordScan(c *gin.Context, in scan.Label, lotID string, res scan.Result) {
 	sc := trace.Scan{
-		ID: newID(), Serial: serial, Lot: lotID, Time: time.Now().UTC(), Region: c.Query("region"),
-		Client: client, Verdict: p.Verdict, Reasons: p.Reasons,
+		ID: newID(), Serial: in.Serial, Lot: lotID, Time: in.Time, Region: in.Region,
+		Client: in.Client, Verdict: res.Verdict,
+	}
+	for _, r := range res.Reasons {
+		sc.Reasons = append(sc.Reasons, r.Code)
 	}
 	if err := s.Store.AddScan(c.Request.Context(), sc); err != nil {
-		s.Log.Error("record scan", "err", err, "serial", serial)
+		s.Log.Error("record scan", "err", err, "serial", in.Serial)
+	}
+	if res.Alert() {
+		s.Log.Warn("suspicious scan", "serial", in.Serial, "lot", lotID, "verdict", res.Verdict, "reasons", sc.Reasons, "region", in.Region)
 	}
 }
 

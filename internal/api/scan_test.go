@@ -88,9 +88,9 @@ func TestScanPage(t *testing.T) {
 		{"english on request", good + "&lang=en", "text/html", "", []string{"Genuine", "Bought in", "Bottled and labelled", "Oil content"}},
 		{"english browser", good, "text/html", "en-US,en;q=0.9", []string{"Genuine"}},
 		{"json", good, "application/json", "", []string{`"verdict":"genuine"`, `"check":"verified"`, `"village":"桃园村"`, `"kind":"embedded"`}},
-		{"forged signature", forged, "text/html", "", []string{`data-verdict="not_genuine"`, "非正品", "signature is not valid"}},
-		{"unknown serial", unknown, "application/json", "", []string{`"verdict":"not_genuine"`, "unknown serial"}},
-		{"no signature", unsigned, "text/html", "", []string{"非正品", "no signature"}},
+		{"forged signature", forged, "text/html", "", []string{`data-verdict="not_genuine"`, "非正品", `data-reason="bad_signature"`, "防伪签名无效"}},
+		{"unknown serial", unknown, "application/json", "", []string{`"verdict":"not_genuine"`, `"code":"unknown_serial"`}},
+		{"no signature", unsigned + "?lang=en", "text/html", "", []string{"Not genuine", "the label carries no signature"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

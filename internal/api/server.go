@@ -9,6 +9,7 @@ import (
 	"net/http"
 
 	"github.com/agritrace/agritrace/internal/label"
+	"github.com/agritrace/agritrace/internal/scan"
 	"github.com/agritrace/agritrace/internal/trace"
 	"github.com/agritrace/agritrace/internal/verify"
 	"github.com/gin-gonic/gin"
@@ -25,6 +26,7 @@ type Server struct {
 	Store    trace.Store
 	Verifier verify.Verifier
 	Keys     *label.Keyring
+	Judge    scan.Judge
 	// BaseURL is the public origin printed in QR codes, e.g. https://trace.example.cn.
 	BaseURL string
 	Log     *slog.Logger
