@@ -68,6 +68,12 @@ func open(ctx context.Context, cfg config.Config, log *slog.Logger, withLedger b
 		return nil, err
 	}
 	a.service = trace.NewService(st, a.keys)
+	if cfg.Yields != "" {
+		if a.service.Yields, err = trace.LoadYields(cfg.Yields); err != nil {
+			a.Close()
+			return nil, err
+		}
+	}
 	if !withLedger {
 		return a, nil
 	}

@@ -21,6 +21,7 @@ type Config struct {
 	MongoDB     string
 	Ledger      string
 	LabelKeys   string
+	Yields      string
 	LogLevel    slog.Level
 	AnchorBatch int
 	AnchorIdle  time.Duration
@@ -45,6 +46,7 @@ var Settings = []Setting{
 	{"ledger", "AGRITRACE_LEDGER", "embedded", "ledger: embedded (block log in the data directory) or fabric"},
 	{"fabric-env", "AGRITRACE_FABRIC_ENV", "", "file with the Fabric client settings (written by scripts/fabric/up.sh)"},
 	{"label-keys", "AGRITRACE_LABEL_KEYS", "<data>/label-keys.json", "Ed25519 label signing keys (created when absent)"},
+	{"yields", "AGRITRACE_YIELDS", "", "JSON file of transform yield rules (default: rapeseed to oil 30-45 %, to meal 50-70 % by mass)"},
 	{"log-level", "AGRITRACE_LOG_LEVEL", "info", "debug, info, warn or error"},
 	{"anchor-batch", "AGRITRACE_ANCHOR_BATCH", "200", "records sent to the ledger per call"},
 	{"anchor-idle", "AGRITRACE_ANCHOR_IDLE", "2s", "how often the anchoring worker looks for work when not woken"},
@@ -72,6 +74,7 @@ func Load(name string, args []string, getenv func(string) string, stderr io.Writ
 	c := Config{
 		Addr: *vals["addr"], DataDir: *vals["data"], PublicURL: *vals["public-url"], MongoURI: *vals["mongodb-uri"],
 		MongoDB: *vals["mongodb-db"], Ledger: *vals["ledger"], LabelKeys: *vals["label-keys"], FabricEnv: *vals["fabric-env"],
+		Yields: *vals["yields"],
 	}
 	if c.PublicURL == "http://<addr>" {
 		c.PublicURL = "http://" + c.Addr

@@ -48,10 +48,10 @@ func gtin(first13 string) string { return first13 + string(trace.GTINCheckDigit(
 // Products is the demo's product catalogue.
 func Products() []trace.Product {
 	return []trace.Product{
-		{GTIN: Seed, NameZH: "油菜籽", NameEN: "Rapeseed", Unit: trace.UnitKG},
-		{GTIN: Oil, NameZH: "压榨菜籽油（散装）", NameEN: "Pressed rapeseed oil (bulk)", Unit: trace.UnitL},
-		{GTIN: Meal, NameZH: "菜籽饼", NameEN: "Rapeseed meal", Unit: trace.UnitKG},
-		{GTIN: Bottle, NameZH: "兴山压榨菜籽油 5L", NameEN: "Xingshan pressed rapeseed oil 5 L", Unit: trace.UnitPiece},
+		{GTIN: Seed, NameZH: "油菜籽", NameEN: "Rapeseed", Unit: trace.UnitKG, Category: "rapeseed"},
+		{GTIN: Oil, NameZH: "压榨菜籽油（散装）", NameEN: "Pressed rapeseed oil (bulk)", Unit: trace.UnitL, Category: "rapeseed-oil"},
+		{GTIN: Meal, NameZH: "菜籽饼", NameEN: "Rapeseed meal", Unit: trace.UnitKG, Category: "rapeseed-meal"},
+		{GTIN: Bottle, NameZH: "兴山压榨菜籽油 5L", NameEN: "Xingshan pressed rapeseed oil 5 L", Unit: trace.UnitPiece, Category: "bottled-rapeseed-oil"},
 	}
 }
 

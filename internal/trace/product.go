@@ -26,10 +26,12 @@ func BaseUnit(uom string) string {
 
 // Product is a trade item identified by a GTIN-14.
 type Product struct {
-	GTIN      string    `json:"gtin"`
-	NameZH    string    `json:"nameZh"`
-	NameEN    string    `json:"nameEn,omitempty"`
-	Unit      string    `json:"unit"`
+	GTIN   string `json:"gtin"`
+	NameZH string `json:"nameZh"`
+	NameEN string `json:"nameEn,omitempty"`
+	Unit   string `json:"unit"`
+	// Category groups products for yield rules: "rapeseed", "rapeseed-oil".
+	Category  string    `json:"category,omitempty"`
 	CreatedAt time.Time `json:"createdAt"`
 }
 
@@ -40,6 +42,9 @@ func (p Product) Validate() error {
 	}
 	if strings.TrimSpace(p.NameZH) == "" {
 		return FieldErrorf(EINVALID, "nameZh", "Chinese product name is required")
+	}
+	if p.Category != "" && !categoryPattern.MatchString(p.Category) {
+		return FieldErrorf(EINVALID, "category", "category must be lowercase letters, digits and dashes, e.g. rapeseed-oil")
 	}
 	switch p.Unit {
 	case UnitKG, UnitL, UnitPiece:

@@ -26,11 +26,13 @@ type Service struct {
 	// OilDensity converts millilitres of oil to grams (g per L / 1000) when
 	// quantities of different units are compared; rapeseed oil at 20 °C is 0.915.
 	OilDensity float64
+	// Yields bound what transforms may claim; see YieldRule.
+	Yields []YieldRule
 }
 
 // NewService returns a Service with the real clock and typical rapeseed oil density.
 func NewService(s Store, labels LabelSigner) *Service {
-	return &Service{Store: s, Labels: labels, Now: time.Now, OilDensity: 0.915}
+	return &Service{Store: s, Labels: labels, Now: time.Now, OilDensity: 0.915, Yields: DefaultYields}
 }
 
 // Result is what a write produced.

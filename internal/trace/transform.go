@@ -54,6 +54,18 @@ func (s *Service) Transform(ctx context.Context, actor Org, in TransformInput) (
 		if inMass > 0 && outMass > inMass {
 			return nil, FieldErrorf(EUNPROCESSABLE, "outputs", "outputs weigh %.0f g but inputs only %.0f g: quantities must be conserved", outMass, inMass)
 		}
+		byCategory := map[string]float64{}
+		for _, p := range inputs {
+			l := c.lots[c.index[p.Lot]].Lot
+			prod, err := s.Store.Product(ctx, l.GTIN)
+			if err != nil {
+				return nil, err
+			}
+			byCategory[prod.Category] += s.massOf(p.Quantity, l.BaseUnit)
+		}
+		if err := s.checkYields(byCategory, in.Outputs, outs); err != nil {
+			return nil, err
+		}
 		var outIDs []string
 		for i, o := range in.Outputs {
 			l := c.create(Lot{
