@@ -177,7 +177,7 @@ func TestTamperingIsCaught(t *testing.T) {
 		t.Fatal(err)
 	}
 	v, checks = verdict(t, e, lot)
-	if v != "mismatch" || checks[0]["reason"] != "the ledger holds a different hash for this event: the store was altered" {
+	if v != "mismatch" || checks[0]["reason"] != "the ledger holds a different hash for this record: the store was altered" {
 		t.Fatalf("after rewriting the hash: %s %v", v, checks[0])
 	}
 	// Deleting the last event is caught too.

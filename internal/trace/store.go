@@ -45,6 +45,13 @@ type Store interface {
 	AddScan(ctx context.Context, s Scan) error
 	Scans(ctx context.Context, f ScanFilter) ([]Scan, error)
 
+	Complaint(ctx context.Context, id string) (Complaint, error)
+	Complaints(ctx context.Context, f ComplaintFilter) ([]Complaint, error)
+	// ComplaintEntries returns a complaint's audit trail ordered by seq.
+	ComplaintEntries(ctx context.Context, id string) ([]ComplaintEntry, error)
+	// Evidence returns a stored photo by its SHA-256.
+	Evidence(ctx context.Context, hash string) (Evidence, error)
+
 	Close() error
 }
 
@@ -53,8 +60,15 @@ type Change struct {
 	Lots   []LotWrite
 	Events []Event
 	Units  []UnitWrite
+	// Complaints and their trail entries; a complaint write is checked against
+	// ComplaintWrite.PrevSeq like a lot.
+	Complaints       []ComplaintWrite
+	ComplaintEntries []ComplaintEntry
+	// Evidence is stored by hash; storing the same photo twice is harmless.
+	Evidence []Evidence
 	// Anchors are the outbox records the change queues for the ledger: one per
-	// event, written in the same transaction so none is ever lost.
+	// event or complaint entry, written in the same transaction so none is
+	// ever lost.
 	Anchors []custody.Record
 }
 

@@ -43,18 +43,27 @@ type Check struct {
 	Org        string `json:"org,omitempty"`
 }
 
-// Report is the verification of one lot.
+// Report is the verification of one chain: a lot's events or a complaint's trail.
 type Report struct {
-	Lot     string           `json:"lot"`
+	Kind    string           `json:"kind"`
+	Key     string           `json:"key"`
 	Ledger  trace.LedgerInfo `json:"ledger"`
 	Verdict string           `json:"verdict"`
 	Events  []Check          `json:"events"`
 }
 
-// Verifier reads events from the store and records from the ledger.
+// Verifier reads chains from the store and records from the ledger.
 type Verifier struct {
 	Store  trace.Store
 	Ledger trace.Ledger
+}
+
+// link is one stored element of a chain, whatever its type.
+type link struct {
+	seq        int64
+	typ        string
+	hash, prev string
+	compute    func() (string, error)
 }
 
 // Lot verifies every event of a lot.
@@ -68,13 +77,37 @@ func (v Verifier) Lot(ctx context.Context, lotID string) (Report, error) {
 			return Report{}, err
 		}
 	}
-	anchors, err := v.Store.Anchors(ctx, custody.KindEvent, lotID)
-	if err != nil {
-		return Report{}, fmt.Errorf("verify lot %s: %w", lotID, err)
+	links := make([]link, len(events))
+	for i, e := range events {
+		links[i] = link{seq: e.Seq, typ: e.Type, hash: e.Hash, prev: e.PrevHash, compute: e.ComputeHash}
 	}
-	entries, err := v.Ledger.Chain(ctx, custody.KindEvent, lotID)
+	return v.chain(ctx, custody.KindEvent, lotID, links)
+}
+
+// Complaint verifies every entry of a complaint's audit trail.
+func (v Verifier) Complaint(ctx context.Context, id string) (Report, error) {
+	if _, err := v.Store.Complaint(ctx, id); err != nil {
+		return Report{}, err
+	}
+	entries, err := v.Store.ComplaintEntries(ctx, id)
 	if err != nil {
-		return Report{}, fmt.Errorf("verify lot %s: read ledger: %w", lotID, err)
+		return Report{}, fmt.Errorf("verify complaint %s: %w", id, err)
+	}
+	links := make([]link, len(entries))
+	for i, e := range entries {
+		links[i] = link{seq: e.Seq, typ: e.Action, hash: e.Hash, prev: e.PrevHash, compute: e.ComputeHash}
+	}
+	return v.chain(ctx, custody.KindComplaint, id, links)
+}
+
+func (v Verifier) chain(ctx context.Context, kind, key string, links []link) (Report, error) {
+	anchors, err := v.Store.Anchors(ctx, kind, key)
+	if err != nil {
+		return Report{}, fmt.Errorf("verify %s %s: %w", kind, key, err)
+	}
+	entries, err := v.Ledger.Chain(ctx, kind, key)
+	if err != nil {
+		return Report{}, fmt.Errorf("verify %s %s: read ledger: %w", kind, key, err)
 	}
 	onLedger := map[uint64]custody.Entry{}
 	for _, e := range entries {
@@ -84,22 +117,22 @@ func (v Verifier) Lot(ctx context.Context, lotID string) (Report, error) {
 	for _, a := range anchors {
 		outbox[a.Seq] = a
 	}
-	r := Report{Lot: lotID, Ledger: v.Ledger.Info(), Verdict: Verified, Events: []Check{}}
+	r := Report{Kind: kind, Key: key, Ledger: v.Ledger.Info(), Verdict: Verified, Events: []Check{}}
 	prev := ""
-	for i, e := range events {
-		c := check(e, prev, int64(i), onLedger, outbox)
-		// Chain to the stored hash: an edited event is then reported once, not
-		// again as a broken link in the event after it.
-		prev = e.Hash
+	for i, l := range links {
+		c := check(l, prev, int64(i), onLedger, outbox)
+		// Chain to the stored hash: an edited element is then reported once, not
+		// again as a broken link in the one after it.
+		prev = l.hash
 		r.Verdict = Worst(r.Verdict, c.Verdict)
 		r.Events = append(r.Events, c)
 	}
-	// Records on the ledger with no event in the store: the event was deleted.
+	// Records on the ledger with nothing in the store: the element was deleted.
 	for _, e := range entries {
-		if e.Seq >= uint64(len(events)) {
+		if e.Seq >= uint64(len(links)) {
 			r.Events = append(r.Events, Check{
 				Seq: int64(e.Seq), LedgerHash: e.Hash, Verdict: Missing, TxID: e.TxID, Org: e.Org,
-				Reason: "the ledger holds this event but the store does not: it was deleted",
+				Reason: "the ledger holds this record but the store does not: it was deleted",
 			})
 			r.Verdict = Worst(r.Verdict, Missing)
 		}
@@ -107,19 +140,19 @@ func (v Verifier) Lot(ctx context.Context, lotID string) (Report, error) {
 	return r, nil
 }
 
-func check(e trace.Event, prev string, want int64, onLedger map[uint64]custody.Entry, outbox map[uint64]trace.Anchor) Check {
-	c := Check{Seq: e.Seq, Type: e.Type, StoredHash: e.Hash}
-	computed, err := e.ComputeHash()
+func check(l link, prev string, want int64, onLedger map[uint64]custody.Entry, outbox map[uint64]trace.Anchor) Check {
+	c := Check{Seq: l.seq, Type: l.typ, StoredHash: l.hash}
+	computed, err := l.compute()
 	if err != nil {
-		c.Verdict, c.Reason = Mismatch, "the stored event cannot be canonicalized: "+err.Error()
+		c.Verdict, c.Reason = Mismatch, "the stored record cannot be canonicalized: "+err.Error()
 		return c
 	}
 	c.Computed = computed
-	a, queued := outbox[uint64(e.Seq)]
+	a, queued := outbox[uint64(l.seq)]
 	if queued {
 		c.TxID, c.Block = a.TxID, a.Block
 	}
-	entry, held := onLedger[uint64(e.Seq)]
+	entry, held := onLedger[uint64(l.seq)]
 	if held {
 		c.LedgerHash, c.TxID, c.Org = entry.Hash, entry.TxID, entry.Org
 		if entry.Block != 0 {
@@ -127,24 +160,24 @@ func check(e trace.Event, prev string, want int64, onLedger map[uint64]custody.E
 		}
 	}
 	switch {
-	case e.Seq != want:
-		c.Verdict, c.Reason = Mismatch, fmt.Sprintf("the store has event %d where %d belongs: events were removed", e.Seq, want)
-	case computed != e.Hash:
-		c.Verdict, c.Reason = Mismatch, "the stored event no longer matches its recorded hash: it was edited"
-	case e.PrevHash != prev:
-		c.Verdict, c.Reason = Mismatch, "the event does not chain to the one before it"
+	case l.seq != want:
+		c.Verdict, c.Reason = Mismatch, fmt.Sprintf("the store has record %d where %d belongs: records were removed", l.seq, want)
+	case computed != l.hash:
+		c.Verdict, c.Reason = Mismatch, "the stored record no longer matches its recorded hash: it was edited"
+	case l.prev != prev:
+		c.Verdict, c.Reason = Mismatch, "the record does not chain to the one before it"
 	case held && entry.Hash != computed:
-		c.Verdict, c.Reason = Mismatch, "the ledger holds a different hash for this event: the store was altered"
+		c.Verdict, c.Reason = Mismatch, "the ledger holds a different hash for this record: the store was altered"
 	case held:
 		c.Verdict = Verified
 	case queued && a.Status == trace.AnchorPending:
 		c.Verdict, c.Reason = Pending, "waiting to be anchored on the ledger"
 	case queued && a.Status == trace.AnchorRejected:
-		c.Verdict, c.Reason = Mismatch, "the ledger refused this event: "+a.Error
+		c.Verdict, c.Reason = Mismatch, "the ledger refused this record: "+a.Error
 	case queued:
-		c.Verdict, c.Reason = Missing, "the store says this event was anchored, but the ledger does not hold it"
+		c.Verdict, c.Reason = Missing, "the store says this record was anchored, but the ledger does not hold it"
 	default:
-		c.Verdict, c.Reason = Missing, "this event was never queued for the ledger"
+		c.Verdict, c.Reason = Missing, "this record was never queued for the ledger"
 	}
 	return c
 }

@@ -45,6 +45,14 @@ CREATE INDEX IF NOT EXISTS anchors_status ON anchors (status, id);
 CREATE TABLE IF NOT EXISTS scans (id TEXT PRIMARY KEY, serial TEXT NOT NULL, lot TEXT NOT NULL, time TEXT NOT NULL, doc TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS scans_serial ON scans (serial, time);
 CREATE INDEX IF NOT EXISTS scans_lot ON scans (lot, time);
+CREATE TABLE IF NOT EXISTS complaints (
+	id TEXT PRIMARY KEY, status TEXT NOT NULL, lot TEXT NOT NULL, serial TEXT NOT NULL,
+	created TEXT NOT NULL, seq INTEGER NOT NULL, doc TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS complaints_status ON complaints (status, created);
+CREATE INDEX IF NOT EXISTS complaints_lot ON complaints (lot);
+CREATE INDEX IF NOT EXISTS complaints_serial ON complaints (serial);
+CREATE TABLE IF NOT EXISTS complaint_entries (complaint TEXT NOT NULL, seq INTEGER NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (complaint, seq));
+CREATE TABLE IF NOT EXISTS evidence (hash TEXT PRIMARY KEY, content_type TEXT NOT NULL, data BLOB NOT NULL);
 `
 
 // Open opens or creates the database file at path.

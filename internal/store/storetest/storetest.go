@@ -32,6 +32,7 @@ func Run(t *testing.T, open Opener) {
 		{"Units", testUnits},
 		{"Anchors", testAnchors},
 		{"Scans", testScans},
+		{"Complaints", testComplaints},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open(t)) })

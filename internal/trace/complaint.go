@@ -1,0 +1,265 @@
+package trace
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/agritrace/agritrace/chain/custody"
+	"github.com/agritrace/agritrace/internal/jcs"
+)
+
+// Complaint kinds and statuses.
+const (
+	ComplaintOpen          = "open"
+	ComplaintAssigned      = "assigned"
+	ComplaintInvestigating = "investigating"
+	ComplaintConfirmed     = "confirmed"
+	ComplaintUnfounded     = "unfounded"
+)
+
+// ComplaintKinds are what people report.
+var ComplaintKinds = []string{"counterfeit", "refill", "quality", "expired", "other"}
+
+// Limits on what an anonymous reporter may send.
+const (
+	MaxDescription   = 2000
+	MaxEvidence      = 3
+	MaxEvidenceBytes = 2 << 20
+)
+
+// Complaint is a report of a suspected fake or unsafe product and the
+// regulator's work on it. Every change to it is an entry in a hash chain that
+// is anchored like custody events, so a complaint cannot silently vanish.
+type Complaint struct {
+	ID          string    `json:"id"`
+	Serial      string    `json:"serial,omitempty"`
+	Lot         string    `json:"lot,omitempty"`
+	Kind        string    `json:"kind"`
+	Description string    `json:"description"`
+	Evidence    []string  `json:"evidence,omitempty"`
+	Region      string    `json:"region,omitempty"`
+	Reporter    string    `json:"reporter"`
+	Status      string    `json:"status"`
+	Assignee    string    `json:"assignee,omitempty"`
+	Seq         int64     `json:"seq"`
+	Head        string    `json:"head"`
+	CreatedAt   time.Time `json:"createdAt"`
+	UpdatedAt   time.Time `json:"updatedAt"`
+}
+
+// Closed reports whether the complaint is decided.
+func (c Complaint) Closed() bool {
+	return c.Status == ComplaintConfirmed || c.Status == ComplaintUnfounded
+}
+
+// ComplaintEntry is one step of a complaint's audit trail.
+type ComplaintEntry struct {
+	Complaint string          `json:"complaint"`
+	Seq       int64           `json:"seq"`
+	Action    string          `json:"action"`
+	Actor     string          `json:"actor"`
+	Time      time.Time       `json:"time"`
+	Payload   json.RawMessage `json:"payload,omitempty"`
+	PrevHash  string          `json:"prevHash"`
+	Hash      string          `json:"hash"`
+}
+
+// ComputeHash is SHA-256 over the RFC 8785 form of the entry without "hash",
+// the same recipe as for custody events.
+func (e ComplaintEntry) ComputeHash() (string, error) {
+	h := struct {
+		Complaint string          `json:"complaint"`
+		Seq       int64           `json:"seq"`
+		Action    string          `json:"action"`
+		Actor     string          `json:"actor"`
+		Time      string          `json:"time"`
+		Payload   json.RawMessage `json:"payload,omitempty"`
+		PrevHash  string          `json:"prevHash"`
+	}{e.Complaint, e.Seq, e.Action, e.Actor, FormatTime(e.Time), e.Payload, e.PrevHash}
+	b, err := jcs.Marshal(h)
+	if err != nil {
+		return "", fmt.Errorf("canonical complaint entry %s/%d: %w", e.Complaint, e.Seq, err)
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:]), nil
+}
+
+// Evidence is a photo attached to a complaint, kept by its SHA-256.
+type Evidence struct {
+	Hash        string `json:"hash"`
+	ContentType string `json:"contentType"`
+	Data        []byte `json:"data"`
+}
+
+// ComplaintWrite is a complaint's new state; PrevSeq is the Seq read, or -1
+// for a new complaint.
+type ComplaintWrite struct {
+	Complaint Complaint
+	PrevSeq   int64
+}
+
+// ComplaintFilter selects complaints, newest first.
+type ComplaintFilter struct {
+	Status string
+	Lot    string
+	Serial string
+	Limit  int
+}
+
+// FileInput is a complaint as a reporter sends it.
+type FileInput struct {
+	Serial      string          `json:"serial"`
+	Lot         string          `json:"lot"`
+	Kind        string          `json:"kind"`
+	Description string          `json:"description"`
+	Region      string          `json:"region"`
+	Evidence    []EvidenceInput `json:"evidence"`
+}
+
+// EvidenceInput is an uploaded photo.
+type EvidenceInput struct {
+	ContentType string `json:"contentType"`
+	Data        []byte `json:"data"`
+}
+
+// File records a complaint from a consumer (reporter nil) or an inspector.
+func (s *Service) File(ctx context.Context, reporter *Org, in FileInput) (Complaint, error) {
+	if !slices.Contains(ComplaintKinds, in.Kind) {
+		return Complaint{}, FieldErrorf(EINVALID, "kind", "kind must be one of %s", strings.Join(ComplaintKinds, ", "))
+	}
+	in.Description = strings.TrimSpace(in.Description)
+	if in.Description == "" || utf8.RuneCountInString(in.Description) > MaxDescription {
+		return Complaint{}, FieldErrorf(EINVALID, "description", "describe what is wrong in 1 to %d characters", MaxDescription)
+	}
+	if in.Serial == "" && in.Lot == "" {
+		return Complaint{}, FieldErrorf(EINVALID, "serial", "name the serial on the label or the lot")
+	}
+	if in.Region != "" {
+		if err := ValidateRegion("region", in.Region); err != nil {
+			return Complaint{}, err
+		}
+	}
+	if len(in.Evidence) > MaxEvidence {
+		return Complaint{}, FieldErrorf(EINVALID, "evidence", "at most %d photos", MaxEvidence)
+	}
+	var evidence []Evidence
+	for i, ev := range in.Evidence {
+		if ev.ContentType != "image/jpeg" && ev.ContentType != "image/png" {
+			return Complaint{}, FieldErrorf(EINVALID, fmt.Sprintf("evidence[%d].contentType", i), "photos must be image/jpeg or image/png")
+		}
+		if len(ev.Data) == 0 || len(ev.Data) > MaxEvidenceBytes {
+			return Complaint{}, FieldErrorf(EINVALID, fmt.Sprintf("evidence[%d].data", i), "a photo must be 1 byte to %d MiB", MaxEvidenceBytes>>20)
+		}
+		sum := sha256.Sum256(ev.Data)
+		evidence = append(evidence, Evidence{Hash: hex.EncodeToString(sum[:]), ContentType: ev.ContentType, Data: ev.Data})
+	}
+	now := Now(s.Now())
+	c := Complaint{
+		ID: "C" + now.Format("20060102") + strings.ToUpper(randomToken(4)), Serial: in.Serial, Lot: in.Lot,
+		Kind: in.Kind, Description: in.Description, Region: in.Region, Reporter: "consumer",
+		Status: ComplaintOpen, Seq: -1, CreatedAt: now,
+	}
+	if reporter != nil {
+		c.Reporter = reporter.ID
+	}
+	for _, ev := range evidence {
+		c.Evidence = append(c.Evidence, ev.Hash)
+	}
+	payload := map[string]any{"kind": c.Kind, "description": c.Description, "serial": c.Serial, "lot": c.Lot, "region": c.Region, "evidence": c.Evidence}
+	w, entry, err := s.complaintStep(c, "filed", c.Reporter, now, payload)
+	if err != nil {
+		return Complaint{}, err
+	}
+	w.PrevSeq = -1
+	err = s.Store.Commit(ctx, Change{
+		Complaints: []ComplaintWrite{w}, ComplaintEntries: []ComplaintEntry{entry}, Evidence: evidence,
+		Anchors: []custody.Record{complaintRecord(entry)},
+	})
+	return w.Complaint, err
+}
+
+func complaintRecord(e ComplaintEntry) custody.Record {
+	return custody.Record{Kind: custody.KindComplaint, Key: e.Complaint, Seq: uint64(e.Seq), Hash: e.Hash, PrevHash: e.PrevHash}
+}
+
+// complaintStep appends one entry to a complaint's trail.
+func (s *Service) complaintStep(c Complaint, action, actor string, now time.Time, payload any) (ComplaintWrite, ComplaintEntry, error) {
+	e := ComplaintEntry{Complaint: c.ID, Seq: c.Seq + 1, Action: action, Actor: actor, Time: now, PrevHash: c.Head}
+	b, err := jcs.Marshal(payload)
+	if err != nil {
+		return ComplaintWrite{}, e, err
+	}
+	e.Payload = b
+	if e.Hash, err = e.ComputeHash(); err != nil {
+		return ComplaintWrite{}, e, err
+	}
+	prev := c.Seq
+	c.Seq, c.Head, c.UpdatedAt = e.Seq, e.Hash, now
+	return ComplaintWrite{Complaint: c, PrevSeq: prev}, e, nil
+}
+
+// WorkInput is a regulator's action on a complaint.
+type WorkInput struct {
+	// Action is assign, note or close.
+	Action     string `json:"action"`
+	Assignee   string `json:"assignee"`
+	Note       string `json:"note"`
+	Resolution string `json:"resolution"`
+}
+
+// Work applies a regulator's action: assign it, add a note (which marks it
+// under investigation), or close it as confirmed or unfounded.
+func (s *Service) Work(ctx context.Context, actor Org, id string, in WorkInput) (Complaint, error) {
+	if err := requireRole(actor, "working complaints", RoleRegulator); err != nil {
+		return Complaint{}, err
+	}
+	c, err := s.Store.Complaint(ctx, id)
+	if err != nil {
+		return Complaint{}, err
+	}
+	if c.Closed() {
+		return Complaint{}, Errorf(ECONFLICT, "complaint %s is closed as %s", c.ID, c.Status)
+	}
+	if utf8.RuneCountInString(in.Note) > MaxDescription {
+		return Complaint{}, FieldErrorf(EINVALID, "note", "a note is at most %d characters", MaxDescription)
+	}
+	payload := map[string]any{}
+	switch in.Action {
+	case "assign":
+		if strings.TrimSpace(in.Assignee) == "" {
+			return Complaint{}, FieldErrorf(EINVALID, "assignee", "name who takes the complaint")
+		}
+		c.Status, c.Assignee = ComplaintAssigned, in.Assignee
+		payload["assignee"] = in.Assignee
+	case "note":
+		if strings.TrimSpace(in.Note) == "" {
+			return Complaint{}, FieldErrorf(EINVALID, "note", "the note is empty")
+		}
+		c.Status = ComplaintInvestigating
+	case "close":
+		if in.Resolution != ComplaintConfirmed && in.Resolution != ComplaintUnfounded {
+			return Complaint{}, FieldErrorf(EINVALID, "resolution", "close as confirmed or unfounded")
+		}
+		c.Status = in.Resolution
+		payload["resolution"] = in.Resolution
+	default:
+		return Complaint{}, FieldErrorf(EINVALID, "action", "action must be assign, note or close")
+	}
+	if in.Note != "" {
+		payload["note"] = in.Note
+	}
+	payload["status"] = c.Status
+	w, entry, err := s.complaintStep(c, in.Action, actor.ID, Now(s.Now()), payload)
+	if err != nil {
+		return Complaint{}, err
+	}
+	err = s.Store.Commit(ctx, Change{Complaints: []ComplaintWrite{w}, ComplaintEntries: []ComplaintEntry{entry}, Anchors: []custody.Record{complaintRecord(entry)}})
+	return w.Complaint, err
+}
