@@ -16,6 +16,7 @@ func (s *Server) routes(r *gin.Engine) {
 	v1.GET("/lots/:id/verify", s.verifyLot)
 	v1.GET("/units/:serial/label.png", s.labelPNG)
 	v1.GET("/units/:serial/label.svg", s.labelSVG)
+	v1.POST("/complaints", s.fileComplaint)
 
 	auth := v1.Group("", s.authenticate)
 	auth.POST("/orgs", s.createOrg)
@@ -44,4 +45,10 @@ func (s *Server) routes(r *gin.Engine) {
 	auth.GET("/units/:serial", s.getUnit)
 	auth.GET("/scans", s.listScans)
 	auth.GET("/alerts", s.listAlerts)
+
+	reg := auth.Group("", s.regulatorOnly)
+	reg.GET("/complaints", s.listComplaints)
+	reg.GET("/complaints/:id", s.getComplaint)
+	reg.POST("/complaints/:id/actions", s.workComplaint)
+	reg.GET("/evidence/:hash", s.getEvidence)
 }

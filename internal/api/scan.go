@@ -19,6 +19,9 @@ import (
 
 // Provenance is what a scan shows: the page renders it, and JSON clients get it as is.
 type Provenance struct {
+	// Serial and LotID are what was scanned, known or not.
+	Serial       string         `json:"serial,omitempty"`
+	LotID        string         `json:"lotId"`
 	Verdict      string         `json:"verdict"`
 	Reasons      []scan.Reason  `json:"reasons,omitempty"`
 	Unit         *trace.Unit    `json:"unit,omitempty"`
@@ -78,7 +81,7 @@ func (s *Server) scanUnit(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	var p Provenance
+	p := Provenance{Serial: in.Serial, LotID: trace.LotID(in.GTIN, in.Lot)}
 	if res.Unit != nil {
 		p.Unit = res.Unit
 		if err := s.provenance(ctx, &p, &res, res.Unit.Lot); err != nil {
@@ -96,7 +99,7 @@ func (s *Server) scanLot(c *gin.Context) {
 	ctx := c.Request.Context()
 	in := scan.Label{GTIN: c.Param("gtin"), Lot: c.Param("lot"), Client: s.client(c), Region: region(c), Time: time.Now().UTC()}
 	res := scan.Result{Verdict: scan.Genuine}
-	var p Provenance
+	p := Provenance{LotID: trace.LotID(in.GTIN, in.Lot)}
 	err := s.provenance(ctx, &p, &res, trace.LotID(in.GTIN, in.Lot))
 	switch {
 	case trace.ErrorCode(err) == trace.ENOTFOUND:

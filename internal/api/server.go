@@ -4,9 +4,11 @@
 package api
 
 import (
+	"cmp"
 	"context"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/agritrace/agritrace/internal/label"
 	"github.com/agritrace/agritrace/internal/scan"
@@ -34,11 +36,17 @@ type Server struct {
 	Committed func()
 	// Ready lists dependencies that /readyz checks.
 	Ready []Pinger
+	// ComplaintEvery and ComplaintBurst rate-limit anonymous reports per
+	// client address; zero means one every 10 minutes with a burst of 5.
+	ComplaintEvery time.Duration
+	ComplaintBurst int
+	complaints     *limiter
 }
 
 // Handler returns the HTTP handler with every route.
 func (s *Server) Handler() http.Handler {
 	gin.SetMode(gin.ReleaseMode)
+	s.complaints = newLimiter(cmp.Or(s.ComplaintEvery, 10*time.Minute), cmp.Or(s.ComplaintBurst, 5))
 	r := gin.New()
 	r.Use(s.logRequests, gin.CustomRecovery(func(c *gin.Context, err any) {
 		s.Log.Error("panic in handler", "err", err, "path", c.Request.URL.Path)

@@ -1,0 +1,108 @@
+package api
+
+import (
+	"encoding/json"
+	"net/http"
+
+	"github.com/agritrace/agritrace/internal/trace"
+	"github.com/gin-gonic/gin"
+)
+
+// maxComplaintBody fits three 2 MiB photos in base64 and the text.
+const maxComplaintBody = 9 << 20
+
+// fileComplaint takes a report from anyone: a consumer from the scan page
+// (no login, rate-limited per client) or an inspector with the regulator's key.
+func (s *Server) fileComplaint(c *gin.Context) {
+	reporter, ok, err := s.bearer(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if !ok && !s.complaints.allow(c.ClientIP()) {
+		c.Header("Retry-After", "3600")
+		c.AbortWithStatusJSON(http.StatusTooManyRequests, errorBody{Error: errorDetail{Code: "rate_limited", Message: "too many reports from this address; try again later"}})
+		return
+	}
+	var in trace.FileInput
+	dec := json.NewDecoder(http.MaxBytesReader(c.Writer, c.Request.Body, maxComplaintBody))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&in); err != nil {
+		s.fail(c, trace.Errorf(trace.EINVALID, "request body: %v", err))
+		return
+	}
+	var by *trace.Org
+	if ok {
+		by = &reporter
+	}
+	cp, err := s.Service.File(c.Request.Context(), by, in)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.committed()
+	c.JSON(http.StatusCreated, gin.H{"id": cp.ID, "status": cp.Status, "createdAt": cp.CreatedAt})
+}
+
+func (s *Server) regulatorOnly(c *gin.Context) {
+	if !actor(c).Has(trace.RoleRegulator) {
+		s.fail(c, trace.Errorf(trace.EFORBIDDEN, "only regulators work complaints"))
+		return
+	}
+	c.Next()
+}
+
+func (s *Server) listComplaints(c *gin.Context) {
+	list, err := s.Store.Complaints(c.Request.Context(), trace.ComplaintFilter{Status: c.Query("status"), Lot: c.Query("lot"), Serial: c.Query("serial")})
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"complaints": list})
+}
+
+// getComplaint returns a complaint with its audit trail and the trail's
+// verification against the ledger.
+func (s *Server) getComplaint(c *gin.Context) {
+	ctx := c.Request.Context()
+	cp, err := s.Store.Complaint(ctx, c.Param("id"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	trail, err := s.Store.ComplaintEntries(ctx, cp.ID)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	report, err := s.Verifier.Complaint(ctx, cp.ID)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"complaint": cp, "trail": trail, "verification": report})
+}
+
+func (s *Server) workComplaint(c *gin.Context) {
+	var in trace.WorkInput
+	if err := bind(c, &in); err != nil {
+		s.fail(c, err)
+		return
+	}
+	cp, err := s.Service.Work(c.Request.Context(), actor(c), c.Param("id"), in)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.committed()
+	c.JSON(http.StatusOK, cp)
+}
+
+func (s *Server) getEvidence(c *gin.Context) {
+	ev, err := s.Store.Evidence(c.Request.Context(), c.Param("hash"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.Data(http.StatusOK, ev.ContentType, ev.Data)
+}
