@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"testing"
 
+	"github.com/agritrace/agritrace/internal/audit"
 	"github.com/agritrace/agritrace/internal/demo"
 	"github.com/agritrace/agritrace/internal/trace"
 )
@@ -255,6 +256,20 @@ func TestSplitMergeSellRecall(t *testing.T) {
 		t.Errorf("recall list: %d lots, %v", len(list.Recalls), err)
 	}
 	expect(t, e.as(demo.Shop), "POST", "/api/v1/lots/"+bottles+"/sell", trace.SellInput{Serials: []string{packed.Units[5].Serial}}, 422, trace.EUNPROCESSABLE, "lot")
+
+	// Every split, merge, transform, pack and sale above adds up.
+	var rep audit.Report
+	if err := e.as(demo.Regulator).Do(bg, "GET", "/api/v1/audits/lots/"+a, nil, &rep); err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Quantities) != 6 {
+		t.Errorf("audit checked %d lots, want 6", len(rep.Quantities))
+	}
+	for _, q := range rep.Quantities {
+		if !q.OK {
+			t.Errorf("quantity check of %s: %s", q.Lot, q.Problem)
+		}
+	}
 }
 
 func TestTraceGraph(t *testing.T) {
@@ -311,3 +326,5 @@ func TestHealth(t *testing.T) {
 		t.Errorf("/readyz with the store closed = %d, want 503", resp.StatusCode)
 	}
 }
+
+func asAPIError(err error, target **demo.APIError) bool { return errors.As(err, target) }

@@ -1,6 +1,9 @@
 package api
 
-import "github.com/gin-gonic/gin"
+import (
+	"github.com/agritrace/agritrace/internal/audit"
+	"github.com/gin-gonic/gin"
+)
 
 func (s *Server) routes(r *gin.Engine) {
 	r.GET("/healthz", s.healthz)
@@ -51,4 +54,7 @@ func (s *Server) routes(r *gin.Engine) {
 	reg.GET("/complaints/:id", s.getComplaint)
 	reg.POST("/complaints/:id/actions", s.workComplaint)
 	reg.GET("/evidence/:hash", s.getEvidence)
+	reg.GET("/audits/lots/:id", s.auditOf(audit.Auditor.Lot))
+	reg.GET("/audits/serials/:id", s.auditOf(audit.Auditor.Serial))
+	reg.GET("/audits/complaints/:id", s.auditOf(audit.Auditor.Complaint))
 }

@@ -1,0 +1,23 @@
+package api
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/agritrace/agritrace/internal/audit"
+	"github.com/gin-gonic/gin"
+)
+
+// auditOf serves one kind of audit, as JSON or, with ?format=pdf or
+// Accept: application/pdf, as a printable PDF.
+func (s *Server) auditOf(run func(audit.Auditor, context.Context, string) (audit.Report, error)) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		a := audit.Auditor{Service: s.Service, Store: s.Store, Verifier: s.Verifier}
+		r, err := run(a, c.Request.Context(), c.Param("id"))
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, r)
+	}
+}

@@ -1,0 +1,367 @@
+// Package audit assembles the regulator's report on a lot, a serial or a
+// complaint: the provenance graph, ledger verification of every event, the
+// quantity checks that catch more product sold than was ever made, anomalous
+// scans and the complaints filed, with findings that say what is wrong.
+package audit
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/agritrace/agritrace/internal/scan"
+	"github.com/agritrace/agritrace/internal/trace"
+	"github.com/agritrace/agritrace/internal/verify"
+)
+
+// Severities of findings.
+const (
+	High   = "high"
+	Medium = "medium"
+	Info   = "info"
+)
+
+// Finding is one thing the auditor should look at.
+type Finding struct {
+	Severity string `json:"severity"`
+	Code     string `json:"code"`
+	Subject  string `json:"subject"`
+	Message  string `json:"message"`
+}
+
+// QuantityCheck compares what a lot held with what left it.
+type QuantityCheck struct {
+	Lot       string `json:"lot"`
+	BaseUnit  string `json:"baseUnit"`
+	Quantity  int64  `json:"quantity"`
+	ToLots    int64  `json:"toLots"`
+	Sold      int64  `json:"sold"`
+	Available int64  `json:"available"`
+	Units     int    `json:"units,omitempty"`
+	UnitsSold int    `json:"unitsSold,omitempty"`
+	OK        bool   `json:"ok"`
+	Problem   string `json:"problem,omitempty"`
+}
+
+// ComplaintView is a complaint with the verdict on its trail.
+type ComplaintView struct {
+	trace.Complaint
+	Trail  []trace.ComplaintEntry `json:"trail"`
+	Ledger string                 `json:"ledger"`
+}
+
+// Report is one audit.
+type Report struct {
+	Subject      string            `json:"subject"`
+	SubjectKind  string            `json:"subjectKind"`
+	GeneratedAt  time.Time         `json:"generatedAt"`
+	Ledger       trace.LedgerInfo  `json:"ledger"`
+	Verdict      string            `json:"verdict"`
+	Findings     []Finding         `json:"findings"`
+	Unit         *trace.Unit       `json:"unit,omitempty"`
+	Complaint    *ComplaintView    `json:"complaint,omitempty"`
+	Graph        trace.Graph       `json:"graph"`
+	Verification []verify.Report   `json:"verification"`
+	Quantities   []QuantityCheck   `json:"quantities"`
+	Scans        []trace.Scan      `json:"scans"`
+	Complaints   []ComplaintView   `json:"complaints"`
+	Orgs         map[string]string `json:"orgs"`
+}
+
+// Verdicts of a report.
+const (
+	Clean    = "clean"
+	Findings = "findings"
+)
+
+// Auditor reads everything an audit needs.
+type Auditor struct {
+	Service  *trace.Service
+	Store    trace.Store
+	Verifier verify.Verifier
+	Now      func() time.Time
+}
+
+// Lot audits a lot and everything up- and downstream of it.
+func (a Auditor) Lot(ctx context.Context, lotID string) (Report, error) {
+	r := a.start("lot", lotID)
+	if err := a.lots(ctx, &r, lotID); err != nil {
+		return Report{}, err
+	}
+	return a.finish(ctx, r)
+}
+
+// Serial audits one unit: its lot's audit, with all of the unit's scans.
+func (a Auditor) Serial(ctx context.Context, serial string) (Report, error) {
+	u, err := a.Store.Unit(ctx, serial)
+	if err != nil {
+		return Report{}, err
+	}
+	r := a.start("serial", serial)
+	r.Unit = &u
+	if err := a.lots(ctx, &r, u.Lot); err != nil {
+		return Report{}, err
+	}
+	scans, err := a.Store.Scans(ctx, trace.ScanFilter{Serial: serial})
+	if err != nil {
+		return Report{}, err
+	}
+	r.Scans = mergeScans(r.Scans, scans)
+	if u.Status == trace.UnitSold {
+		r.add(Info, "sold", serial, fmt.Sprintf("sold by %s on %s", u.SoldBy, u.SoldAt.Format(time.DateOnly)))
+	}
+	return a.finish(ctx, r)
+}
+
+// Complaint audits a complaint: its trail on the ledger and the product it names.
+func (a Auditor) Complaint(ctx context.Context, id string) (Report, error) {
+	c, err := a.Store.Complaint(ctx, id)
+	if err != nil {
+		return Report{}, err
+	}
+	view, err := a.complaintView(ctx, c)
+	if err != nil {
+		return Report{}, err
+	}
+	r := a.start("complaint", id)
+	r.Complaint = &view
+	if view.Ledger != verify.Verified && view.Ledger != verify.Pending {
+		r.add(High, "complaint_altered", id, "the complaint's trail does not match the ledger: "+view.Ledger)
+	}
+	lotID := c.Lot
+	if c.Serial != "" {
+		u, err := a.Store.Unit(ctx, c.Serial)
+		switch {
+		case err == nil:
+			r.Unit, lotID = &u, u.Lot
+			scans, err := a.Store.Scans(ctx, trace.ScanFilter{Serial: c.Serial})
+			if err != nil {
+				return Report{}, err
+			}
+			r.Scans = mergeScans(r.Scans, scans)
+		case trace.ErrorCode(err) == trace.ENOTFOUND:
+			r.add(High, "unknown_serial", c.Serial, "the reported serial was never issued: the product is not genuine")
+		default:
+			return Report{}, err
+		}
+	}
+	if lotID != "" {
+		err := a.lots(ctx, &r, lotID)
+		if trace.ErrorCode(err) == trace.ENOTFOUND {
+			r.add(High, "unknown_lot", lotID, "the reported lot was never registered")
+		} else if err != nil {
+			return Report{}, err
+		}
+	}
+	return a.finish(ctx, r)
+}
+
+func (a Auditor) start(kind, id string) Report {
+	now := time.Now
+	if a.Now != nil {
+		now = a.Now
+	}
+	return Report{Subject: id, SubjectKind: kind, GeneratedAt: now().UTC(), Ledger: a.Verifier.Ledger.Info(),
+		Findings: []Finding{}, Quantities: []QuantityCheck{}, Scans: []trace.Scan{}, Complaints: []ComplaintView{}, Verification: []verify.Report{}}
+}
+
+func (r *Report) add(sev, code, subject, msg string) {
+	r.Findings = append(r.Findings, Finding{Severity: sev, Code: code, Subject: subject, Message: msg})
+}
+
+// lots fills the graph and, for every lot in it, verification, quantities,
+// anomalous scans and complaints.
+func (a Auditor) lots(ctx context.Context, r *Report, lotID string) error {
+	g, err := a.Service.Trace(ctx, lotID)
+	if err != nil {
+		return err
+	}
+	r.Graph = g
+	for _, l := range g.Nodes {
+		v, err := a.Verifier.Lot(ctx, l.ID)
+		if err != nil {
+			return err
+		}
+		r.Verification = append(r.Verification, v)
+		switch v.Verdict {
+		case verify.Mismatch:
+			r.add(High, "records_altered", l.ID, "events in the store do not match the ledger: the records were altered")
+		case verify.Missing:
+			r.add(High, "records_missing", l.ID, "events are missing from the store or the ledger")
+		case verify.Pending:
+			r.add(Info, "anchoring_pending", l.ID, "some events are still waiting to be anchored")
+		}
+		if l.Status == trace.LotRecalled {
+			r.add(Info, "recalled", l.ID, "the lot is recalled")
+		}
+		q, err := a.quantities(ctx, l)
+		if err != nil {
+			return err
+		}
+		if !q.OK {
+			r.add(High, "quantity_exceeded", l.ID, q.Problem)
+		}
+		r.Quantities = append(r.Quantities, q)
+		scans, err := a.Store.Scans(ctx, trace.ScanFilter{Lot: l.ID})
+		if err != nil {
+			return err
+		}
+		for _, s := range scans {
+			if (scan.Result{Verdict: s.Verdict}).Alert() {
+				r.Scans = mergeScans(r.Scans, []trace.Scan{s})
+			}
+		}
+		complaints, err := a.Store.Complaints(ctx, trace.ComplaintFilter{Lot: l.ID})
+		if err != nil {
+			return err
+		}
+		for _, c := range complaints {
+			if slices.ContainsFunc(r.Complaints, func(v ComplaintView) bool { return v.ID == c.ID }) {
+				continue
+			}
+			view, err := a.complaintView(ctx, c)
+			if err != nil {
+				return err
+			}
+			r.Complaints = append(r.Complaints, view)
+		}
+	}
+	return nil
+}
+
+// quantities checks that what left a lot (into other lots and sales) does not
+// exceed what it held, and that a packed lot has exactly its units.
+func (a Auditor) quantities(ctx context.Context, l trace.Lot) (QuantityCheck, error) {
+	q := QuantityCheck{Lot: l.ID, BaseUnit: l.BaseUnit, Quantity: l.Quantity, Available: l.Available, OK: true}
+	children, err := a.Store.Lots(ctx, trace.LotFilter{Parent: l.ID})
+	if err != nil {
+		return q, err
+	}
+	// The outputs of one transform each list the transform's whole inputs as
+	// parents, so their claims count once per transform (outputs made together
+	// share their creation time to the millisecond); the parts of a split each
+	// claim their own share and add up.
+	claims := map[time.Time]int64{}
+	for _, ch := range children {
+		made, err := a.Store.Events(ctx, ch.ID)
+		if err != nil {
+			return q, err
+		}
+		for _, p := range ch.Parents {
+			switch {
+			case p.Lot != l.ID:
+			case len(made) > 0 && made[0].Type == trace.EventSplit:
+				q.ToLots += p.Quantity
+			default:
+				claims[ch.CreatedAt] = max(claims[ch.CreatedAt], p.Quantity)
+			}
+		}
+	}
+	for _, c := range claims {
+		q.ToLots += c
+	}
+	events, err := a.Store.Events(ctx, l.ID)
+	if err != nil {
+		return q, err
+	}
+	var given int64
+	for _, e := range events {
+		switch {
+		case e.Type == trace.EventSell:
+			q.Sold += e.Quantity
+		case e.Seq > 0 && slices.Contains(consuming, e.Type):
+			given += e.Quantity
+		}
+	}
+	units, err := a.Store.Units(ctx, l.ID)
+	if err != nil {
+		return q, err
+	}
+	q.Units = len(units)
+	for _, u := range units {
+		if u.Status == trace.UnitSold {
+			q.UnitsSold++
+		}
+	}
+	switch {
+	case q.ToLots+q.Sold > q.Quantity:
+		q.OK, q.Problem = false, fmt.Sprintf("%d %s went into other lots and %d were sold, but the lot only held %d", q.ToLots, l.BaseUnit, q.Sold, q.Quantity)
+	case q.ToLots != given:
+		q.OK, q.Problem = false, fmt.Sprintf("lots made from this one claim %d %s of it, but its own events gave up %d", q.ToLots, l.BaseUnit, given)
+	case q.Quantity-q.ToLots-q.Sold != q.Available:
+		q.OK, q.Problem = false, fmt.Sprintf("the lot shows %d %s available, but its history leaves %d", q.Available, l.BaseUnit, q.Quantity-q.ToLots-q.Sold)
+	case q.Units > 0 && int64(q.Units) != q.Quantity:
+		q.OK, q.Problem = false, fmt.Sprintf("%d labelled units exist for a lot of %d", q.Units, q.Quantity)
+	case int64(q.UnitsSold) > q.Sold:
+		q.OK, q.Problem = false, fmt.Sprintf("%d units are marked sold but sales record %d", q.UnitsSold, q.Sold)
+	}
+	return q, nil
+}
+
+// consuming are the event types by which a lot gives up quantity to others.
+var consuming = []string{trace.EventTransform, trace.EventSplit, trace.EventMerge, trace.EventPack}
+
+func (a Auditor) complaintView(ctx context.Context, c trace.Complaint) (ComplaintView, error) {
+	trail, err := a.Store.ComplaintEntries(ctx, c.ID)
+	if err != nil {
+		return ComplaintView{}, err
+	}
+	v, err := a.Verifier.Complaint(ctx, c.ID)
+	if err != nil {
+		return ComplaintView{}, err
+	}
+	return ComplaintView{Complaint: c, Trail: trail, Ledger: v.Verdict}, nil
+}
+
+// finish adds findings from scans and complaints and the organization names.
+func (a Auditor) finish(ctx context.Context, r Report) (Report, error) {
+	for _, s := range r.Scans {
+		if !(scan.Result{Verdict: s.Verdict}).Alert() {
+			continue
+		}
+		subject := s.Serial
+		if subject == "" {
+			subject = s.Lot
+		}
+		r.add(Medium, "scan_"+s.Verdict, subject, fmt.Sprintf("%s scan in region %s on %s: %v", s.Client, or(s.Region, "unknown"), s.Time.Format("2006-01-02 15:04"), s.Reasons))
+	}
+	for _, c := range r.Complaints {
+		sev := Medium
+		if c.Status == trace.ComplaintConfirmed {
+			sev = High
+		}
+		r.add(sev, "complaint_"+c.Status, c.ID, fmt.Sprintf("%s complaint: %s", c.Kind, c.Description))
+	}
+	r.Verdict = Clean
+	for _, f := range r.Findings {
+		if f.Severity != Info {
+			r.Verdict = Findings
+		}
+	}
+	orgs, err := a.Store.Orgs(ctx)
+	if err != nil {
+		return r, err
+	}
+	r.Orgs = map[string]string{}
+	for _, o := range orgs {
+		r.Orgs[o.ID] = o.Name
+	}
+	return r, nil
+}
+
+func mergeScans(have, more []trace.Scan) []trace.Scan {
+	for _, s := range more {
+		if !slices.ContainsFunc(have, func(h trace.Scan) bool { return h.ID == s.ID }) {
+			have = append(have, s)
+		}
+	}
+	return have
+}
+
+func or(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
