@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"slices"
 	"time"
 
@@ -26,7 +27,7 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, std
 	if err != nil {
 		return err
 	}
-	log := newLogger(stderr, max(cfg.LogLevel, 4))
+	log := newLogger(stderr, max(cfg.LogLevel, slog.LevelError))
 	ln, err := listen(cfg.Addr)
 	if err != nil {
 		return err
@@ -61,12 +62,26 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, std
 		return err
 	}
 	fmt.Fprintf(stdout, "  ✓ every event anchored on the %s ledger and verified (%.1fs)\n\n", a.ledger.Info().Kind, time.Since(start).Seconds())
+	fmt.Fprintf(stdout, "And a counterfeit:\n")
+	fake, err := demo.Counterfeit(ctx, base, keys, st, stdout)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "  The regulator's audit of complaint %s says why it is a fake:\n", fake.Complaint)
+	for _, f := range fake.Findings {
+		fmt.Fprintf(stdout, "    %s\n", f)
+	}
+	fmt.Fprintln(stdout)
 	fmt.Fprintf(stdout, "Scan a bottle that was sold:     %s\n", st.SoldURL)
 	fmt.Fprintf(stdout, "Scan a bottle still on the shelf: %s\n", st.ShelfURL)
 	fmt.Fprintf(stdout, "  (add &lang=en for English; send Accept: application/json for data)\n")
 	fmt.Fprintf(stdout, "Verify the bottle lot:           %s/api/v1/lots/%s/verify\n", base, st.BottleLot)
 	fmt.Fprintf(stdout, "Its QR code:                     %s/api/v1/units/%s/label.png\n", base, st.Sold[0])
-	fmt.Fprintf(stdout, "Trace (needs a key):             curl -H 'Authorization: Bearer %s' %s/api/v1/lots/%s/trace\n", keys[demo.Regulator], base, st.SeedLots[0])
+	fmt.Fprintf(stdout, "The cloned label, scanned far away: %s&region=%s\n", fake.ClonedURL, demo.GonganCount)
+	fmt.Fprintf(stdout, "\nAs the regulator (key for %s):\n  export KEY=%s\n", demo.Regulator, keys[demo.Regulator])
+	fmt.Fprintf(stdout, "  curl -H \"Authorization: Bearer $KEY\" %s/api/v1/lots/%s/trace\n", base, st.SeedLots[0])
+	fmt.Fprintf(stdout, "  curl -H \"Authorization: Bearer $KEY\" %s/api/v1/audits/complaints/%s\n", base, fake.Complaint)
+	fmt.Fprintf(stdout, "  curl -H \"Authorization: Bearer $KEY\" %s/api/v1/alerts\n", base)
 	if *exit {
 		stopServing()
 		return <-served
