@@ -17,7 +17,7 @@ const adminUsage = `usage:
   agritrace admin org list [store flags]
   agritrace admin key create -org ID [store flags]
 
-Store flags are those of "agritrace serve" (-data, -mongodb-uri, ...). Roles: ` + "producer, collector, processor, logistics, retailer, regulator, admin" + `
+Every flag of "agritrace serve" (-data, -mongodb-uri, ...) is accepted too. Roles: ` + "producer, collector, processor, logistics, retailer, regulator, admin" + `
 `
 
 // admin works on the store directly: it is how the first organization and key
@@ -46,11 +46,14 @@ func admin(ctx context.Context, args []string, getenv func(string) string, stdou
 		fmt.Fprint(stderr, adminUsage)
 		return fmt.Errorf("admin: unknown command %q", what)
 	}
-	// Admin flags come first; whatever follows belongs to the store settings.
+	settings := config.Bind(fs, getenv)
 	if err := fs.Parse(rest); err != nil {
 		return err
 	}
-	cfg, err := config.Load("agritrace admin", fs.Args(), getenv, stderr)
+	if fs.NArg() > 0 {
+		return fmt.Errorf("admin: unexpected arguments: %s", strings.Join(fs.Args(), " "))
+	}
+	cfg, err := settings()
 	if err != nil {
 		return err
 	}

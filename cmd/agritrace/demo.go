@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"slices"
 	"time"
 
 	"github.com/agritrace/agritrace/internal/config"
@@ -20,10 +19,14 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, std
 	fs := flag.NewFlagSet("agritrace demo", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	exit := fs.Bool("exit", false, "stop once the story is loaded and anchored instead of serving")
-	if err := fs.Parse(demoFlags(args)); err != nil {
+	settings := config.Bind(fs, getenv)
+	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	cfg, err := config.Load("agritrace demo", serviceFlags(args), getenv, stderr)
+	if fs.NArg() > 0 {
+		return fmt.Errorf("demo: unexpected arguments: %v", fs.Args())
+	}
+	cfg, err := settings()
 	if err != nil {
 		return err
 	}
@@ -105,28 +108,4 @@ func castKeys(ctx context.Context, a *app) (map[string]string, error) {
 		keys[o.ID] = secret
 	}
 	return keys, nil
-}
-
-// The demo takes the service's flags and its own; split them so each flag set
-// sees only what it knows.
-var demoOnly = []string{"-exit", "--exit", "-exit=true", "--exit=true"}
-
-func demoFlags(args []string) []string {
-	var out []string
-	for _, a := range args {
-		if slices.Contains(demoOnly, a) {
-			out = append(out, a)
-		}
-	}
-	return out
-}
-
-func serviceFlags(args []string) []string {
-	var out []string
-	for _, a := range args {
-		if !slices.Contains(demoOnly, a) {
-			out = append(out, a)
-		}
-	}
-	return out
 }

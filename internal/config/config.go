@@ -57,6 +57,19 @@ var Settings = []Setting{
 func Load(name string, args []string, getenv func(string) string, stderr io.Writer) (Config, error) {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	finish := Bind(fs, getenv)
+	if err := fs.Parse(args); err != nil {
+		return Config{}, err
+	}
+	if fs.NArg() > 0 {
+		return Config{}, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
+	}
+	return finish()
+}
+
+// Bind registers every setting on fs, for commands that have flags of their
+// own too; call the returned function after fs.Parse.
+func Bind(fs *flag.FlagSet, getenv func(string) string) func() (Config, error) {
 	vals := map[string]*string{}
 	for _, s := range Settings {
 		def := s.Default
@@ -65,12 +78,10 @@ func Load(name string, args []string, getenv func(string) string, stderr io.Writ
 		}
 		vals[s.Flag] = fs.String(s.Flag, def, s.Usage+" ($"+s.Env+")")
 	}
-	if err := fs.Parse(args); err != nil {
-		return Config{}, err
-	}
-	if fs.NArg() > 0 {
-		return Config{}, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
-	}
+	return func() (Config, error) { return build(vals) }
+}
+
+func build(vals map[string]*string) (Config, error) {
 	c := Config{
 		Addr: *vals["addr"], DataDir: *vals["data"], PublicURL: *vals["public-url"], MongoURI: *vals["mongodb-uri"],
 		MongoDB: *vals["mongodb-db"], Ledger: *vals["ledger"], LabelKeys: *vals["label-keys"], FabricEnv: *vals["fabric-env"],
