@@ -148,24 +148,24 @@ func (s *Service) write(ctx context.Context, build func() (*change, error)) (Res
 		if c, err = build(); err != nil {
 			return Result{}, err
 		}
+		// A lot number already taken is the caller's mistake, not a race: say so
+		// rather than retrying.
+		for _, w := range c.lots {
+			if w.PrevSeq >= 0 {
+				continue
+			}
+			if _, err := s.Store.Lot(ctx, w.Lot.ID); err == nil {
+				return Result{}, Errorf(ECONFLICT, "lot %s already exists", w.Lot.ID)
+			} else if ErrorCode(err) != ENOTFOUND {
+				return Result{}, err
+			}
+		}
 		var r Result
-		r, err = c.commit(ctx, s.Store)
-		if ErrorCode(err) != ECONFLICT || !c.retryable(err) {
+		if r, err = c.commit(ctx, s.Store); ErrorCode(err) != ECONFLICT {
 			return r, err
 		}
 	}
 	return Result{}, err
-}
-
-// retryable tells a lost race (worth another try) from a duplicate the caller
-// asked for, such as a lot number already taken.
-func (c *change) retryable(err error) bool {
-	for _, w := range c.lots {
-		if w.PrevSeq < 0 && ErrorMessage(err) == fmt.Sprintf("lot %s already exists", w.Lot.ID) {
-			return false
-		}
-	}
-	return true
 }
 
 // lotFor reads a lot that the actor is about to act on.
