@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"sync"
 	"testing"
 
 	"github.com/agritrace/agritrace/internal/audit"
@@ -328,3 +329,35 @@ func TestHealth(t *testing.T) {
 }
 
 func asAPIError(err error, target **demo.APIError) bool { return errors.As(err, target) }
+
+// TestConcurrentWritesKeepTheChain has several scanners record inspections of
+// one lot at once: every write is acknowledged once, and the chain has no gap
+// or fork.
+func TestConcurrentWritesKeepTheChain(t *testing.T) {
+	e := start(t)
+	setupProducts(t, e)
+	lot := commissionSeed(t, e, "A1", 100)
+	var wg sync.WaitGroup
+	errs := make(chan error, 40)
+	for w := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 10 {
+				in := trace.InspectInput{Results: map[string]any{"moisture": float64(w*10 + i)}}
+				errs <- e.as(demo.Regulator).Do(bg, "POST", "/api/v1/lots/"+lot+"/inspect", in, nil)
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Error(err)
+		}
+	}
+	if n := len(events(t, e, lot)); n != 41 {
+		t.Fatalf("%d events, want 41", n)
+	}
+	waitVerified(t, e, lot)
+}
