@@ -11,15 +11,14 @@ cd "$(dirname "$0")/.."
 
 step() { printf '\n== %s\n' "$*"; }
 
-if ! command -v chromium >/dev/null 2>&1; then
-  step "installing headless Chromium for the browser tests"
-  if [ "$(id -u)" -eq 0 ]; then
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null
-  else
-    sudo apt-get update -qq
-    sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null
-  fi
+# Chromium renders the scan page; the Droid fallback font (a .ttf the PDF
+# library can embed) prints Chinese in audits; poppler's pdftotext reads them back.
+if ! command -v chromium >/dev/null 2>&1 || ! command -v pdftotext >/dev/null 2>&1 ||
+   [ ! -f /usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf ]; then
+  step "installing Chromium, a CJK font and poppler-utils for the browser and PDF tests"
+  sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium fonts-noto-cjk fonts-droid-fallback poppler-utils >/dev/null
 fi
 
 step "gofmt and go vet"

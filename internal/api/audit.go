@@ -1,8 +1,11 @@
 package api
 
 import (
+	"bytes"
 	"context"
+	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/agritrace/agritrace/internal/audit"
 	"github.com/gin-gonic/gin"
@@ -18,6 +21,16 @@ func (s *Server) auditOf(run func(audit.Auditor, context.Context, string) (audit
 			s.fail(c, err)
 			return
 		}
-		c.JSON(http.StatusOK, r)
+		if c.Query("format") != "pdf" && !strings.Contains(c.GetHeader("Accept"), "application/pdf") {
+			c.JSON(http.StatusOK, r)
+			return
+		}
+		var buf bytes.Buffer
+		if err := audit.WritePDF(&buf, r, audit.PDFOptions{FontPath: s.PDFFont}); err != nil {
+			s.fail(c, err)
+			return
+		}
+		c.Header("Content-Disposition", fmt.Sprintf(`inline; filename="audit-%s-%s.pdf"`, r.SubjectKind, r.Subject))
+		c.Data(http.StatusOK, "application/pdf", buf.Bytes())
 	}
 }

@@ -308,6 +308,10 @@ func TestAuditReport(t *testing.T) {
 	}
 	expect(t, e.as(demo.Mill), "GET", "/api/v1/audits/lots/"+st.OilLot, nil, 403, trace.EFORBIDDEN, "")
 	expect(t, reg, "GET", "/api/v1/audits/serials/NOPE", nil, 404, trace.ENOTFOUND, "")
+	status, pdf := get(t, e.URL+"/api/v1/audits/lots/"+st.OilLot+"?format=pdf", "Authorization", "Bearer "+e.Keys[demo.Regulator])
+	if status != 200 || !strings.HasPrefix(pdf, "%PDF-") || len(pdf) < 5000 {
+		t.Errorf("PDF audit: %d, %d bytes", status, len(pdf))
+	}
 	raw, _ := json.Marshal(rep)
 	if !strings.Contains(string(raw), `"orgs"`) {
 		t.Errorf("report lacks organization names")

@@ -41,6 +41,9 @@ type Server struct {
 	ComplaintEvery time.Duration
 	ComplaintBurst int
 	complaints     *limiter
+	// PDFFont is a TrueType font with Chinese glyphs for printed audits;
+	// empty means audit.DefaultFontPath().
+	PDFFont string
 }
 
 // Handler returns the HTTP handler with every route.

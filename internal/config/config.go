@@ -22,6 +22,7 @@ type Config struct {
 	Ledger      string
 	LabelKeys   string
 	Yields      string
+	PDFFont     string
 	LogLevel    slog.Level
 	AnchorBatch int
 	AnchorIdle  time.Duration
@@ -47,6 +48,7 @@ var Settings = []Setting{
 	{"fabric-env", "AGRITRACE_FABRIC_ENV", "", "file with the Fabric client settings (written by scripts/fabric/up.sh)"},
 	{"label-keys", "AGRITRACE_LABEL_KEYS", "<data>/label-keys.json", "Ed25519 label signing keys (created when absent)"},
 	{"yields", "AGRITRACE_YIELDS", "", "JSON file of transform yield rules (default: rapeseed to oil 30-45 %, to meal 50-70 % by mass)"},
+	{"pdf-font", "AGRITRACE_PDF_FONT", "", "TrueType font with Chinese glyphs for PDF audits (default: Debian's fonts-droid-fallback)"},
 	{"log-level", "AGRITRACE_LOG_LEVEL", "info", "debug, info, warn or error"},
 	{"anchor-batch", "AGRITRACE_ANCHOR_BATCH", "200", "records sent to the ledger per call"},
 	{"anchor-idle", "AGRITRACE_ANCHOR_IDLE", "2s", "how often the anchoring worker looks for work when not woken"},
@@ -85,7 +87,7 @@ func build(vals map[string]*string) (Config, error) {
 	c := Config{
 		Addr: *vals["addr"], DataDir: *vals["data"], PublicURL: *vals["public-url"], MongoURI: *vals["mongodb-uri"],
 		MongoDB: *vals["mongodb-db"], Ledger: *vals["ledger"], LabelKeys: *vals["label-keys"], FabricEnv: *vals["fabric-env"],
-		Yields: *vals["yields"],
+		Yields: *vals["yields"], PDFFont: *vals["pdf-font"],
 	}
 	if c.PublicURL == "http://<addr>" {
 		c.PublicURL = "http://" + c.Addr
