@@ -79,13 +79,15 @@ func verifyLabel(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs := flag.NewFlagSet("agritrace verify-label", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), "usage: agritrace verify-label [-keys FILE] [-save-keys FILE -from BASEURL] [-offline] [-json] IMAGE|URL\n\n")
+		fmt.Fprint(fs.Output(), "usage: agritrace verify-label [-keys FILE] [-save-keys FILE -from BASEURL] [-service BASEURL] [-offline] [-json] IMAGE|URL\n\n")
 		fs.PrintDefaults()
 	}
 	keysFile := fs.String("keys", "", "label public keys saved earlier with -save-keys")
 	saveKeys := fs.String("save-keys", "", "download the label public keys from -from and save them to this file")
 	from := fs.String("from", "", "base URL of the AgriTrace service to trust for keys, such as https://trace.example.cn")
 	offline := fs.Bool("offline", false, "check the signature only; do not ask the service")
+	service := fs.String("service", "", "ask this service (base URL) for status rather than the host printed in the label, "+
+		"which a forger controls when a genuine signed path is put in a QR code pointing elsewhere")
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	// Flags may come after the argument too: agritrace verify-label photo.jpg -keys k.json.
 	var rest []string
@@ -164,7 +166,7 @@ func verifyLabel(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	// Ask the service even when the signature fails: it records the scan, so
 	// regulators hear about the fake, and may say more (an unknown serial).
 	if !*offline {
-		r.Online = checkOnline(ctx, client, r.URL)
+		r.Online = checkOnline(ctx, client, rehost(r.URL, *service))
 	}
 	r.OK = r.Offline.Verdict == "valid" && (r.Online == nil || !r.Online.Available ||
 		r.Online.Verdict == scan.Genuine || r.Online.Verdict == scan.Pending)
@@ -200,6 +202,19 @@ func readLabel(arg string) (labelReport, error) {
 		return labelReport{}, fmt.Errorf("%s: %w", arg, err)
 	}
 	return labelReport{Source: arg, URL: text}, nil
+}
+
+// rehost points a label URL at a trusted service, keeping path and query.
+func rehost(raw, service string) string {
+	u, err := url.Parse(raw)
+	if service == "" || err != nil {
+		return raw
+	}
+	out := strings.TrimRight(service, "/") + u.EscapedPath()
+	if u.RawQuery != "" {
+		out += "?" + u.RawQuery
+	}
+	return out
 }
 
 // checkOnline asks the service the label points at, as a phone would. Any

@@ -220,6 +220,14 @@ func TestVerifyLabel(t *testing.T) {
 			t.Fatalf("an unreachable service failed the label: %v", err)
 		}
 		mustContain(t, out, "Online    online check unavailable: ", "Result    PASS")
+
+		// With -service the status comes from the trusted service, whatever host
+		// the label names.
+		out, err = verifyLabelCmd(t, "-keys", keys, "-service", base, u.String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		mustContain(t, out, "Online    genuine, says "+base, "Result    PASS")
 	})
 
 	t.Run("usage errors", func(t *testing.T) {
