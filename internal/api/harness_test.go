@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http/httptest"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -36,11 +37,11 @@ type env struct {
 // here, for fault injection.
 type switchable struct {
 	trace.Ledger
-	down bool
+	down atomic.Bool
 }
 
 func (s *switchable) Anchor(ctx context.Context, recs []custody.Record) ([]trace.Receipt, error) {
-	if s.down {
+	if s.down.Load() {
 		return nil, context.DeadlineExceeded
 	}
 	return s.Ledger.Anchor(ctx, recs)

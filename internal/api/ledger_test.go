@@ -101,30 +101,28 @@ func TestEventsReportAnchorStatus(t *testing.T) {
 // acknowledging, events stay pending, and once the ledger is back every record
 // is anchored exactly once.
 func TestLedgerOutage(t *testing.T) {
-	var sw *switchableLedger
+	var sw *switchable
 	e := start(t, func(o *options) {
 		o.ledger = func(l trace.Ledger) trace.Ledger {
-			sw = &switchableLedger{switchable: switchable{Ledger: l}}
+			sw = &switchable{Ledger: l}
 			return sw
 		}
 	})
 	setupProducts(t, e)
-	sw.down = true
+	sw.down.Store(true)
 	lot := atMill(t, e, "A1", 100)
 	expect(t, e.as(demo.Mill), "POST", "/api/v1/lots/"+lot+"/inspect", trace.InspectInput{Results: map[string]any{"moisture": 7}}, 201, "", "")
 	time.Sleep(200 * time.Millisecond)
 	if v, _ := verdict(t, e, lot); v != "pending" {
 		t.Fatalf("verdict with the ledger down = %s, want pending", v)
 	}
-	sw.down = false
+	sw.down.Store(false)
 	waitVerified(t, e, lot)
 	chain, err := e.Ledger.Chain(bg, "event", lot)
 	if err != nil || len(chain) != 4 {
 		t.Fatalf("ledger chain = %d records, %v; want 4", len(chain), err)
 	}
 }
-
-type switchableLedger struct{ switchable }
 
 func waitVerified(t *testing.T, e *env, lot string) {
 	t.Helper()
