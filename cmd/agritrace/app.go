@@ -18,6 +18,7 @@ import (
 	"github.com/agritrace/agritrace/internal/config"
 	"github.com/agritrace/agritrace/internal/label"
 	"github.com/agritrace/agritrace/internal/scan"
+	"github.com/agritrace/agritrace/internal/store/mongo"
 	"github.com/agritrace/agritrace/internal/store/sqlite"
 	"github.com/agritrace/agritrace/internal/trace"
 	"github.com/agritrace/agritrace/internal/verify"
@@ -51,7 +52,7 @@ func open(ctx context.Context, cfg config.Config, log *slog.Logger, withLedger b
 	var st storeWithPing
 	var err error
 	if cfg.MongoURI != "" {
-		err = errors.New("mongo: not wired yet")
+		st, err = mongo.Open(ctx, cfg.MongoURI, cfg.MongoDB)
 		log.Info("store: MongoDB", "db", cfg.MongoDB)
 	} else {
 		path := filepath.Join(cfg.DataDir, "agritrace.db")

@@ -109,7 +109,7 @@ func (w *Worker) Drain(ctx context.Context) (int, error) {
 
 // send anchors one batch. When the ledger refuses the batch, the records go
 // one by one so that only the refused ones, and the records chained after them,
-// are settled as rejected.
+// are settled as rejected; a gap is waited out instead.
 func (w *Worker) send(ctx context.Context, recs []custody.Record) ([]trace.AnchorOutcome, error) {
 	info := w.Ledger.Info()
 	receipts, err := w.Ledger.Anchor(ctx, recs)
@@ -125,12 +125,23 @@ func (w *Worker) send(ctx context.Context, recs []custody.Record) ([]trace.Ancho
 		return nil, err
 	}
 	var out []trace.AnchorOutcome
+	var gap error
+	waiting := map[string]bool{}
 	for _, r := range recs {
+		chain := r.Kind + "/" + r.Key
+		if waiting[chain] {
+			continue
+		}
 		got, err := w.Ledger.Anchor(ctx, []custody.Record{r})
 		now := time.Now().UTC()
 		switch {
 		case err == nil:
 			out = append(out, trace.AnchorOutcome{Record: r, Ledger: info.Kind, Receipt: got[0], At: now})
+		case errors.Is(err, custody.ErrGap):
+			// The record before it is not on the ledger yet: still on its way
+			// from a change being committed, or not yet visible to this peer.
+			// Its chain waits; the others go on.
+			waiting[chain], gap = true, err
 		case Refused(err):
 			w.Log.Error("ledger refused a record", "kind", r.Kind, "key", r.Key, "seq", r.Seq, "err", err)
 			out = append(out, trace.AnchorOutcome{Record: r, Ledger: info.Kind, Refused: err.Error(), At: now})
@@ -138,7 +149,7 @@ func (w *Worker) send(ctx context.Context, recs []custody.Record) ([]trace.Ancho
 			return out, err
 		}
 	}
-	return out, nil
+	return out, gap
 }
 
 // Refused reports whether err is the ledger refusing a record by the custody

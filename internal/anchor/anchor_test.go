@@ -1,0 +1,75 @@
+package anchor_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/agritrace/agritrace/chain/custody"
+	"github.com/agritrace/agritrace/chain/embedded"
+	"github.com/agritrace/agritrace/internal/anchor"
+	"github.com/agritrace/agritrace/internal/store/sqlite"
+	"github.com/agritrace/agritrace/internal/trace"
+)
+
+func h(c byte) string { return strings.Repeat(string(c), 64) }
+
+// TestDrainSettlesRefusalsAndWaitsOutGaps queues four chains: one the
+// ledger takes, one whose record conflicts with what the ledger holds, one
+// whose predecessor the ledger has not seen, and one queued behind that gap,
+// which must not be held up by it.
+func TestDrainSettlesRefusalsAndWaitsOutGaps(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	st, err := sqlite.Open(ctx, filepath.Join(dir, "db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	led, err := embedded.Open(filepath.Join(dir, "ledger"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer led.Close()
+	// The ledger already holds B seq 0 with another hash: a fork.
+	if _, err := led.Anchor(ctx, []custody.Record{{Kind: "event", Key: "B", Hash: h('f')}}); err != nil {
+		t.Fatal(err)
+	}
+	recs := []custody.Record{
+		{Kind: "event", Key: "A", Hash: h('a')},
+		{Kind: "event", Key: "B", Hash: h('b')},
+		{Kind: "event", Key: "A", Seq: 1, Hash: h('c'), PrevHash: h('a')},
+		{Kind: "event", Key: "C", Seq: 1, Hash: h('d'), PrevHash: h('0')},
+		{Kind: "event", Key: "C", Seq: 2, Hash: h('e'), PrevHash: h('d')},
+		{Kind: "event", Key: "D", Hash: h('1')},
+	}
+	if err := st.Commit(ctx, trace.Change{Anchors: recs}); err != nil {
+		t.Fatal(err)
+	}
+	w := anchor.New(st, led, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	n, err := w.Drain(ctx)
+	if n != 4 || err == nil {
+		t.Fatalf("Drain = %d, %v; want 4 settled and the gap reported", n, err)
+	}
+	status := func(key string, seq uint64) string {
+		as, _ := st.Anchors(ctx, "event", key)
+		for _, a := range as {
+			if a.Seq == seq {
+				return a.Status
+			}
+		}
+		return ""
+	}
+	for _, tt := range []struct {
+		key  string
+		seq  uint64
+		want string
+	}{{"A", 0, trace.AnchorAnchored}, {"A", 1, trace.AnchorAnchored}, {"B", 0, trace.AnchorRejected}, {"C", 1, trace.AnchorPending}, {"C", 2, trace.AnchorPending}, {"D", 0, trace.AnchorAnchored}} {
+		if got := status(tt.key, tt.seq); got != tt.want {
+			t.Errorf("%s/%d = %s, want %s", tt.key, tt.seq, got, tt.want)
+		}
+	}
+}

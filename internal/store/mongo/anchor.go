@@ -1,0 +1,113 @@
+package mongo
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/agritrace/agritrace/chain/custody"
+	"github.com/agritrace/agritrace/internal/trace"
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+)
+
+type anchorDoc struct {
+	Kind       string    `bson:"kind"`
+	Key        string    `bson:"key"`
+	Seq        int64     `bson:"seq"`
+	Hash       string    `bson:"hash"`
+	PrevHash   string    `bson:"prevHash"`
+	Status     string    `bson:"status"`
+	Ledger     string    `bson:"ledger"`
+	TxID       string    `bson:"txId"`
+	Block      int64     `bson:"block"`
+	Error      string    `bson:"error"`
+	AnchoredAt time.Time `bson:"anchoredAt"`
+}
+
+func (d anchorDoc) record() custody.Record {
+	return custody.Record{Kind: d.Kind, Key: d.Key, Seq: uint64(d.Seq), Hash: d.Hash, PrevHash: d.PrevHash}
+}
+
+// PendingAnchors implements trace.Store. Records of a change still being
+// applied carry its "txn" and are not handed out yet.
+func (s *Store) PendingAnchors(ctx context.Context, limit int) ([]custody.Record, error) {
+	docs, err := findAnchors(ctx, s.c(cAnchors), bson.M{"status": trace.AnchorPending, "txn": bson.M{"$exists": false}},
+		options.Find().SetSort(bson.D{{Key: "order", Value: 1}}).SetLimit(int64(limit)))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]custody.Record, len(docs))
+	for i, d := range docs {
+		out[i] = d.record()
+	}
+	return out, nil
+}
+
+// SettleAnchors implements trace.Store.
+func (s *Store) SettleAnchors(ctx context.Context, outcomes []trace.AnchorOutcome) error {
+	for _, o := range outcomes {
+		status := trace.AnchorAnchored
+		if o.Refused != "" {
+			status = trace.AnchorRejected
+		}
+		_, err := s.c(cAnchors).UpdateOne(ctx, bson.M{"_id": anchorID(o.Record.Kind, o.Record.Key, o.Record.Seq)}, bson.M{"$set": bson.M{
+			"status": status, "ledger": o.Ledger, "txId": o.Receipt.TxID, "block": int64(o.Receipt.Block), "error": o.Refused, "anchoredAt": o.At.UTC(),
+		}})
+		if err != nil {
+			return fmt.Errorf("mongo: settle anchor %s/%s/%d: %w", o.Record.Kind, o.Record.Key, o.Record.Seq, err)
+		}
+	}
+	return nil
+}
+
+// Anchors implements trace.Store.
+func (s *Store) Anchors(ctx context.Context, kind, key string) ([]trace.Anchor, error) {
+	docs, err := findAnchors(ctx, s.c(cAnchors), bson.M{"kind": kind, "key": key}, options.Find().SetSort(bson.D{{Key: "seq", Value: 1}}))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]trace.Anchor, len(docs))
+	for i, d := range docs {
+		out[i] = trace.Anchor{Record: d.record(), Status: d.Status, Ledger: d.Ledger, TxID: d.TxID, Block: uint64(d.Block), Error: d.Error, AnchoredAt: d.AnchoredAt}
+	}
+	return out, nil
+}
+
+func findAnchors(ctx context.Context, coll *mongo.Collection, filter bson.M, opts *options.FindOptionsBuilder) ([]anchorDoc, error) {
+	cur, err := coll.Find(ctx, filter, opts)
+	if err != nil {
+		return nil, fmt.Errorf("mongo: find anchors: %w", err)
+	}
+	var docs []anchorDoc
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, fmt.Errorf("mongo: read anchors: %w", err)
+	}
+	return docs, nil
+}
+
+// AddScan implements trace.Store.
+func (s *Store) AddScan(ctx context.Context, sc trace.Scan) error {
+	_, err := s.c(cScans).InsertOne(ctx, bson.M{"_id": sc.ID, "serial": sc.Serial, "lot": sc.Lot, "time": sc.Time.UTC(), "doc": mustJSON(sc)})
+	if err != nil {
+		return fmt.Errorf("mongo: add scan: %w", err)
+	}
+	return nil
+}
+
+// Scans implements trace.Store.
+func (s *Store) Scans(ctx context.Context, f trace.ScanFilter) ([]trace.Scan, error) {
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 1000
+	}
+	filter := bson.M{}
+	switch {
+	case f.Serial != "":
+		filter["serial"] = f.Serial
+	case f.Lot != "":
+		filter["lot"] = f.Lot
+	}
+	return listDocs[trace.Scan](ctx, s.c(cScans), filter, options.Find().SetSort(bson.D{{Key: "time", Value: -1}}).SetLimit(int64(limit)))
+}
