@@ -1,0 +1,52 @@
+# Shared settings for the Fabric network scripts; sourced, not run.
+# Everything lives under one directory and listens on 127.0.0.1 only.
+
+FABRIC_VERSION=v1.4.0-rc1.0.20230405174026-695dd57e01c2 # Fabric main of 2023-04-05 (2.5 era, Gateway built in)
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+DIR=${AGRITRACE_FABRIC_DIR:-/tmp/agritrace-fabric}
+BIN=${AGRITRACE_FABRIC_BIN:-${XDG_CACHE_HOME:-$HOME/.cache}/agritrace/fabric-$FABRIC_VERSION/bin}
+CHANNEL=custody
+CHAINCODE=custody
+DOMAIN=agritrace.local
+
+# name:port pairs, checked free before start.
+PORTS="orderer:7050 orderer-admin:7053 orderer-ops:8443 collector-peer:7051 collector-chaincode:7052 collector-ops:9443 regulator-peer:9051 regulator-chaincode:9052 regulator-ops:9444 custody-chaincode:9999"
+
+CRYPTO=$DIR/crypto
+ORDERER_TLS=$CRYPTO/ordererOrganizations/$DOMAIN/orderers/orderer.$DOMAIN/tls
+ORDERER_CA=$ORDERER_TLS/ca.crt
+ORDERER_ADMIN=$CRYPTO/ordererOrganizations/$DOMAIN/users/Admin@$DOMAIN/tls
+
+# org_env ORG PORT: the peer CLI environment of ORG's admin against its peer.
+org_env() {
+  local org=$1 port=$2 mspid
+  mspid="$(tr '[:lower:]' '[:upper:]' <<<"${org:0:1}")${org:1}MSP"
+  local base=$CRYPTO/peerOrganizations/$org.$DOMAIN
+  export FABRIC_CFG_PATH=$DIR/config/$org
+  export CORE_PEER_TLS_ENABLED=true
+  export CORE_PEER_LOCALMSPID=$mspid
+  export CORE_PEER_TLS_ROOTCERT_FILE=$base/peers/peer0.$org.$DOMAIN/tls/ca.crt
+  export CORE_PEER_MSPCONFIGPATH=$base/users/Admin@$org.$DOMAIN/msp
+  export CORE_PEER_ADDRESS=127.0.0.1:$port
+}
+
+running() { # running NAME: the node's process is alive
+  local pid
+  pid=$(cat "$DIR/pids/$1.pid" 2>/dev/null) && kill -0 "$pid" 2>/dev/null
+}
+
+NODES="orderer collector regulator chaincode"
+
+log() { printf '[fabric] %s\n' "$*" >&2; }
+die() { printf '[fabric] error: %s\n' "$*" >&2; exit 1; }
+
+# retry N CMD...: run CMD until it succeeds, N times at most, a second apart.
+retry() {
+  local n=$1; shift
+  for ((i = 1; i <= n; i++)); do
+    if "$@" >>"$DIR/logs/cli.log" 2>&1; then return 0; fi
+    sleep 1
+  done
+  log "failed after $n tries: $*  (see $DIR/logs/cli.log)"
+  return 1
+}

@@ -1,0 +1,291 @@
+#!/usr/bin/env bash
+# Brings up a local Hyperledger Fabric network without Docker: one Raft
+# orderer, a peer for the collection-center/processor organization
+# (CollectorMSP) and one for the regulator (RegulatorMSP), the "custody"
+# channel joined through the channel participation API, and the custody
+# chaincode run as a service, installed, approved by both organizations and
+# committed. Writes $AGRITRACE_FABRIC_DIR/client.env for the service and
+# tests. Running it again while the network is up does nothing.
+set -euo pipefail
+source "$(dirname "$0")/env.sh"
+
+if running orderer && running collector && running regulator && running chaincode && [ -f "$DIR/client.env" ]; then
+  log "already up ($DIR)"
+  exit 0
+fi
+"$REPO/scripts/fabric/down.sh" >/dev/null 2>&1 || true
+
+for entry in $PORTS; do
+  name=${entry%%:*} port=${entry##*:}
+  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+    die "port $port ($name) on 127.0.0.1 is taken; stop what uses it (or the other network) and retry"
+  fi
+done
+
+"$REPO/scripts/fabric/build.sh"
+rm -rf "$DIR"
+mkdir -p "$DIR"/{config,logs,pids,run,builder/bin,cc,data}
+export PATH=$BIN:$PATH
+SAMPLE=$(cd "$REPO/scripts/fabric/tools" && go list -m -f '{{.Dir}}' github.com/hyperledger/fabric)/sampleconfig
+
+log "building the custody chaincode"
+(cd "$REPO" && go build -o "$DIR/bin/custody-chaincode" ./cmd/custody-chaincode)
+
+log "generating crypto material"
+cat >"$DIR/config/crypto-config.yaml" <<YAML
+OrdererOrgs:
+  - Name: Orderer
+    Domain: $DOMAIN
+    EnableNodeOUs: true
+    Specs:
+      - Hostname: orderer
+        SANS: [localhost, 127.0.0.1]
+PeerOrgs:
+  - Name: Collector
+    Domain: collector.$DOMAIN
+    EnableNodeOUs: true
+    Template: {Count: 1, SANS: [localhost, 127.0.0.1]}
+    Users: {Count: 1}
+  - Name: Regulator
+    Domain: regulator.$DOMAIN
+    EnableNodeOUs: true
+    Template: {Count: 1, SANS: [localhost, 127.0.0.1]}
+    Users: {Count: 1}
+YAML
+cryptogen generate --config="$DIR/config/crypto-config.yaml" --output="$CRYPTO" >/dev/null
+
+org_yaml() { # org_yaml NAME MSPID PORT
+  cat <<YAML
+  - &$1
+    Name: $2
+    ID: $2
+    MSPDir: $CRYPTO/peerOrganizations/$(tr '[:upper:]' '[:lower:]' <<<"$1").$DOMAIN/msp
+    Policies:
+      Readers: {Type: Signature, Rule: "OR('$2.admin', '$2.peer', '$2.client')"}
+      Writers: {Type: Signature, Rule: "OR('$2.admin', '$2.client')"}
+      Admins: {Type: Signature, Rule: "OR('$2.admin')"}
+      Endorsement: {Type: Signature, Rule: "OR('$2.peer')"}
+    AnchorPeers:
+      - {Host: 127.0.0.1, Port: $3}
+YAML
+}
+
+log "writing the channel configuration"
+{
+  cat <<YAML
+Organizations:
+  - &OrdererOrg
+    Name: OrdererMSP
+    ID: OrdererMSP
+    MSPDir: $CRYPTO/ordererOrganizations/$DOMAIN/msp
+    Policies:
+      Readers: {Type: Signature, Rule: "OR('OrdererMSP.member')"}
+      Writers: {Type: Signature, Rule: "OR('OrdererMSP.member')"}
+      Admins: {Type: Signature, Rule: "OR('OrdererMSP.admin')"}
+    OrdererEndpoints: ["127.0.0.1:7050"]
+YAML
+  org_yaml Collector CollectorMSP 7051
+  org_yaml Regulator RegulatorMSP 9051
+  cat <<YAML
+Capabilities:
+  Channel: &ChannelCapabilities {V2_0: true}
+  Orderer: &OrdererCapabilities {V2_0: true}
+  Application: &ApplicationCapabilities {V2_5: true}
+Application: &ApplicationDefaults
+  Organizations:
+  Policies:
+    Readers: {Type: ImplicitMeta, Rule: "ANY Readers"}
+    Writers: {Type: ImplicitMeta, Rule: "ANY Writers"}
+    Admins: {Type: ImplicitMeta, Rule: "MAJORITY Admins"}
+    LifecycleEndorsement: {Type: ImplicitMeta, Rule: "MAJORITY Endorsement"}
+    Endorsement: {Type: ImplicitMeta, Rule: "MAJORITY Endorsement"}
+  Capabilities: *ApplicationCapabilities
+Orderer: &OrdererDefaults
+  OrdererType: etcdraft
+  # Short batches keep an API write's anchoring lag low; many records ride in
+  # one transaction for throughput.
+  BatchTimeout: 200ms
+  BatchSize: {MaxMessageCount: 20, AbsoluteMaxBytes: 99 MB, PreferredMaxBytes: 2 MB}
+  EtcdRaft:
+    Consenters:
+      - Host: 127.0.0.1
+        Port: 7050
+        ClientTLSCert: $ORDERER_TLS/server.crt
+        ServerTLSCert: $ORDERER_TLS/server.crt
+  Organizations:
+  Policies:
+    Readers: {Type: ImplicitMeta, Rule: "ANY Readers"}
+    Writers: {Type: ImplicitMeta, Rule: "ANY Writers"}
+    Admins: {Type: ImplicitMeta, Rule: "MAJORITY Admins"}
+    BlockValidation: {Type: ImplicitMeta, Rule: "ANY Writers"}
+Channel: &ChannelDefaults
+  Policies:
+    Readers: {Type: ImplicitMeta, Rule: "ANY Readers"}
+    Writers: {Type: ImplicitMeta, Rule: "ANY Writers"}
+    Admins: {Type: ImplicitMeta, Rule: "MAJORITY Admins"}
+  Capabilities: *ChannelCapabilities
+Profiles:
+  Custody:
+    <<: *ChannelDefaults
+    Orderer:
+      <<: *OrdererDefaults
+      Organizations: [*OrdererOrg]
+      Capabilities: *OrdererCapabilities
+    Application:
+      <<: *ApplicationDefaults
+      Organizations: [*Collector, *Regulator]
+      Capabilities: *ApplicationCapabilities
+YAML
+} >"$DIR/config/configtx.yaml"
+FABRIC_CFG_PATH=$DIR/config configtxgen -profile Custody -outputBlock "$DIR/channel.block" -channelID "$CHANNEL" >>"$DIR/logs/cli.log" 2>&1
+
+log "writing node configuration and launchers"
+mkdir -p "$DIR/config/orderer"
+cp "$SAMPLE/orderer.yaml" "$DIR/config/orderer/"
+for org in collector regulator; do
+  mkdir -p "$DIR/config/$org"
+  # Point the peer at our chaincode-as-a-service builder; everything else in
+  # the sample core.yaml is overridden by environment below.
+  sed "s#path: /opt/hyperledger/ccaas_builder#path: $DIR/builder#; s#name: ccaas_builder#name: agritrace_ccaas#" \
+    "$SAMPLE/core.yaml" >"$DIR/config/$org/core.yaml"
+  chmod u+w "$DIR/config/$org/core.yaml"
+done
+chmod -R u+w "$DIR/config"
+
+# The external builder: detect ccaas packages, copy connection.json through.
+cat >"$DIR/builder/bin/detect" <<'SH'
+#!/bin/sh
+grep -q '"type"[[:space:]]*:[[:space:]]*"ccaas"' "$2/metadata.json"
+SH
+cat >"$DIR/builder/bin/build" <<'SH'
+#!/bin/sh
+set -e
+cp "$1/connection.json" "$3/"
+if [ -d "$1/metadata" ]; then cp -R "$1/metadata" "$3/"; fi
+SH
+cat >"$DIR/builder/bin/release" <<'SH'
+#!/bin/sh
+set -e
+mkdir -p "$2/chaincode/server"
+cp "$1/connection.json" "$2/chaincode/server/"
+if [ -d "$1/metadata" ]; then mkdir -p "$2/statedb"; cp -R "$1/metadata/." "$2/statedb/"; fi
+SH
+chmod +x "$DIR/builder/bin/"*
+
+OT=$CRYPTO/ordererOrganizations/$DOMAIN/orderers/orderer.$DOMAIN
+cat >"$DIR/run/orderer.sh" <<SH
+#!/bin/sh
+export FABRIC_CFG_PATH=$DIR/config/orderer
+export ORDERER_GENERAL_LISTENADDRESS=127.0.0.1 ORDERER_GENERAL_LISTENPORT=7050
+export ORDERER_GENERAL_LOCALMSPID=OrdererMSP ORDERER_GENERAL_LOCALMSPDIR=$OT/msp
+export ORDERER_GENERAL_TLS_ENABLED=true ORDERER_GENERAL_TLS_PRIVATEKEY=$OT/tls/server.key
+export ORDERER_GENERAL_TLS_CERTIFICATE=$OT/tls/server.crt ORDERER_GENERAL_TLS_ROOTCAS=[$OT/tls/ca.crt]
+export ORDERER_GENERAL_CLUSTER_CLIENTCERTIFICATE=$OT/tls/server.crt ORDERER_GENERAL_CLUSTER_CLIENTPRIVATEKEY=$OT/tls/server.key
+export ORDERER_GENERAL_CLUSTER_ROOTCAS=[$OT/tls/ca.crt]
+export ORDERER_GENERAL_BOOTSTRAPMETHOD=none ORDERER_CHANNELPARTICIPATION_ENABLED=true
+export ORDERER_ADMIN_LISTENADDRESS=127.0.0.1:7053 ORDERER_ADMIN_TLS_ENABLED=true
+export ORDERER_ADMIN_TLS_PRIVATEKEY=$OT/tls/server.key ORDERER_ADMIN_TLS_CERTIFICATE=$OT/tls/server.crt
+export ORDERER_ADMIN_TLS_ROOTCAS=[$OT/tls/ca.crt] ORDERER_ADMIN_TLS_CLIENTAUTHREQUIRED=true
+export ORDERER_ADMIN_TLS_CLIENTROOTCAS=[$OT/tls/ca.crt]
+export ORDERER_FILELEDGER_LOCATION=$DIR/data/orderer/ledger
+export ORDERER_CONSENSUS_WALDIR=$DIR/data/orderer/wal ORDERER_CONSENSUS_SNAPDIR=$DIR/data/orderer/snap
+export ORDERER_OPERATIONS_LISTENADDRESS=127.0.0.1:8443 ORDERER_METRICS_PROVIDER=disabled
+exec $BIN/orderer
+SH
+peer_launcher() { # peer_launcher ORG PORT CCPORT OPSPORT MSPID
+  local base=$CRYPTO/peerOrganizations/$1.$DOMAIN/peers/peer0.$1.$DOMAIN
+  cat >"$DIR/run/$1.sh" <<SH
+#!/bin/sh
+export FABRIC_CFG_PATH=$DIR/config/$1
+export CORE_PEER_ID=peer0.$1.$DOMAIN CORE_PEER_NETWORKID=agritrace
+export CORE_PEER_ADDRESS=127.0.0.1:$2 CORE_PEER_LISTENADDRESS=127.0.0.1:$2
+export CORE_PEER_CHAINCODEADDRESS=127.0.0.1:$3 CORE_PEER_CHAINCODELISTENADDRESS=127.0.0.1:$3
+export CORE_PEER_GOSSIP_BOOTSTRAP=127.0.0.1:$2 CORE_PEER_GOSSIP_EXTERNALENDPOINT=127.0.0.1:$2
+export CORE_PEER_GOSSIP_RECONNECTINTERVAL=2s
+export CORE_PEER_LOCALMSPID=$5 CORE_PEER_MSPCONFIGPATH=$base/msp
+export CORE_PEER_TLS_ENABLED=true CORE_PEER_TLS_CERT_FILE=$base/tls/server.crt
+export CORE_PEER_TLS_KEY_FILE=$base/tls/server.key CORE_PEER_TLS_ROOTCERT_FILE=$base/tls/ca.crt
+export CORE_PEER_FILESYSTEMPATH=$DIR/data/$1
+export CORE_OPERATIONS_LISTENADDRESS=127.0.0.1:$4 CORE_METRICS_PROVIDER=disabled
+export CORE_VM_ENDPOINT=
+exec $BIN/peer node start
+SH
+}
+peer_launcher collector 7051 7052 9443 CollectorMSP
+peer_launcher regulator 9051 9052 9444 RegulatorMSP
+chmod +x "$DIR/run/"*.sh
+
+start_node() { # start_node NAME: run its launcher in the background
+  nohup "$DIR/run/$1.sh" >>"$DIR/logs/$1.log" 2>&1 &
+  echo $! >"$DIR/pids/$1.pid"
+}
+listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+wait_port() { # wait_port PORT NAME
+  for _ in $(seq 1 100); do listening "$1" && return 0; sleep 0.2; done
+  die "$2 did not start listening on 127.0.0.1:$1; see $DIR/logs/$2.log"
+}
+
+log "starting the orderer"
+start_node orderer
+wait_port 7053 orderer
+retry 20 osnadmin channel join --channelID "$CHANNEL" --config-block "$DIR/channel.block" -o 127.0.0.1:7053 \
+  --ca-file "$ORDERER_CA" --client-cert "$ORDERER_ADMIN/client.crt" --client-key "$ORDERER_ADMIN/client.key"
+
+log "starting the peers and joining them to the channel"
+start_node collector
+start_node regulator
+wait_port 7051 collector
+wait_port 9051 regulator
+(org_env collector 7051 && retry 30 peer channel join -b "$DIR/channel.block")
+(org_env regulator 9051 && retry 30 peer channel join -b "$DIR/channel.block")
+
+log "installing the custody chaincode as a service"
+cat >"$DIR/cc/connection.json" <<JSON
+{"address": "127.0.0.1:9999", "dial_timeout": "10s", "tls_required": false}
+JSON
+printf '{"type": "ccaas", "label": "%s"}\n' "$CHAINCODE" >"$DIR/cc/metadata.json"
+tar -C "$DIR/cc" -czf "$DIR/cc/code.tar.gz" connection.json
+tar -C "$DIR/cc" -czf "$DIR/cc/$CHAINCODE.tgz" metadata.json code.tar.gz
+for org in collector:7051 regulator:9051; do
+  (org_env "${org%%:*}" "${org##*:}" && retry 10 peer lifecycle chaincode install "$DIR/cc/$CHAINCODE.tgz")
+done
+PACKAGE_ID=$(org_env collector 7051 && peer lifecycle chaincode calculatepackageid "$DIR/cc/$CHAINCODE.tgz")
+cat >"$DIR/run/chaincode.sh" <<SH
+#!/bin/sh
+export CHAINCODE_ID=$PACKAGE_ID CHAINCODE_SERVER_ADDRESS=127.0.0.1:9999
+exec $DIR/bin/custody-chaincode
+SH
+chmod +x "$DIR/run/chaincode.sh"
+start_node chaincode
+wait_port 9999 chaincode
+
+ORDERER_ARGS=(-o 127.0.0.1:7050 --ordererTLSHostnameOverride "orderer.$DOMAIN" --tls --cafile "$ORDERER_CA")
+for org in collector:7051 regulator:9051; do
+  (org_env "${org%%:*}" "${org##*:}" && retry 30 peer lifecycle chaincode approveformyorg "${ORDERER_ARGS[@]}" \
+    --channelID "$CHANNEL" --name "$CHAINCODE" --version 1.0 --package-id "$PACKAGE_ID" --sequence 1)
+done
+PEERS=(--peerAddresses 127.0.0.1:7051 --tlsRootCertFiles "$CRYPTO/peerOrganizations/collector.$DOMAIN/peers/peer0.collector.$DOMAIN/tls/ca.crt"
+  --peerAddresses 127.0.0.1:9051 --tlsRootCertFiles "$CRYPTO/peerOrganizations/regulator.$DOMAIN/peers/peer0.regulator.$DOMAIN/tls/ca.crt")
+(org_env collector 7051 && retry 30 peer lifecycle chaincode commit "${ORDERER_ARGS[@]}" --channelID "$CHANNEL" \
+  --name "$CHAINCODE" --version 1.0 --sequence 1 "${PEERS[@]}")
+
+client_env() { # client_env ORG PORT MSPID SUFFIX
+  local base=$CRYPTO/peerOrganizations/$1.$DOMAIN
+  cat <<ENV
+FABRIC_PEER_ENDPOINT$4=127.0.0.1:$2
+FABRIC_PEER_HOST$4=peer0.$1.$DOMAIN
+FABRIC_TLS_CA$4=$base/peers/peer0.$1.$DOMAIN/tls/ca.crt
+FABRIC_MSP_ID$4=$3
+FABRIC_MSP_DIR$4=$base/users/User1@$1.$DOMAIN/msp
+ENV
+}
+{
+  echo "# Written by scripts/fabric/up.sh: how to reach the local Fabric network."
+  echo "FABRIC_CHANNEL=$CHANNEL"
+  echo "FABRIC_CHAINCODE=$CHAINCODE"
+  echo "FABRIC_DIR=$DIR"
+  client_env collector 7051 CollectorMSP ""
+  echo "# The regulator organization, for tests that query both peers."
+  client_env regulator 9051 RegulatorMSP _2
+} >"$DIR/client.env"
+log "up: channel $CHANNEL, chaincode $CHAINCODE ($PACKAGE_ID); client settings in $DIR/client.env"
