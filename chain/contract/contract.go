@@ -58,48 +58,49 @@ func get(ctx contractapi.TransactionContextInterface, kind, k string, seq uint64
 }
 
 // Record writes a batch of records given as a JSON array, in order, and
-// returns how many were new. The whole batch is refused if any record breaks
-// the chain rules.
-func (c *Custody) Record(ctx contractapi.TransactionContextInterface, recordsJSON string) (int, error) {
+// returns the records that were new, as a JSON array (a re-sent record the
+// ledger already holds is left out). The whole batch is refused if any record
+// breaks the chain rules.
+func (c *Custody) Record(ctx contractapi.TransactionContextInterface, recordsJSON string) (string, error) {
 	var recs []custody.Record
 	if err := json.Unmarshal([]byte(recordsJSON), &recs); err != nil {
-		return 0, fmt.Errorf("%w: records must be a JSON array: %v", custody.ErrInvalid, err)
+		return "", fmt.Errorf("%w: records must be a JSON array: %v", custody.ErrInvalid, err)
 	}
 	if len(recs) == 0 {
-		return 0, fmt.Errorf("%w: no records", custody.ErrInvalid)
+		return "", fmt.Errorf("%w: no records", custody.ErrInvalid)
 	}
 	fresh, err := custody.Validate(state{ctx}, recs)
 	if err != nil {
-		return 0, err
+		return "", err
 	}
 	msp, err := ctx.GetClientIdentity().GetMSPID()
 	if err != nil {
-		return 0, fmt.Errorf("custody: submitter: %w", err)
+		return "", fmt.Errorf("custody: submitter: %w", err)
 	}
 	tx := ctx.GetStub().GetTxID()
 	for _, r := range fresh {
 		ck, err := key(ctx, r.Kind, r.Key, r.Seq)
 		if err != nil {
-			return 0, err
+			return "", err
 		}
 		b, err := json.Marshal(custody.Entry{Record: r, Org: msp, TxID: tx})
 		if err != nil {
-			return 0, err
+			return "", err
 		}
 		if err := ctx.GetStub().PutState(ck, b); err != nil {
-			return 0, fmt.Errorf("custody: write %s/%s/%d: %w", r.Kind, r.Key, r.Seq, err)
+			return "", fmt.Errorf("custody: write %s/%s/%d: %w", r.Kind, r.Key, r.Seq, err)
 		}
+	}
+	payload, err := json.Marshal(append([]custody.Record{}, fresh...))
+	if err != nil {
+		return "", err
 	}
 	if len(fresh) > 0 {
-		payload, err := json.Marshal(fresh)
-		if err != nil {
-			return 0, err
-		}
 		if err := ctx.GetStub().SetEvent(EventName, payload); err != nil {
-			return 0, fmt.Errorf("custody: event: %w", err)
+			return "", fmt.Errorf("custody: event: %w", err)
 		}
 	}
-	return len(fresh), nil
+	return string(payload), nil
 }
 
 // Get returns one record as JSON, or an error when the ledger does not hold it.

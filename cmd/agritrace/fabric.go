@@ -2,17 +2,18 @@ package main
 
 import (
 	"context"
-	"errors"
+	"os"
 
+	"github.com/agritrace/agritrace/chain/fabric"
 	"github.com/agritrace/agritrace/internal/config"
-	"github.com/agritrace/agritrace/internal/trace"
 )
 
-type closingLedger interface {
-	trace.Ledger
-	Close() error
-}
-
-func openFabric(ctx context.Context, cfg config.Config) (closingLedger, error) {
-	return nil, errors.New("fabric ledger: not wired yet")
+// openFabric connects to the Fabric channel described by -fabric-env and the
+// FABRIC_* variables.
+func openFabric(_ context.Context, cfg config.Config) (*fabric.Ledger, error) {
+	fc, err := fabric.LoadEnv(cfg.FabricEnv, "", os.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	return fabric.Open(fc)
 }
