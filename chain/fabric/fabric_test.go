@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -210,5 +211,28 @@ func TestBatches(t *testing.T) {
 	// A (3) fits; B (2) would overflow, so it starts the next; C (5) is cut at 4.
 	if len(got) != 4 || sizes[0] != 3 || sizes[1] != 2 || sizes[2] != 4 || sizes[3] != 1 {
 		t.Errorf("batches = %v", sizes)
+	}
+}
+
+// BenchmarkAnchor measures records per second committed on the network at a
+// few batch sizes, one transaction at a time as the outbox worker sends them.
+func BenchmarkAnchor(b *testing.B) {
+	for _, size := range []int{1, 10, 100} {
+		b.Run(fmt.Sprintf("batch=%d", size), func(b *testing.B) {
+			l := open(b, "")
+			b.ResetTimer()
+			records := 0
+			for b.Loop() {
+				var recs []custody.Record
+				for range size {
+					recs = append(recs, chain(lotKey(b), 1)...)
+				}
+				if _, err := l.Anchor(ctx, recs); err != nil {
+					b.Fatal(err)
+				}
+				records += size
+			}
+			b.ReportMetric(float64(records)/b.Elapsed().Seconds(), "records/s")
+		})
 	}
 }
