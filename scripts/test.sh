@@ -37,4 +37,6 @@ if [ -z "${AGRITRACE_NO_FABRIC:-}" ] && [ -x scripts/fabric/up.sh ]; then
 fi
 
 step "go test"
-go test -count=1 -timeout 30m ./... "$@"
+# One package at a time: the Fabric tests of two packages share one network,
+# and some stop and restart its nodes.
+go test -p 1 -count=1 -timeout 30m ./... "$@"
