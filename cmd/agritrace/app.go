@@ -124,7 +124,22 @@ func (a *app) Close() error {
 	return errors.Join(errs...)
 }
 
-// listen binds the HTTP address first, so a taken port is reported at once.
+// listenAndOpen binds the HTTP address, so a taken port is reported before
+// anything is opened, then wires the service.
+func listenAndOpen(ctx context.Context, cfg config.Config, log *slog.Logger) (*app, net.Listener, error) {
+	ln, err := listen(cfg.Addr)
+	if err != nil {
+		return nil, nil, err
+	}
+	a, err := open(ctx, cfg, log, true)
+	if err != nil {
+		ln.Close()
+		return nil, nil, err
+	}
+	return a, ln, nil
+}
+
+// listen binds the HTTP address.
 func listen(addr string) (net.Listener, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {

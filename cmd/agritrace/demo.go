@@ -31,13 +31,8 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, std
 		return err
 	}
 	log := newLogger(stderr, max(cfg.LogLevel, slog.LevelError))
-	ln, err := listen(cfg.Addr)
+	a, ln, err := listenAndOpen(ctx, cfg, log)
 	if err != nil {
-		return err
-	}
-	a, err := open(ctx, cfg, log, true)
-	if err != nil {
-		ln.Close()
 		return err
 	}
 	defer a.Close()

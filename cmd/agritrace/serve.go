@@ -13,13 +13,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	log := newLogger(stderr, cfg.LogLevel)
-	ln, err := listen(cfg.Addr)
+	a, ln, err := listenAndOpen(ctx, cfg, log)
 	if err != nil {
-		return err
-	}
-	a, err := open(ctx, cfg, log, true)
-	if err != nil {
-		ln.Close()
 		return err
 	}
 	defer a.Close()

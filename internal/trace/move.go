@@ -30,14 +30,10 @@ func (s *Service) Ship(ctx context.Context, actor Org, lotID string, in ShipInpu
 		return Result{}, err
 	}
 	return s.write(ctx, func() (*change, error) {
-		l, err := s.lotFor(ctx, lotID, "lot")
+		c, l, err := s.held(ctx, actor, place, lotID)
 		if err != nil {
 			return nil, err
 		}
-		if err := custodianOf(actor, l, "lot"); err != nil {
-			return nil, err
-		}
-		c := s.newChange(actor, place)
 		c.track(l).InTransitTo = in.To
 		return c, c.append(l.ID, EventShip, l.Available, map[string]any{"to": in.To})
 	})
@@ -94,14 +90,10 @@ func (s *Service) Sell(ctx context.Context, actor Org, lotID string, in SellInpu
 		return Result{}, err
 	}
 	return s.write(ctx, func() (*change, error) {
-		l, err := s.lotFor(ctx, lotID, "lot")
+		c, l, err := s.held(ctx, actor, place, lotID)
 		if err != nil {
 			return nil, err
 		}
-		if err := custodianOf(actor, l, "lot"); err != nil {
-			return nil, err
-		}
-		c := s.newChange(actor, place)
 		qty := in.Quantity
 		if len(in.Serials) > 0 {
 			qty = int64(len(in.Serials))

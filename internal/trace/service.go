@@ -177,6 +177,19 @@ func (s *Service) lotFor(ctx context.Context, id, field string) (Lot, error) {
 	return l, err
 }
 
+// held reads a lot for a write that only its custodian may make, and starts
+// the change.
+func (s *Service) held(ctx context.Context, actor Org, place Place, lotID string) (*change, Lot, error) {
+	l, err := s.lotFor(ctx, lotID, "lot")
+	if err != nil {
+		return nil, l, err
+	}
+	if err := custodianOf(actor, l, "lot"); err != nil {
+		return nil, l, err
+	}
+	return s.newChange(actor, place), l, nil
+}
+
 // custodianOf checks that actor holds l and that l can still be acted on.
 func custodianOf(actor Org, l Lot, field string) error {
 	switch {

@@ -176,11 +176,8 @@ func (s *Service) Split(ctx context.Context, actor Org, lotID string, in SplitIn
 		return Result{}, err
 	}
 	return s.write(ctx, func() (*change, error) {
-		l, err := s.lotFor(ctx, lotID, "lot")
+		c, l, err := s.held(ctx, actor, place, lotID)
 		if err != nil {
-			return nil, err
-		}
-		if err := custodianOf(actor, l, "lot"); err != nil {
 			return nil, err
 		}
 		var total int64
@@ -194,7 +191,6 @@ func (s *Service) Split(ctx context.Context, actor Org, lotID string, in SplitIn
 		if total > l.Available {
 			return nil, FieldErrorf(EUNPROCESSABLE, "parts", "parts add up to %d %s but lot %s has %d left", total, l.BaseUnit, l.ID, l.Available)
 		}
-		c := s.newChange(actor, place)
 		consume(c.track(l), total)
 		var ids []string
 		for _, p := range in.Parts {
