@@ -18,6 +18,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	defer a.Close()
+	if orgs, err := a.store.Orgs(ctx); err == nil && len(orgs) == 0 {
+		log.Info("no organizations yet: create one with 'agritrace admin org create' and a key with 'agritrace admin key create', or try 'agritrace demo'")
+	}
 	log.Info("listening", "addr", ln.Addr().String(), "public_url", cfg.PublicURL)
 	return a.serveHTTP(ctx, ln)
 }

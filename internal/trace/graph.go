@@ -22,40 +22,28 @@ type Edge struct {
 
 // Trace walks up and down from a lot.
 func (s *Service) Trace(ctx context.Context, lotID string) (Graph, error) {
-	root, err := s.Store.Lot(ctx, lotID)
+	up, err := s.Upstream(ctx, lotID)
 	if err != nil {
 		return Graph{}, err
 	}
-	g := Graph{Root: root.ID, Nodes: []Lot{root}}
-	seen := map[string]bool{root.ID: true}
-	// Upstream: follow parents.
-	for i := 0; i < len(g.Nodes); i++ {
-		for _, p := range g.Nodes[i].Parents {
-			g.Edges = append(g.Edges, Edge{From: p.Lot, To: g.Nodes[i].ID, Quantity: p.Quantity})
-			if seen[p.Lot] {
-				continue
-			}
-			parent, err := s.Store.Lot(ctx, p.Lot)
-			if err != nil {
-				return Graph{}, fmt.Errorf("trace %s: parent %s: %w", lotID, p.Lot, err)
-			}
-			seen[p.Lot] = true
-			g.Nodes = append(g.Nodes, parent)
+	g := Graph{Root: lotID, Nodes: up}
+	for _, n := range up {
+		for _, p := range n.Parents {
+			g.Edges = append(g.Edges, Edge{From: p.Lot, To: n.ID, Quantity: p.Quantity})
 		}
 	}
 	// Downstream: every lot made from the root, and what it was made with.
-	down, err := s.downstream(ctx, root)
+	down, err := s.downstream(ctx, up[0])
 	if err != nil {
 		return Graph{}, fmt.Errorf("trace %s: %w", lotID, err)
 	}
 	for _, l := range down[1:] {
 		for _, p := range l.Parents {
-			if p.Lot == root.ID || containsLot(down, p.Lot) {
+			if containsLot(down, p.Lot) {
 				g.Edges = append(g.Edges, Edge{From: p.Lot, To: l.ID, Quantity: p.Quantity})
 			}
 		}
-		if !seen[l.ID] {
-			seen[l.ID] = true
+		if !containsLot(g.Nodes, l.ID) {
 			g.Nodes = append(g.Nodes, l)
 		}
 	}
