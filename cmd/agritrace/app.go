@@ -88,6 +88,7 @@ func open(ctx context.Context, cfg config.Config, log *slog.Logger, withLedger b
 		Service: a.service, Store: st, Verifier: verify.Verifier{Store: st, Ledger: a.ledger}, Keys: a.keys,
 		Judge:   scan.Judge{Store: st, Labels: a.keys, Rules: scan.Defaults},
 		BaseURL: cfg.PublicURL, Log: log, Committed: a.anchor.Kick, Ready: []api.Pinger{st}, PDFFont: cfg.PDFFont,
+		TrustedProxies: cfg.TrustedProxies,
 	}
 	return a, nil
 }

@@ -2,6 +2,8 @@ package api_test
 
 import (
 	"encoding/json"
+	"fmt"
+	"net/http"
 	"net/url"
 	"slices"
 	"strings"
@@ -315,5 +317,28 @@ func TestAuditReport(t *testing.T) {
 	raw, _ := json.Marshal(rep)
 	if !strings.Contains(string(raw), `"orgs"`) {
 		t.Errorf("report lacks organization names")
+	}
+}
+
+// TestComplaintRateLimitIgnoresForgedForwardedFor sends anonymous reports
+// each claiming another client address: with no trusted proxy configured the
+// header is ignored and the limit holds.
+func TestComplaintRateLimitIgnoresForgedForwardedFor(t *testing.T) {
+	e := start(t)
+	codes := map[int]int{}
+	for i := range 7 {
+		body := strings.NewReader(`{"lot":"06901234500592.X","kind":"other","description":"test"}`)
+		req, _ := http.NewRequest("POST", e.URL+"/api/v1/complaints", body)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-Forwarded-For", fmt.Sprintf("203.0.113.%d", i+1))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		codes[resp.StatusCode]++
+	}
+	if codes[201] != 5 || codes[429] != 2 {
+		t.Errorf("statuses %v, want 5 accepted and 2 refused", codes)
 	}
 }

@@ -41,6 +41,10 @@ type Server struct {
 	ComplaintEvery time.Duration
 	ComplaintBurst int
 	complaints     *limiter
+	// TrustedProxies are the proxies whose X-Forwarded-For names the client;
+	// with none, the client is the peer address, so a caller cannot dodge the
+	// complaint rate limit by inventing a header.
+	TrustedProxies []string
 	// PDFFont is a TrueType font with Chinese glyphs for printed audits;
 	// empty means audit.DefaultFontPath().
 	PDFFont string
@@ -55,6 +59,10 @@ func (s *Server) Handler() http.Handler {
 		s.Log.Error("panic in handler", "err", err, "path", c.Request.URL.Path)
 		s.fail(c, trace.Errorf(trace.EINTERNAL, "internal error"))
 	}))
+	if err := r.SetTrustedProxies(s.TrustedProxies); err != nil {
+		s.Log.Error("trusted proxies ignored", "err", err)
+		_ = r.SetTrustedProxies(nil)
+	}
 	r.HandleMethodNotAllowed = true
 	r.NoRoute(func(c *gin.Context) {
 		s.fail(c, trace.Errorf(trace.ENOTFOUND, "no such page or endpoint: %s", c.Request.URL.Path))

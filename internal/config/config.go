@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"path/filepath"
 	"strings"
 	"time"
@@ -14,18 +15,21 @@ import (
 
 // Config is every setting of the service.
 type Config struct {
-	Addr        string
-	DataDir     string
-	PublicURL   string
-	MongoURI    string
-	MongoDB     string
-	Ledger      string
-	LabelKeys   string
-	Yields      string
-	PDFFont     string
-	LogLevel    slog.Level
-	AnchorBatch int
-	AnchorIdle  time.Duration
+	Addr      string
+	DataDir   string
+	PublicURL string
+	MongoURI  string
+	MongoDB   string
+	Ledger    string
+	LabelKeys string
+	Yields    string
+	PDFFont   string
+	// TrustedProxies are the load balancers whose X-Forwarded-For is believed
+	// when telling clients apart (for rate limits); none by default.
+	TrustedProxies []string
+	LogLevel       slog.Level
+	AnchorBatch    int
+	AnchorIdle     time.Duration
 	// FabricEnv is a file of KEY=VALUE lines with the Fabric client settings,
 	// as scripts/fabric/up.sh writes it; variables already set win over it.
 	FabricEnv string
@@ -49,6 +53,7 @@ var Settings = []Setting{
 	{"label-keys", "AGRITRACE_LABEL_KEYS", "<data>/label-keys.json", "Ed25519 label signing keys (created when absent)"},
 	{"yields", "AGRITRACE_YIELDS", "", "JSON file of transform yield rules (default: rapeseed to oil 30-45 %, to meal 50-70 % by mass)"},
 	{"pdf-font", "AGRITRACE_PDF_FONT", "", "TrueType font with Chinese glyphs for PDF audits (default: Debian's fonts-droid-fallback)"},
+	{"trusted-proxies", "AGRITRACE_TRUSTED_PROXIES", "", "comma-separated addresses or CIDRs of proxies whose X-Forwarded-For is trusted"},
 	{"log-level", "AGRITRACE_LOG_LEVEL", "info", "debug, info, warn or error"},
 	{"anchor-batch", "AGRITRACE_ANCHOR_BATCH", "200", "records sent to the ledger per call"},
 	{"anchor-idle", "AGRITRACE_ANCHOR_IDLE", "2s", "how often the anchoring worker looks for work when not woken"},
@@ -88,6 +93,14 @@ func build(vals map[string]*string) (Config, error) {
 		Addr: *vals["addr"], DataDir: *vals["data"], PublicURL: *vals["public-url"], MongoURI: *vals["mongodb-uri"],
 		MongoDB: *vals["mongodb-db"], Ledger: *vals["ledger"], LabelKeys: *vals["label-keys"], FabricEnv: *vals["fabric-env"],
 		Yields: *vals["yields"], PDFFont: *vals["pdf-font"],
+	}
+	for _, p := range strings.Split(*vals["trusted-proxies"], ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			if _, _, err := net.ParseCIDR(p); err != nil && net.ParseIP(p) == nil {
+				return Config{}, fmt.Errorf("-trusted-proxies: %q is not an IP address or CIDR", p)
+			}
+			c.TrustedProxies = append(c.TrustedProxies, p)
+		}
 	}
 	if c.PublicURL == "http://<addr>" {
 		c.PublicURL = "http://" + c.Addr

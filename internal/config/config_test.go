@@ -30,6 +30,8 @@ func TestLoad(t *testing.T) {
 		{"bad duration", []string{"-anchor-idle", "soon"}, nil, true},
 		{"bad level", []string{"-log-level", "loud"}, nil, true},
 		{"stray argument", []string{"extra"}, nil, true},
+		{"trusted proxies", []string{"-trusted-proxies", "10.0.0.0/8, 192.168.1.1"}, func(c config.Config) bool { return len(c.TrustedProxies) == 2 }, false},
+		{"bad proxy", []string{"-trusted-proxies", "lb.example"}, nil, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
