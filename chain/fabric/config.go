@@ -28,8 +28,10 @@ type Config struct {
 	BatchSize int
 	// Timeouts of the Gateway calls.
 	EvaluateTimeout, EndorseTimeout, SubmitTimeout, CommitTimeout time.Duration
-	// Retries bounds the attempts at one transaction on transient errors.
-	Retries int
+	// RetryFor bounds how long one transaction is retried on transient
+	// errors, which after a restart include Raft re-electing (about 9 s) and
+	// gossip rediscovering the other organization's peer.
+	RetryFor time.Duration
 }
 
 // Variables, as scripts/fabric/up.sh writes them to client.env. A suffix such
@@ -98,9 +100,7 @@ func (c Config) withDefaults() Config {
 	def(&c.EndorseTimeout, 15*time.Second)
 	def(&c.SubmitTimeout, 5*time.Second)
 	def(&c.CommitTimeout, time.Minute)
-	if c.Retries <= 0 {
-		c.Retries = 5
-	}
+	def(&c.RetryFor, 30*time.Second)
 	return c
 }
 

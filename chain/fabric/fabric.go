@@ -175,14 +175,15 @@ func (l *Ledger) submit(ctx context.Context, batch []custody.Record) ([]trace.Re
 	}
 	var last error
 	backoff := 250 * time.Millisecond
-	for attempt := range l.cfg.Retries {
+	deadline := time.Now().Add(l.cfg.RetryFor)
+	for attempt := 0; attempt == 0 || time.Now().Before(deadline); attempt++ {
 		if attempt > 0 {
 			select {
 			case <-ctx.Done():
-				return nil, ctx.Err()
+				return nil, errors.Join(last, ctx.Err())
 			case <-time.After(backoff):
 			}
-			backoff = min(backoff*2, 5*time.Second)
+			backoff = min(backoff*2, 4*time.Second)
 		}
 		receipts, err := l.submitOnce(ctx, batch, string(arg))
 		if err == nil {

@@ -269,6 +269,17 @@ PEERS=(--peerAddresses 127.0.0.1:7051 --tlsRootCertFiles "$CRYPTO/peerOrganizati
 (org_env collector 7051 && retry 30 peer lifecycle chaincode commit "${ORDERER_ARGS[@]}" --channelID "$CHANNEL" \
   --name "$CHAINCODE" --version 1.0 --sequence 1 "${PEERS[@]}")
 
+# The Gateway finds the other organization's peer through gossip; until the
+# two peers have met, endorsement fails with "no combination of peers". The
+# peers log the meeting, and nothing else reports it.
+log "waiting for the peers to discover each other"
+met() { grep -q "peers went online:.*127.0.0.1:$2" "$DIR/logs/$1.log"; }
+for _ in $(seq 1 150); do
+  met collector 9051 && met regulator 7051 && break
+  sleep 0.2
+done
+met collector 9051 && met regulator 7051 || die "the peers did not discover each other within 30 s; see $DIR/logs"
+
 client_env() { # client_env ORG PORT MSPID SUFFIX
   local base=$CRYPTO/peerOrganizations/$1.$DOMAIN
   cat <<ENV
