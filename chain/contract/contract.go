@@ -16,7 +16,8 @@ import (
 // over one chain comes back in order.
 const objectType = "custody"
 
-// EventName is the chaincode event each Record transaction emits.
+// EventName is the chaincode event each Record transaction that writes
+// anything emits, once, with the written records as a JSON array.
 const EventName = "custody.recorded"
 
 // Custody is the contract. Its exported methods are its transactions.
@@ -24,13 +25,22 @@ type Custody struct {
 	contractapi.Contract
 }
 
+// key is the world-state key of one record. A key the stub cannot encode
+// (invalid UTF-8, U+0000) is the caller's fault, so it is ErrInvalid and the
+// client does not retry it.
 func key(ctx contractapi.TransactionContextInterface, kind, k string, seq uint64) (string, error) {
-	return ctx.GetStub().CreateCompositeKey(objectType, []string{kind, k, fmt.Sprintf("%020d", seq)})
+	ck, err := ctx.GetStub().CreateCompositeKey(objectType, []string{kind, k, fmt.Sprintf("%020d", seq)})
+	if err != nil {
+		return "", fmt.Errorf("%w: %s/%q: %v", custody.ErrInvalid, kind, k, err)
+	}
+	return ck, nil
 }
 
-// state reads records from world state for custody.Validate.
+// state reads records from world state for custody.Validate and remembers the
+// entries it read, so Record can answer a re-send with its original writer.
 type state struct {
-	ctx contractapi.TransactionContextInterface
+	ctx  contractapi.TransactionContextInterface
+	seen map[string]custody.Entry
 }
 
 func (s state) Get(kind, k string, seq uint64) (*custody.Record, error) {
@@ -38,6 +48,7 @@ func (s state) Get(kind, k string, seq uint64) (*custody.Record, error) {
 	if err != nil || e == nil {
 		return nil, err
 	}
+	s.seen[fmt.Sprintf("%s\x00%s\x00%d", kind, k, seq)] = *e
 	return &e.Record, nil
 }
 
@@ -57,10 +68,12 @@ func get(ctx contractapi.TransactionContextInterface, kind, k string, seq uint64
 	return &e, nil
 }
 
-// Record writes a batch of records given as a JSON array, in order, and
-// returns the records that were new, as a JSON array (a re-sent record the
-// ledger already holds is left out). The whole batch is refused if any record
-// breaks the chain rules.
+// Record writes a batch of records given as a JSON array, in order. It
+// answers with one entry per record given, in the same order: a new record
+// with this transaction's id and the submitter's MSP id, a record the ledger
+// already held (an idempotent re-send) with the transaction and organization
+// that first wrote it. The whole batch is refused if any record breaks the
+// chain rules; the error text starts with the custody sentinel's.
 func (c *Custody) Record(ctx contractapi.TransactionContextInterface, recordsJSON string) (string, error) {
 	var recs []custody.Record
 	if err := json.Unmarshal([]byte(recordsJSON), &recs); err != nil {
@@ -69,7 +82,8 @@ func (c *Custody) Record(ctx contractapi.TransactionContextInterface, recordsJSO
 	if len(recs) == 0 {
 		return "", fmt.Errorf("%w: no records", custody.ErrInvalid)
 	}
-	fresh, err := custody.Validate(state{ctx}, recs)
+	st := state{ctx: ctx, seen: map[string]custody.Entry{}}
+	fresh, err := custody.Validate(st, recs)
 	if err != nil {
 		return "", err
 	}
@@ -78,29 +92,42 @@ func (c *Custody) Record(ctx contractapi.TransactionContextInterface, recordsJSO
 		return "", fmt.Errorf("custody: submitter: %w", err)
 	}
 	tx := ctx.GetStub().GetTxID()
+	written := make(map[string]custody.Entry, len(fresh))
 	for _, r := range fresh {
 		ck, err := key(ctx, r.Kind, r.Key, r.Seq)
 		if err != nil {
 			return "", err
 		}
-		b, err := json.Marshal(custody.Entry{Record: r, Org: msp, TxID: tx})
+		e := custody.Entry{Record: r, Org: msp, TxID: tx}
+		b, err := json.Marshal(e)
 		if err != nil {
 			return "", err
 		}
 		if err := ctx.GetStub().PutState(ck, b); err != nil {
 			return "", fmt.Errorf("custody: write %s/%s/%d: %w", r.Kind, r.Key, r.Seq, err)
 		}
-	}
-	payload, err := json.Marshal(append([]custody.Record{}, fresh...))
-	if err != nil {
-		return "", err
+		written[fmt.Sprintf("%s\x00%s\x00%d", r.Kind, r.Key, r.Seq)] = e
 	}
 	if len(fresh) > 0 {
+		payload, err := json.Marshal(fresh)
+		if err != nil {
+			return "", err
+		}
 		if err := ctx.GetStub().SetEvent(EventName, payload); err != nil {
 			return "", fmt.Errorf("custody: event: %w", err)
 		}
 	}
-	return string(payload), nil
+	out := make([]custody.Entry, len(recs))
+	for i, r := range recs {
+		id := fmt.Sprintf("%s\x00%s\x00%d", r.Kind, r.Key, r.Seq)
+		if e, ok := written[id]; ok {
+			out[i] = e
+		} else {
+			out[i] = st.seen[id]
+		}
+	}
+	b, err := json.Marshal(out)
+	return string(b), err
 }
 
 // Get returns one record as JSON, or an error when the ledger does not hold it.
@@ -116,11 +143,12 @@ func (c *Custody) Get(ctx contractapi.TransactionContextInterface, kind, k strin
 	return string(b), err
 }
 
-// Chain returns every record of one chain, ordered by seq, as a JSON array.
+// Chain returns every record of one chain, ordered by seq, as a JSON array
+// (empty when the ledger holds none).
 func (c *Custody) Chain(ctx contractapi.TransactionContextInterface, kind, k string) (string, error) {
 	it, err := ctx.GetStub().GetStateByPartialCompositeKey(objectType, []string{kind, k})
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("%w: %s/%q: %v", custody.ErrInvalid, kind, k, err)
 	}
 	defer it.Close()
 	out := []custody.Entry{}
@@ -131,7 +159,7 @@ func (c *Custody) Chain(ctx contractapi.TransactionContextInterface, kind, k str
 		}
 		var e custody.Entry
 		if err := json.Unmarshal(kv.Value, &e); err != nil {
-			return "", fmt.Errorf("custody: stored record %s: %w", kv.Key, err)
+			return "", fmt.Errorf("custody: stored record %q: %w", kv.Key, err)
 		}
 		out = append(out, e)
 	}

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strings"
+	"unicode/utf8"
 )
 
 // Record kinds. A kind names a family of chains: lot custody events today,
@@ -59,6 +61,10 @@ func (r Record) Check() error {
 		return fmt.Errorf("%w: kind %q", ErrInvalid, r.Kind)
 	case r.Key == "" || len(r.Key) > 128:
 		return fmt.Errorf("%w: key must be 1 to 128 bytes", ErrInvalid)
+	case !utf8.ValidString(r.Key) || strings.ContainsAny(r.Key, "\x00\U0010FFFF"):
+		// Fabric's composite keys cannot hold these; refusing them everywhere
+		// keeps the embedded ledger and the chaincode in step.
+		return fmt.Errorf("%w: key %q must be UTF-8 without U+0000 or U+10FFFF", ErrInvalid, r.Key)
 	case !hashPattern.MatchString(r.Hash):
 		return fmt.Errorf("%w: %s/%s seq %d: hash must be 64 lowercase hex digits", ErrInvalid, r.Kind, r.Key, r.Seq)
 	case r.Seq == 0 && r.PrevHash != "":

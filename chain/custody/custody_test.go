@@ -46,6 +46,7 @@ func TestValidate(t *testing.T) {
 		{"bad hash", []custody.Record{rec(2, "xyz", h('b'))}, custody.ErrInvalid, 0},
 		{"seq 0 with prevHash", []custody.Record{{Kind: custody.KindEvent, Key: "L3", Hash: h('a'), PrevHash: h('b')}}, custody.ErrInvalid, 0},
 		{"empty key", []custody.Record{{Kind: custody.KindEvent, Hash: h('a')}}, custody.ErrInvalid, 0},
+		{"key with U+0000", []custody.Record{{Kind: custody.KindEvent, Key: "L\x00", Hash: h('a')}}, custody.ErrInvalid, 0},
 		{"bad kind", []custody.Record{{Kind: "Event!", Key: "L", Hash: h('a')}}, custody.ErrInvalid, 0},
 		{"later record refused refuses the batch", []custody.Record{rec(2, h('c'), h('b')), rec(4, h('d'), h('c'))}, custody.ErrGap, 0},
 	}

@@ -1,6 +1,7 @@
 // Package fabric is the ledger on a Hyperledger Fabric channel: a client of
 // the custody chaincode (chain/contract) through a peer's Gateway service. It
-// batches records into transactions in order, waits for each to commit, and
+// batches records into transactions, keeps each chain's transactions in
+// order while unrelated ones run side by side, waits for their commits, and
 // retries what is transient; the chaincode's refusals come back wrapping the
 // custody sentinels so callers can tell them from outages.
 package fabric
@@ -14,7 +15,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/agritrace/agritrace/chain/custody"
 	"github.com/agritrace/agritrace/internal/trace"
@@ -31,12 +31,16 @@ type Ledger struct {
 	cfg      Config
 	conn     *grpc.ClientConn
 	gw       *client.Gateway
+	id       *identity.X509Identity
 	contract *client.Contract
 }
 
 var _ trace.Ledger = (*Ledger)(nil)
 
-// Open connects to the peer in cfg.
+// Open connects to the peer in cfg with the identity in cfg. To talk to
+// another organization's peer, open a second Ledger with that
+// organization's settings: LoadEnv(path, "_2", ...) for the regulator of
+// the local network. The connection is made lazily, on the first call.
 func Open(cfg Config) (*Ledger, error) {
 	cfg = cfg.withDefaults()
 	caPEM, err := os.ReadFile(cfg.TLSCA)
@@ -51,7 +55,7 @@ func Open(cfg Config) (*Ledger, error) {
 	if err != nil {
 		return nil, fmt.Errorf("fabric: dial %s: %w", cfg.PeerEndpoint, err)
 	}
-	id, sign, err := loadIdentity(cfg.MSPID, cfg.MSPDir)
+	id, sign, err := loadIdentity(cfg)
 	if err != nil {
 		conn.Close()
 		return nil, err
@@ -63,12 +67,19 @@ func Open(cfg Config) (*Ledger, error) {
 		conn.Close()
 		return nil, fmt.Errorf("fabric: gateway: %w", err)
 	}
-	return &Ledger{cfg: cfg, conn: conn, gw: gw, contract: gw.GetNetwork(cfg.Channel).GetContract(cfg.Chaincode)}, nil
+	return &Ledger{cfg: cfg, conn: conn, gw: gw, id: id, contract: gw.GetNetwork(cfg.Channel).GetContract(cfg.Chaincode)}, nil
 }
 
-// loadIdentity reads the client certificate and private key of an MSP directory.
-func loadIdentity(mspID, dir string) (*identity.X509Identity, identity.Sign, error) {
-	certPEM, err := firstFile(filepath.Join(dir, "signcerts"))
+// loadIdentity reads the client certificate and private key, from their own
+// files or else from an MSP directory.
+func loadIdentity(cfg Config) (*identity.X509Identity, identity.Sign, error) {
+	read := func(path, mspSub string) ([]byte, error) {
+		if cfg.CertPath != "" && cfg.KeyPath != "" {
+			return os.ReadFile(path)
+		}
+		return firstFile(filepath.Join(cfg.MSPDir, mspSub))
+	}
+	certPEM, err := read(cfg.CertPath, "signcerts")
 	if err != nil {
 		return nil, nil, fmt.Errorf("fabric: client certificate: %w", err)
 	}
@@ -76,11 +87,11 @@ func loadIdentity(mspID, dir string) (*identity.X509Identity, identity.Sign, err
 	if err != nil {
 		return nil, nil, fmt.Errorf("fabric: client certificate: %w", err)
 	}
-	id, err := identity.NewX509Identity(mspID, cert)
+	id, err := identity.NewX509Identity(cfg.MSPID, cert)
 	if err != nil {
 		return nil, nil, fmt.Errorf("fabric: identity: %w", err)
 	}
-	keyPEM, err := firstFile(filepath.Join(dir, "keystore"))
+	keyPEM, err := read(cfg.KeyPath, "keystore")
 	if err != nil {
 		return nil, nil, fmt.Errorf("fabric: client key: %w", err)
 	}
@@ -105,7 +116,7 @@ func firstFile(dir string) ([]byte, error) {
 			return os.ReadFile(filepath.Join(dir, e.Name()))
 		}
 	}
-	return nil, fmt.Errorf("%s: %w", dir, errNoKey)
+	return nil, fmt.Errorf("%s: no file", dir)
 }
 
 // Close closes the gateway and its connection.
@@ -117,144 +128,6 @@ func (l *Ledger) Close() error {
 // Info implements trace.Ledger.
 func (l *Ledger) Info() trace.LedgerInfo {
 	return trace.LedgerInfo{Kind: "fabric", Channel: l.cfg.Channel, Chaincode: l.cfg.Chaincode}
-}
-
-// Anchor implements trace.Ledger. Transactions go one after another, each
-// waiting for its commit, so a chain's records are never in two transactions
-// that could commit out of order; a chain's records stay in one transaction
-// where they fit.
-func (l *Ledger) Anchor(ctx context.Context, recs []custody.Record) ([]trace.Receipt, error) {
-	out := make([]trace.Receipt, 0, len(recs))
-	for _, batch := range batches(recs, l.cfg.BatchSize) {
-		receipts, err := l.submit(ctx, batch)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, receipts...)
-	}
-	return out, nil
-}
-
-// batches cuts recs into transactions of at most n records, keeping the
-// records of one chain together when they fit and always in their order.
-func batches(recs []custody.Record, n int) [][]custody.Record {
-	var order []string
-	groups := map[string][]custody.Record{}
-	for _, r := range recs {
-		k := r.Kind + "/" + r.Key
-		if _, ok := groups[k]; !ok {
-			order = append(order, k)
-		}
-		groups[k] = append(groups[k], r)
-	}
-	var out [][]custody.Record
-	var cur []custody.Record
-	for _, k := range order {
-		g := groups[k]
-		if len(cur) > 0 && len(cur)+len(g) > n {
-			out, cur = append(out, cur), nil
-		}
-		for len(g) > n {
-			out, g = append(out, g[:n]), g[n:]
-		}
-		cur = append(cur, g...)
-	}
-	if len(cur) > 0 {
-		out = append(out, cur)
-	}
-	return out
-}
-
-// submit records one batch, retrying transient failures. A retry after a
-// transaction that did commit is harmless: the chaincode skips records it
-// already holds.
-func (l *Ledger) submit(ctx context.Context, batch []custody.Record) ([]trace.Receipt, error) {
-	arg, err := json.Marshal(batch)
-	if err != nil {
-		return nil, err
-	}
-	var last error
-	backoff := 250 * time.Millisecond
-	deadline := time.Now().Add(l.cfg.RetryFor)
-	for attempt := 0; attempt == 0 || time.Now().Before(deadline); attempt++ {
-		if attempt > 0 {
-			select {
-			case <-ctx.Done():
-				return nil, errors.Join(last, ctx.Err())
-			case <-time.After(backoff):
-			}
-			backoff = min(backoff*2, 4*time.Second)
-		}
-		receipts, err := l.submitOnce(ctx, batch, string(arg))
-		if err == nil {
-			return receipts, nil
-		}
-		// A gap right after a commit is usually the other organization's peer
-		// not having the previous block yet, so it is retried too, but only
-		// within this bounded loop.
-		if refused(err) && !errors.Is(err, custody.ErrGap) {
-			return nil, err
-		}
-		last = err
-	}
-	return nil, last
-}
-
-func (l *Ledger) submitOnce(ctx context.Context, batch []custody.Record, arg string) ([]trace.Receipt, error) {
-	proposal, err := l.contract.NewProposal("Record", client.WithArguments(arg))
-	if err != nil {
-		return nil, fmt.Errorf("fabric: proposal: %w", err)
-	}
-	tx, err := proposal.EndorseWithContext(ctx)
-	if err != nil {
-		return nil, classify(err)
-	}
-	commit, err := tx.SubmitWithContext(ctx)
-	if err != nil {
-		return nil, classify(err)
-	}
-	status, err := commit.StatusWithContext(ctx)
-	if err != nil {
-		return nil, classify(err)
-	}
-	if !status.Successful {
-		return nil, fmt.Errorf("fabric: transaction %s did not commit: %s", status.TransactionID, status.Code)
-	}
-	var fresh []custody.Record
-	if err := json.Unmarshal(tx.Result(), &fresh); err != nil {
-		return nil, fmt.Errorf("fabric: chaincode answer: %w", err)
-	}
-	isFresh := map[custody.Record]bool{}
-	for _, r := range fresh {
-		isFresh[r] = true
-	}
-	out := make([]trace.Receipt, len(batch))
-	for i, r := range batch {
-		if isFresh[r] {
-			out[i] = trace.Receipt{TxID: status.TransactionID, Block: status.BlockNumber}
-			continue
-		}
-		// Already on the ledger from an earlier attempt: answer with the
-		// transaction that wrote it.
-		e, err := l.get(ctx, r)
-		if err != nil {
-			return nil, err
-		}
-		out[i] = trace.Receipt{TxID: e.TxID}
-	}
-	return out, nil
-}
-
-func (l *Ledger) get(ctx context.Context, r custody.Record) (custody.Entry, error) {
-	b, err := l.contract.EvaluateWithContext(ctx, "Get", client.WithArguments(r.Kind, r.Key, fmt.Sprint(r.Seq)))
-	if err != nil {
-		return custody.Entry{}, classify(err)
-	}
-	var e custody.Entry
-	if err := json.Unmarshal(b, &e); err != nil {
-		return custody.Entry{}, fmt.Errorf("fabric: record %s/%s/%d: %w", r.Kind, r.Key, r.Seq, err)
-	}
-	return e, nil
 }
 
 // Chain implements trace.Ledger.
@@ -291,6 +164,7 @@ func classify(err error) error {
 	return fmt.Errorf("fabric: %w", err)
 }
 
+// refused reports whether err is a chaincode refusal, which no retry cures.
 func refused(err error) bool {
 	for _, s := range sentinels {
 		if errors.Is(err, s) {

@@ -11,25 +11,34 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/agritrace/agritrace/chain/custody"
+	"github.com/agritrace/agritrace/internal/trace"
 	"github.com/hyperledger/fabric-gateway/pkg/client"
 )
 
 // These tests run against the network scripts/fabric/up.sh starts; the test
-// command sets AGRITRACE_FABRIC_ENV to its client.env.
+// command sets AGRITRACE_FABRIC_ENV to its client.env. Without it they skip.
 
-func open(t testing.TB, suffix string) *Ledger {
+// open connects as the organization selected by suffix: "" is the
+// collection center (CollectorMSP), "_2" the regulator (RegulatorMSP), each
+// through its own peer.
+func open(t testing.TB, suffix string, edit ...func(*Config)) *Ledger {
 	t.Helper()
 	path := os.Getenv("AGRITRACE_FABRIC_ENV")
 	if path == "" {
 		t.Skip("no Fabric network: run scripts/fabric/up.sh and set AGRITRACE_FABRIC_ENV")
 	}
-	cfg, err := LoadEnv(path, suffix, func(string) string { return "" })
+	// FABRIC_* variables override the file, e.g. FABRIC_PARALLEL for benchmarks.
+	cfg, err := LoadEnv(path, suffix, os.Getenv)
 	if err != nil {
 		t.Fatal(err)
+	}
+	for _, e := range edit {
+		e(&cfg)
 	}
 	l, err := Open(cfg)
 	if err != nil {
@@ -39,12 +48,12 @@ func open(t testing.TB, suffix string) *Ledger {
 	return l
 }
 
-// chain makes n linked records of a fresh lot.
+// chain makes n linked records of one lot.
 func chain(key string, n int) []custody.Record {
 	var out []custody.Record
 	prev := ""
 	for i := range n {
-		sum := sha256.Sum256([]byte(key + "/" + string(rune('a'+i))))
+		sum := sha256.Sum256(fmt.Appendf(nil, "%s/%d", key, i))
 		h := hex.EncodeToString(sum[:])
 		out = append(out, custody.Record{Kind: custody.KindEvent, Key: key, Seq: uint64(i), Hash: h, PrevHash: prev})
 		prev = h
@@ -52,7 +61,7 @@ func chain(key string, n int) []custody.Record {
 	return out
 }
 
-func lotKey(t testing.TB) string {
+func lotKey(testing.TB) string {
 	b := make([]byte, 6)
 	rand.Read(b)
 	return "T" + hex.EncodeToString(b)
@@ -60,92 +69,173 @@ func lotKey(t testing.TB) string {
 
 var ctx = context.Background()
 
-func TestAnchorAndChain(t *testing.T) {
-	l := open(t, "")
-	a, b := chain(lotKey(t), 3), chain(lotKey(t), 2)
-	recs := append(append([]custody.Record{}, a...), b...)
-	receipts, err := l.Anchor(ctx, recs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(receipts) != 5 || receipts[0].TxID == "" || receipts[0].Block == 0 {
-		t.Fatalf("receipts = %+v", receipts)
-	}
-	got, err := l.Chain(ctx, custody.KindEvent, a[0].Key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(got) != 3 || got[2].Hash != a[2].Hash || got[0].Org != "CollectorMSP" || got[0].TxID != receipts[0].TxID {
-		t.Fatalf("chain = %+v", got)
-	}
-	// Re-sending is harmless: same receipts, nothing written twice.
-	again, err := l.Anchor(ctx, recs[3:])
-	if err != nil {
-		t.Fatal(err)
-	}
-	if again[0].TxID != receipts[3].TxID {
-		t.Errorf("re-send receipt %+v, want the original %+v", again[0], receipts[3])
-	}
-	if got, _ := l.Chain(ctx, custody.KindEvent, b[0].Key); len(got) != 2 {
-		t.Errorf("chain after re-send has %d records, want 2", len(got))
-	}
-	// The regulator's peer holds the same chain.
-	other := open(t, "_2")
-	var theirs []custody.Entry
-	for range 50 {
-		if theirs, err = other.Chain(ctx, custody.KindEvent, a[0].Key); err == nil && len(theirs) == 3 {
-			break
+// interleave takes one record of each chain in turn, as an outbox holding
+// several lots' events would.
+func interleave(chains ...[]custody.Record) []custody.Record {
+	var out []custody.Record
+	for i := 0; ; i++ {
+		n := len(out)
+		for _, c := range chains {
+			if i < len(c) {
+				out = append(out, c[i])
+			}
 		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	mine, _ := json.Marshal(got)
-	if len(theirs) != 3 {
-		t.Fatalf("regulator peer holds %d records", len(theirs))
-	}
-	for i := range theirs {
-		if theirs[i] != got[i] && theirs[i].Hash != a[i].Hash {
-			t.Errorf("peers disagree at %d: %+v vs %s", i, theirs[i], mine)
+		if len(out) == n {
+			return out
 		}
 	}
 }
 
-// TestChaincodeRefuses submits straight to the chaincode, bypassing the
-// client's retries: the chain rules are enforced by the peers themselves.
+// eventually polls a peer until f holds, for peers that commit a block a
+// moment after the one the client waited on.
+func eventually(t *testing.T, what string, f func() error) {
+	t.Helper()
+	var err error
+	for range 50 {
+		if err = f(); err == nil {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("%s: %v", what, err)
+}
+
+func TestAnchorManyLots(t *testing.T) {
+	// Ten records per transaction: 40 lots of 1 to 7 records and one lot of
+	// 25, which must go in three transactions one after another.
+	l := open(t, "", func(c *Config) { c.BatchSize = 10 })
+	var chains [][]custody.Record
+	for i := range 40 {
+		chains = append(chains, chain(lotKey(t), 1+i%7))
+	}
+	chains = append(chains, chain(lotKey(t), 25))
+	recs := interleave(chains...)
+	receipts, err := l.Anchor(ctx, recs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(receipts) != len(recs) {
+		t.Fatalf("%d receipts for %d records", len(receipts), len(recs))
+	}
+	byRecord := map[custody.Record]trace.Receipt{}
+	for i, r := range recs {
+		if receipts[i].TxID == "" || receipts[i].Block == 0 {
+			t.Fatalf("receipt %d = %+v", i, receipts[i])
+		}
+		byRecord[r] = receipts[i]
+	}
+	regulator := open(t, "_2")
+	for _, c := range chains {
+		got, err := l.Chain(ctx, custody.KindEvent, c[0].Key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != len(c) {
+			t.Fatalf("%s: chain holds %d records, want %d", c[0].Key, len(got), len(c))
+		}
+		for i, e := range got {
+			if e.Record != c[i] || e.Org != "CollectorMSP" || e.TxID != byRecord[c[i]].TxID {
+				t.Fatalf("%s[%d] = %+v, want %+v in %s", c[0].Key, i, e, c[i], byRecord[c[i]].TxID)
+			}
+		}
+		// The regulator's peer holds the same chain, written by the same
+		// transactions.
+		eventually(t, "regulator's peer", func() error {
+			theirs, err := regulator.Chain(ctx, custody.KindEvent, c[0].Key)
+			if err != nil {
+				return err
+			}
+			a, _ := json.Marshal(theirs)
+			b, _ := json.Marshal(got)
+			if string(a) != string(b) {
+				return fmt.Errorf("peers disagree:\n%s\n%s", a, b)
+			}
+			return nil
+		})
+	}
+	long := chains[len(chains)-1]
+	if byRecord[long[0]].Block >= byRecord[long[24]].Block {
+		t.Errorf("a 25-record chain at 10 per transaction committed in blocks %d..%d", byRecord[long[0]].Block, byRecord[long[24]].Block)
+	}
+
+	// Re-sending everything is accepted with the original receipts and
+	// writes nothing.
+	again, err := l.Anchor(ctx, recs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range recs {
+		if again[i] != receipts[i] {
+			t.Fatalf("re-sent record %d: receipt %+v, want the original %+v", i, again[i], receipts[i])
+		}
+	}
+	// A re-send with the next record of a lot: old receipts, one new record.
+	c := chains[0]
+	next := chain(c[0].Key, len(c)+1)
+	mixed, err := l.Anchor(ctx, next)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mixed[0] != byRecord[c[0]] || mixed[len(c)].TxID == byRecord[c[0]].TxID {
+		t.Errorf("mixed re-send receipts %+v", mixed)
+	}
+	for _, c := range chains[1:] {
+		if got, _ := l.Chain(ctx, custody.KindEvent, c[0].Key); len(got) != len(c) {
+			t.Errorf("%s holds %d records after re-send, want %d", c[0].Key, len(got), len(c))
+		}
+	}
+	if got, _ := l.Chain(ctx, custody.KindEvent, c[0].Key); len(got) != len(c)+1 {
+		t.Errorf("%s holds %d records, want %d", c[0].Key, len(got), len(c)+1)
+	}
+}
+
+// TestChaincodeRefuses submits straight to the chaincode through the Gateway,
+// bypassing the Ledger's retries: the chain rules are enforced by the peers.
 func TestChaincodeRefuses(t *testing.T) {
 	l := open(t, "")
 	good := chain(lotKey(t), 2)
 	if _, err := l.Anchor(ctx, good); err != nil {
 		t.Fatal(err)
 	}
-	other := chain(lotKey(t), 3)
-	wrongPrev := good[1]
-	wrongPrev.Seq, wrongPrev.Hash, wrongPrev.PrevHash = 2, other[2].Hash, other[0].Hash
-	gap := good[1]
-	gap.Seq, gap.Hash, gap.PrevHash = 5, other[2].Hash, good[1].Hash
+	other := chain(lotKey(t), 6)
+	wrongPrev := custody.Record{Kind: custody.KindEvent, Key: good[0].Key, Seq: 2, Hash: other[2].Hash, PrevHash: other[1].Hash}
+	gap := custody.Record{Kind: custody.KindEvent, Key: good[0].Key, Seq: 5, Hash: other[5].Hash, PrevHash: other[4].Hash}
 	overwrite := good[1]
 	overwrite.Hash = other[1].Hash
 	tests := []struct {
 		name string
-		rec  custody.Record
+		recs []custody.Record
 		want error
 	}{
-		{"wrong prevHash", wrongPrev, custody.ErrPrevHash},
-		{"gap", gap, custody.ErrGap},
-		{"different hash for an existing seq", overwrite, custody.ErrOverwrite},
-		{"malformed", custody.Record{Kind: "event", Key: "x", Hash: "nothex"}, custody.ErrInvalid},
+		{"wrong prevHash", []custody.Record{wrongPrev}, custody.ErrPrevHash},
+		{"gap", []custody.Record{gap}, custody.ErrGap},
+		{"different hash for an existing seq", []custody.Record{overwrite}, custody.ErrOverwrite},
+		{"malformed", []custody.Record{{Kind: custody.KindEvent, Key: "x", Hash: "nothex"}}, custody.ErrInvalid},
+		{"good record with a bad one", []custody.Record{chain(lotKey(t), 1)[0], gap}, custody.ErrGap},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			arg, _ := json.Marshal([]custody.Record{tt.rec})
+			arg, _ := json.Marshal(tt.recs)
 			_, err := l.contract.SubmitWithContext(ctx, "Record", client.WithArguments(string(arg)))
-			if !errors.Is(classify(err), tt.want) {
+			if err == nil {
+				t.Fatal("accepted")
+			}
+			if err := classify(err); !errors.Is(err, tt.want) {
 				t.Fatalf("err = %v, want %v", err, tt.want)
 			}
 		})
 	}
-	got, _ := l.Chain(ctx, custody.KindEvent, good[0].Key)
-	if len(got) != 2 || got[1].Hash != good[1].Hash {
+	if got, _ := l.Chain(ctx, custody.KindEvent, good[0].Key); len(got) != 2 || got[1].Hash != good[1].Hash {
 		t.Errorf("chain changed by refused records: %+v", got)
+	}
+	// Through Anchor the same refusals come back wrapping the sentinel,
+	// after no retry (a gap only after its short bounded retry).
+	start := time.Now()
+	if _, err := l.Anchor(ctx, []custody.Record{overwrite}); !errors.Is(err, custody.ErrOverwrite) || time.Since(start) > 2*time.Second {
+		t.Errorf("Anchor(overwrite) = %v after %s", err, time.Since(start))
+	}
+	if _, err := l.Anchor(ctx, []custody.Record{gap}); !errors.Is(err, custody.ErrGap) || time.Since(start) > 15*time.Second {
+		t.Errorf("Anchor(gap) = %v after %s", err, time.Since(start))
 	}
 }
 
@@ -160,79 +250,141 @@ func node(t testing.TB, action, name string) {
 	}
 }
 
-// TestOrdererOutage stops the orderer: anchoring fails as a transient error,
-// not a refusal, and once the orderer is back the records land exactly once.
-func TestOrdererOutage(t *testing.T) {
-	l := open(t, "")
-	recs := chain(lotKey(t), 4)
-	if _, err := l.Anchor(ctx, recs[:1]); err != nil {
-		t.Fatal(err)
-	}
-	node(t, "stop", "orderer")
-	restarted := false
-	t.Cleanup(func() {
-		if !restarted {
-			node(t, "start", "orderer")
+func TestOrdererOutage(t *testing.T) { outage(t, "orderer") }
+
+func TestRegulatorPeerOutage(t *testing.T) { outage(t, "regulator") }
+
+// outage anchors a stream of records while one node goes down and comes back,
+// the way the outbox worker does: each Anchor call has a deadline, and a
+// failed one is sent again. Anchor must fail with transient errors (never a
+// refusal other than a passing gap) and, after the restart, every record is
+// on the ledger exactly once.
+func outage(t *testing.T, name string) {
+	l := open(t, "", func(c *Config) { c.RetryFor = 3 * time.Second })
+	const steps = 12
+	lots := [][]custody.Record{chain(lotKey(t), steps), chain(lotKey(t), steps), chain(lotKey(t), steps)}
+	var (
+		mu       sync.Mutex
+		failures []error
+	)
+	done := make(chan error, 1)
+	stepped := make(chan int, steps)
+	go func() {
+		for i := range steps {
+			recs := []custody.Record{lots[0][i], lots[1][i], lots[2][i]}
+			for {
+				cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+				_, err := l.Anchor(cctx, recs)
+				cancel()
+				if err == nil {
+					break
+				}
+				mu.Lock()
+				failures = append(failures, err)
+				mu.Unlock()
+				if refused(err) && !errors.Is(err, custody.ErrGap) {
+					done <- err
+					return
+				}
+				time.Sleep(200 * time.Millisecond)
+			}
+			stepped <- i
 		}
-	})
-	short, cancel := context.WithTimeout(ctx, 3*time.Second)
-	_, err := l.Anchor(short, recs[1:])
-	cancel()
-	if err == nil || refused(err) {
-		t.Fatalf("anchoring with the orderer down: %v, want a transient error", err)
-	}
-	node(t, "start", "orderer")
-	restarted = true
-	// Raft re-elects within seconds; the outbox worker would simply retry.
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		if _, err = l.Anchor(ctx, recs[1:]); err == nil || time.Now().After(deadline) {
+		done <- nil
+	}()
+	for i := range stepped {
+		if i == 2 {
 			break
 		}
-		time.Sleep(time.Second)
 	}
-	if err != nil {
-		t.Fatalf("after restart: %v", err)
+	node(t, "stop", name)
+	stopped := true
+	t.Cleanup(func() {
+		if stopped {
+			node(t, "start", name)
+		}
+	})
+	time.Sleep(4 * time.Second)
+	node(t, "start", name)
+	stopped = false
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("refused during the outage: %v", err)
+		}
+	case <-time.After(2 * time.Minute):
+		t.Fatal("the stream did not finish within 2 minutes of the restart")
 	}
-	got, _ := l.Chain(ctx, custody.KindEvent, recs[0].Key)
-	if len(got) != 4 {
-		t.Fatalf("chain holds %d records, want 4", len(got))
+	mu.Lock()
+	t.Logf("%d failed Anchor calls while %s was down, first: %v", len(failures), name, first(failures))
+	if len(failures) == 0 {
+		t.Errorf("no Anchor call failed with %s down", name)
+	}
+	mu.Unlock()
+	regulator := open(t, "_2")
+	for _, c := range lots {
+		got, err := l.Chain(ctx, custody.KindEvent, c[0].Key)
+		if err != nil || len(got) != steps {
+			t.Fatalf("%s holds %d records (%v), want %d", c[0].Key, len(got), err, steps)
+		}
+		for i := range got {
+			if got[i].Record != c[i] {
+				t.Fatalf("%s[%d] = %+v, want %+v", c[0].Key, i, got[i], c[i])
+			}
+		}
+		eventually(t, "regulator's peer after the outage", func() error {
+			theirs, err := regulator.Chain(ctx, custody.KindEvent, c[0].Key)
+			if err == nil && len(theirs) != steps {
+				err = fmt.Errorf("%d records", len(theirs))
+			}
+			return err
+		})
 	}
 }
 
-func TestBatches(t *testing.T) {
-	a, b, c := chain("A", 3), chain("B", 2), chain("C", 5)
-	recs := append(append(append([]custody.Record{}, a...), b...), c...)
-	got := batches(recs, 4)
-	var sizes []int
-	for _, g := range got {
-		sizes = append(sizes, len(g))
+func first(errs []error) error {
+	if len(errs) == 0 {
+		return nil
 	}
-	// A (3) fits; B (2) would overflow, so it starts the next; C (5) is cut at 4.
-	if len(got) != 4 || sizes[0] != 3 || sizes[1] != 2 || sizes[2] != 4 || sizes[3] != 1 {
-		t.Errorf("batches = %v", sizes)
-	}
+	return errs[0]
 }
 
-// BenchmarkAnchor measures records per second committed on the network at a
-// few batch sizes, one transaction at a time as the outbox worker sends them.
+// BenchmarkAnchor measures records per second committed on the network at
+// 1, 10 and 100 records per transaction, each Anchor call holding records of
+// many lots so that transactions run side by side (Parallel, 32 by default).
+// BenchmarkAnchor/single is the trickle case: one record per call, each call
+// waiting for its block.
 func BenchmarkAnchor(b *testing.B) {
 	for _, size := range []int{1, 10, 100} {
 		b.Run(fmt.Sprintf("batch=%d", size), func(b *testing.B) {
-			l := open(b, "")
-			b.ResetTimer()
-			records := 0
+			l := open(b, "", func(c *Config) { c.BatchSize = size })
+			perOp := max(20*size, 200)
+			records, txs := 0, 0
 			for b.Loop() {
 				var recs []custody.Record
-				for range size {
+				for range perOp {
 					recs = append(recs, chain(lotKey(b), 1)...)
 				}
 				if _, err := l.Anchor(ctx, recs); err != nil {
 					b.Fatal(err)
 				}
-				records += size
+				records += perOp
+				txs += perOp / size
 			}
 			b.ReportMetric(float64(records)/b.Elapsed().Seconds(), "records/s")
+			b.ReportMetric(float64(txs)/b.Elapsed().Seconds(), "tx/s")
+			b.ReportMetric(0, "ns/op")
 		})
 	}
+	b.Run("single", func(b *testing.B) {
+		l := open(b, "")
+		records := 0
+		for b.Loop() {
+			if _, err := l.Anchor(ctx, chain(lotKey(b), 1)); err != nil {
+				b.Fatal(err)
+			}
+			records++
+		}
+		b.ReportMetric(float64(records)/b.Elapsed().Seconds(), "records/s")
+	})
 }

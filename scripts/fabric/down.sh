@@ -1,8 +1,14 @@
 #!/usr/bin/env bash
-# Stops every node of the local Fabric network and removes its directory.
-# Running it when nothing is up does nothing.
+# Stops every node of the local Fabric network, waits until each process is
+# gone, and removes the network's directory. Running it when nothing is up
+# does nothing. It refuses to delete a directory that is not a network's.
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
-"$REPO/scripts/fabric/node.sh" stop all
+if [ -d "$DIR" ] && [ ! -e "$DIR/$MARKER" ] && [ -n "$(ls -A "$DIR")" ]; then
+  die "$DIR is not a Fabric network directory made by up.sh (no $MARKER); not touching it"
+fi
+if [ -d "$DIR/pids" ]; then
+  "$REPO/scripts/fabric/node.sh" stop all
+fi
 rm -rf "$DIR"
-log "down"
+log "down ($DIR removed)"

@@ -30,12 +30,33 @@ org_env() {
   export CORE_PEER_ADDRESS=127.0.0.1:$port
 }
 
-running() { # running NAME: the node's process is alive
+# running NAME: the node's process is alive, and is ours (not a reused pid).
+running() {
   local pid
-  pid=$(cat "$DIR/pids/$1.pid" 2>/dev/null) && kill -0 "$pid" 2>/dev/null
+  pid=$(cat "$DIR/pids/$1.pid" 2>/dev/null) && kill -0 "$pid" 2>/dev/null &&
+    cat "/proc/$pid/cmdline" "/proc/$pid/environ" 2>/dev/null | tr '\0' '\n' |
+    grep -qF -e "$DIR/bin/" -e "FABRIC_CFG_PATH=$DIR/config/"
 }
 
 NODES="orderer collector regulator chaincode"
+# node_port NAME: the port that says a node is serving.
+node_port() {
+  case $1 in orderer) echo 7050 ;; collector) echo 7051 ;; regulator) echo 9051 ;; chaincode) echo 9999 ;; esac
+}
+listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+# wait_port PORT NAME: wait up to 20 s for NAME to listen on PORT.
+wait_port() {
+  for _ in $(seq 1 100); do listening "$1" && return 0; sleep 0.2; done
+  die "$2 did not start listening on 127.0.0.1:$1; see $DIR/logs/$2.log"
+}
+# port_free NAME PORT: fail, naming the port, if something already listens.
+port_free() {
+  if listening "$2"; then
+    die "port $2 ($1) on 127.0.0.1 is taken; stop what uses it (ss -ltnp 'sport = :$2') or the other network, and retry"
+  fi
+}
+# MARKER marks a directory as a network's state, so down.sh removes only those.
+MARKER=.agritrace-fabric
 
 log() { printf '[fabric] %s\n' "$*" >&2; }
 die() { printf '[fabric] error: %s\n' "$*" >&2; exit 1; }

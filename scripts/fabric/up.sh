@@ -5,26 +5,52 @@
 # channel joined through the channel participation API, and the custody
 # chaincode run as a service, installed, approved by both organizations and
 # committed. Writes $AGRITRACE_FABRIC_DIR/client.env for the service and
-# tests. Running it again while the network is up does nothing.
+# tests. Running it again while the network is up does nothing; if some of
+# its nodes were stopped, it starts them again from their data.
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 
-if running orderer && running collector && running regulator && running chaincode && [ -f "$DIR/client.env" ]; then
-  log "already up ($DIR)"
+# newer LOG OFFSET PATTERN: the log has PATTERN past byte OFFSET.
+newer() { tail -c +"$(($2 + 1))" "$DIR/logs/$1.log" 2>/dev/null | grep -q "$3"; }
+logsize() { stat -c %s "$DIR/logs/$1.log" 2>/dev/null || echo 0; }
+
+if [ -e "$DIR/$MARKER" ] && [ -f "$DIR/client.env" ]; then
+  if running orderer && running collector && running regulator && running chaincode; then
+    log "already up ($DIR)"
+    exit 0
+  fi
+  # A network whose nodes stopped (node.sh stop, a crash): start them again
+  # from their data, in dependency order, and wait until they serve.
+  log "restarting the stopped nodes of $DIR from their data"
+  declare -A offset restarted
+  for n in $NODES; do
+    running "$n" && continue
+    offset[$n]=$(logsize "$n") restarted[$n]=1
+    "$REPO/scripts/fabric/node.sh" start "$n"
+  done
+  for _ in $(seq 1 150); do
+    ok=1
+    [ -z "${restarted[orderer]:-}" ] || newer orderer "${offset[orderer]}" "Raft leader changed: 0 -> " || ok=0
+    for p in collector regulator; do
+      [ -z "${restarted[$p]:-}" ] || newer "$p" "${offset[$p]}" "peers went online" || ok=0
+    done
+    [ $ok = 1 ] && break
+    sleep 0.2
+  done
+  [ $ok = 1 ] || die "restarted nodes did not become ready within 30 s; see $DIR/logs"
+  log "up again ($DIR)"
   exit 0
 fi
-"$REPO/scripts/fabric/down.sh" >/dev/null 2>&1 || true
+"$REPO/scripts/fabric/down.sh" >/dev/null
 
 for entry in $PORTS; do
-  name=${entry%%:*} port=${entry##*:}
-  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-    die "port $port ($name) on 127.0.0.1 is taken; stop what uses it (or the other network) and retry"
-  fi
+  port_free "${entry%%:*}" "${entry##*:}"
 done
 
 "$REPO/scripts/fabric/build.sh"
 rm -rf "$DIR"
 mkdir -p "$DIR"/{config,logs,pids,run,builder/bin,cc,data}
+touch "$DIR/$MARKER"
 export PATH=$BIN:$PATH
 SAMPLE=$(cd "$REPO/scripts/fabric/tools" && go list -m -f '{{.Dir}}' github.com/hyperledger/fabric)/sampleconfig
 
@@ -216,13 +242,8 @@ peer_launcher regulator 9051 9052 9444 RegulatorMSP
 chmod +x "$DIR/run/"*.sh
 
 start_node() { # start_node NAME: run its launcher in the background
-  nohup "$DIR/run/$1.sh" >>"$DIR/logs/$1.log" 2>&1 &
+  nohup "$DIR/run/$1.sh" >>"$DIR/logs/$1.log" 2>&1 </dev/null &
   echo $! >"$DIR/pids/$1.pid"
-}
-listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-wait_port() { # wait_port PORT NAME
-  for _ in $(seq 1 100); do listening "$1" && return 0; sleep 0.2; done
-  die "$2 did not start listening on 127.0.0.1:$1; see $DIR/logs/$2.log"
 }
 
 log "starting the orderer"

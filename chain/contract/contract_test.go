@@ -1,0 +1,231 @@
+package contract_test
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/agritrace/agritrace/chain/contract"
+	"github.com/agritrace/agritrace/chain/custody"
+	"github.com/hyperledger/fabric-chaincode-go/v2/pkg/cid"
+	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
+	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
+	"github.com/hyperledger/fabric-protos-go-apiv2/ledger/queryresult"
+)
+
+// fakeStub is world state in a map, with Fabric's rule that a transaction
+// does not read its own writes: writes land when the transaction commits.
+type fakeStub struct {
+	shim.ChaincodeStubInterface
+	world   map[string][]byte
+	pending map[string][]byte
+	txID    string
+	events  map[string][]byte
+}
+
+func (s *fakeStub) CreateCompositeKey(t string, attrs []string) (string, error) {
+	return shim.CreateCompositeKey(t, attrs)
+}
+func (s *fakeStub) GetState(k string) ([]byte, error) { return s.world[k], nil }
+func (s *fakeStub) PutState(k string, v []byte) error { s.pending[k] = v; return nil }
+func (s *fakeStub) GetTxID() string                   { return s.txID }
+func (s *fakeStub) SetEvent(name string, payload []byte) error {
+	s.events[name] = payload
+	return nil
+}
+
+func (s *fakeStub) GetStateByPartialCompositeKey(t string, attrs []string) (shim.StateQueryIteratorInterface, error) {
+	prefix, err := shim.CreateCompositeKey(t, attrs)
+	if err != nil {
+		return nil, err
+	}
+	it := &iter{}
+	for k, v := range s.world {
+		if strings.HasPrefix(k, prefix) {
+			it.kvs = append(it.kvs, &queryresult.KV{Key: k, Value: v})
+		}
+	}
+	sort.Slice(it.kvs, func(i, j int) bool { return it.kvs[i].Key < it.kvs[j].Key })
+	return it, nil
+}
+
+type iter struct{ kvs []*queryresult.KV }
+
+func (it *iter) HasNext() bool { return len(it.kvs) > 0 }
+func (it *iter) Close() error  { return nil }
+func (it *iter) Next() (*queryresult.KV, error) {
+	kv := it.kvs[0]
+	it.kvs = it.kvs[1:]
+	return kv, nil
+}
+
+type fakeID struct{ cid.ClientIdentity }
+
+func (fakeID) GetMSPID() (string, error) { return "CollectorMSP", nil }
+
+// ledger runs transactions against one fakeStub's world state.
+type ledger struct {
+	world map[string][]byte
+	n     int
+	last  *fakeStub
+}
+
+func (l *ledger) ctx() *contractapi.TransactionContext {
+	l.n++
+	l.last = &fakeStub{world: l.world, pending: map[string][]byte{}, txID: fmt.Sprintf("tx%d", l.n), events: map[string][]byte{}}
+	ctx := &contractapi.TransactionContext{}
+	ctx.SetStub(l.last)
+	ctx.SetClientIdentity(fakeID{})
+	return ctx
+}
+
+// record runs one Record transaction and commits its writes when it succeeds.
+func (l *ledger) record(t *testing.T, recs ...custody.Record) ([]custody.Entry, error) {
+	t.Helper()
+	arg, _ := json.Marshal(recs)
+	out, err := (&contract.Custody{}).Record(l.ctx(), string(arg))
+	if err != nil {
+		return nil, err
+	}
+	for k, v := range l.last.pending {
+		l.world[k] = v
+	}
+	var entries []custody.Entry
+	if err := json.Unmarshal([]byte(out), &entries); err != nil {
+		t.Fatal(err)
+	}
+	return entries, nil
+}
+
+func links(key string, n int) []custody.Record {
+	var out []custody.Record
+	prev := ""
+	for i := range n {
+		sum := sha256.Sum256(fmt.Appendf(nil, "%s/%d", key, i))
+		h := hex.EncodeToString(sum[:])
+		out = append(out, custody.Record{Kind: custody.KindEvent, Key: key, Seq: uint64(i), Hash: h, PrevHash: prev})
+		prev = h
+	}
+	return out
+}
+
+func TestRecordChainGet(t *testing.T) {
+	l := &ledger{world: map[string][]byte{}}
+	a, b := links("A", 12), links("B", 2)
+	// One transaction may hold a chain's consecutive records and several chains.
+	got, err := l.record(t, append(append([]custody.Record{}, a[:11]...), b...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 13 || got[0].TxID != "tx1" || got[0].Org != "CollectorMSP" || got[12].Hash != b[1].Hash {
+		t.Fatalf("entries = %+v", got)
+	}
+	var event []custody.Record
+	if err := json.Unmarshal(l.last.events[contract.EventName], &event); err != nil || len(event) != 13 {
+		t.Fatalf("event = %s (%v)", l.last.events[contract.EventName], err)
+	}
+	// A re-send with one new record: the old ones answer with their first
+	// transaction, only the new one is written and in the event.
+	got, err = l.record(t, a[9], a[10], a[11])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got[0].TxID != "tx1" || got[1].TxID != "tx1" || got[2].TxID != "tx2" || len(l.last.pending) != 1 {
+		t.Fatalf("re-send entries = %+v, writes %d", got, len(l.last.pending))
+	}
+	// Nothing new: no write, no event.
+	if _, err := l.record(t, a[0]); err != nil || len(l.last.pending) != 0 || len(l.last.events) != 0 {
+		t.Fatalf("duplicate: err %v, writes %d, events %d", err, len(l.last.pending), len(l.last.events))
+	}
+	// Chain comes back in seq order, past the string order of 10 < 2.
+	out, err := (&contract.Custody{}).Chain(l.ctx(), custody.KindEvent, "A")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var chain []custody.Entry
+	if err := json.Unmarshal([]byte(out), &chain); err != nil || len(chain) != 12 {
+		t.Fatalf("chain = %s (%v)", out, err)
+	}
+	for i, e := range chain {
+		if e.Seq != uint64(i) || e.Hash != a[i].Hash {
+			t.Fatalf("chain[%d] = %+v", i, e)
+		}
+	}
+	// Chain of "A" does not include a chain whose key starts with "A".
+	if _, err := l.record(t, links("AB", 1)...); err != nil {
+		t.Fatal(err)
+	}
+	if out, _ := (&contract.Custody{}).Chain(l.ctx(), custody.KindEvent, "A"); strings.Count(out, `"seq"`) != 12 {
+		t.Errorf("chain A leaks into AB: %s", out)
+	}
+	if out, _ := (&contract.Custody{}).Chain(l.ctx(), custody.KindEvent, "none"); out != "[]" {
+		t.Errorf("empty chain = %s", out)
+	}
+	if out, err := (&contract.Custody{}).Get(l.ctx(), custody.KindEvent, "B", 1); err != nil || !strings.Contains(out, b[1].Hash) {
+		t.Errorf("Get = %s, %v", out, err)
+	}
+	if _, err := (&contract.Custody{}).Get(l.ctx(), custody.KindEvent, "B", 2); err == nil {
+		t.Error("Get of a missing record succeeded")
+	}
+}
+
+func TestRecordRefuses(t *testing.T) {
+	l := &ledger{world: map[string][]byte{}}
+	a, other := links("A", 2), links("X", 4)
+	if _, err := l.record(t, a...); err != nil {
+		t.Fatal(err)
+	}
+	wrongPrev := custody.Record{Kind: custody.KindEvent, Key: "A", Seq: 2, Hash: other[2].Hash, PrevHash: other[1].Hash}
+	gap := custody.Record{Kind: custody.KindEvent, Key: "A", Seq: 3, Hash: other[3].Hash, PrevHash: a[1].Hash}
+	overwrite := a[1]
+	overwrite.Hash = other[1].Hash
+	badKey := links("bad\x00key", 1)[0]
+	tests := []struct {
+		name string
+		arg  string
+		want error
+	}{
+		{"wrong prevHash", mustJSON(wrongPrev), custody.ErrPrevHash},
+		{"gap", mustJSON(gap), custody.ErrGap},
+		{"overwrite", mustJSON(overwrite), custody.ErrOverwrite},
+		{"bad key", mustJSON(badKey), custody.ErrInvalid},
+		{"not json", "{", custody.ErrInvalid},
+		{"empty", "[]", custody.ErrInvalid},
+		// A good record does not carry a bad one in with it.
+		{"good then gap", mustJSON(links("C", 1)[0], gap), custody.ErrGap},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := (&contract.Custody{}).Record(l.ctx(), tt.arg)
+			if !errors.Is(err, tt.want) || !strings.HasPrefix(err.Error(), tt.want.Error()) {
+				t.Fatalf("err = %v, want %v", err, tt.want)
+			}
+			if len(l.last.pending) != 0 || len(l.last.events) != 0 {
+				t.Errorf("refused transaction wrote %d keys, %d events", len(l.last.pending), len(l.last.events))
+			}
+		})
+	}
+}
+
+func mustJSON(recs ...custody.Record) string {
+	b, _ := json.Marshal(recs)
+	return string(b)
+}
+
+// TestNewChaincode builds the chaincode as cmd/custody-chaincode does: the
+// contract API accepts every exported method's signature, and Custody is the
+// default contract, so clients call "Record" without a namespace.
+func TestNewChaincode(t *testing.T) {
+	cc, err := contractapi.NewChaincode(&contract.Custody{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cc.DefaultContract != "Custody" {
+		t.Errorf("default contract = %q", cc.DefaultContract)
+	}
+}
