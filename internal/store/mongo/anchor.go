@@ -31,10 +31,13 @@ func (d anchorDoc) record() custody.Record {
 }
 
 // PendingAnchors implements trace.Store. Records of a change still being
-// applied carry its "txn" and are not handed out yet.
+// applied carry its "txn" and are not handed out yet. Two changes committed at
+// once may share an order number on FerretDB, whose counter increments are not
+// atomic; _id breaks the tie, and records of one chain never race (a lot has
+// one writer at a time).
 func (s *Store) PendingAnchors(ctx context.Context, limit int) ([]custody.Record, error) {
 	docs, err := findAnchors(ctx, s.c(cAnchors), bson.M{"status": trace.AnchorPending, "txn": bson.M{"$exists": false}},
-		options.Find().SetSort(bson.D{{Key: "order", Value: 1}}).SetLimit(int64(limit)))
+		options.Find().SetSort(bson.D{{Key: "order", Value: 1}, {Key: "_id", Value: 1}}).SetLimit(int64(limit)))
 	if err != nil {
 		return nil, err
 	}
@@ -85,29 +88,4 @@ func findAnchors(ctx context.Context, coll *mongo.Collection, filter bson.M, opt
 		return nil, fmt.Errorf("mongo: read anchors: %w", err)
 	}
 	return docs, nil
-}
-
-// AddScan implements trace.Store.
-func (s *Store) AddScan(ctx context.Context, sc trace.Scan) error {
-	_, err := s.c(cScans).InsertOne(ctx, bson.M{"_id": sc.ID, "serial": sc.Serial, "lot": sc.Lot, "time": sc.Time.UTC(), "doc": mustJSON(sc)})
-	if err != nil {
-		return fmt.Errorf("mongo: add scan: %w", err)
-	}
-	return nil
-}
-
-// Scans implements trace.Store.
-func (s *Store) Scans(ctx context.Context, f trace.ScanFilter) ([]trace.Scan, error) {
-	limit := f.Limit
-	if limit <= 0 {
-		limit = 1000
-	}
-	filter := bson.M{}
-	switch {
-	case f.Serial != "":
-		filter["serial"] = f.Serial
-	case f.Lot != "":
-		filter["lot"] = f.Lot
-	}
-	return listDocs[trace.Scan](ctx, s.c(cScans), filter, options.Find().SetSort(bson.D{{Key: "time", Value: -1}}).SetLimit(int64(limit)))
 }

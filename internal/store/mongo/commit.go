@@ -13,27 +13,119 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
-// journal is the record of a change being applied: what it inserted and the
-// documents it overwrote, so that it can be undone.
-type journal struct {
-	ID       bson.ObjectID       `bson:"_id"`
-	At       time.Time           `bson:"at"`
-	Inserted map[string][]string `bson:"inserted"`
-	Before   []before            `bson:"before"`
+// plan is a change turned into documents: batches to insert and documents to
+// replace, in the order Commit writes them.
+type plan struct {
+	inserts  []batch
+	updates  []update
+	evidence []trace.Evidence
 }
 
-type before struct {
-	Coll string   `bson:"coll"`
-	ID   string   `bson:"id"`
-	Doc  bson.Raw `bson:"doc"`
+// batch is new documents for one collection; dup names the i-th for the
+// conflict a duplicate key means.
+type batch struct {
+	coll string
+	ids  []string
+	docs []any
+	dup  []string
 }
 
-// written lists the collections a change may write, in the order it writes them.
-var written = []string{cClaims, cEvents, cEntries, cLots, cUnits, cComplaints, cAnchors}
+// update replaces document id of coll when it still matches guard, the
+// version the writer read.
+type update struct {
+	coll, id string
+	guard    bson.D
+	doc      bson.M
+	what     string
+}
+
+func (u update) lockID() string { return u.coll + "/" + u.id }
+
+func (b *batch) add(id string, doc bson.M, dup string) {
+	doc["_id"] = id
+	b.ids, b.docs, b.dup = append(b.ids, id), append(b.docs, doc), append(b.dup, dup)
+}
+
+// newPlan lays out c; order is the first outbox number reserved for its anchors.
+func newPlan(c trace.Change, order int64) plan {
+	lots, units, complaints := batch{coll: cLots}, batch{coll: cUnits}, batch{coll: cComplaints}
+	events, entries, anchors := batch{coll: cEvents}, batch{coll: cEntries}, batch{coll: cAnchors}
+	var p plan
+	for _, w := range c.Lots {
+		l := w.Lot
+		if w.PrevSeq < 0 {
+			lots.add(l.ID, lotDoc(l), "lot "+l.ID+" already exists")
+			continue
+		}
+		p.updates = append(p.updates, update{coll: cLots, id: l.ID, guard: bson.D{{Key: "seq", Value: w.PrevSeq}}, doc: lotDoc(l), what: "lot " + l.ID})
+	}
+	for _, w := range c.Units {
+		u := w.Unit
+		doc := bson.M{"lot": u.Lot, "status": u.Status, "doc": mustJSON(u)}
+		if w.PrevStatus == "" {
+			units.add(u.Serial, doc, "unit "+u.Serial+" already exists")
+			continue
+		}
+		p.updates = append(p.updates, update{coll: cUnits, id: u.Serial, guard: bson.D{{Key: "status", Value: w.PrevStatus}}, doc: doc, what: "unit " + u.Serial})
+	}
+	for _, w := range c.Complaints {
+		cp := w.Complaint
+		doc := bson.M{"status": cp.Status, "lot": cp.Lot, "serial": cp.Serial, "created": cp.CreatedAt.UTC(), "seq": cp.Seq, "doc": mustJSON(cp)}
+		if w.PrevSeq < 0 {
+			complaints.add(cp.ID, doc, "complaint "+cp.ID+" already exists")
+			continue
+		}
+		p.updates = append(p.updates, update{coll: cComplaints, id: cp.ID, guard: bson.D{{Key: "seq", Value: w.PrevSeq}}, doc: doc, what: "complaint " + cp.ID})
+	}
+	for _, e := range c.Events {
+		events.add(eventID(e.Lot, e.Seq), bson.M{"lot": e.Lot, "seq": e.Seq, "doc": mustJSON(e)}, fmt.Sprintf("lot %s already has event %d", e.Lot, e.Seq))
+	}
+	for _, e := range c.ComplaintEntries {
+		entries.add(eventID(e.Complaint, e.Seq), bson.M{"complaint": e.Complaint, "seq": e.Seq, "doc": mustJSON(e)}, fmt.Sprintf("complaint %s already has entry %d", e.Complaint, e.Seq))
+	}
+	for i, r := range c.Anchors {
+		anchors.add(anchorID(r.Kind, r.Key, r.Seq), bson.M{"kind": r.Kind, "key": r.Key, "seq": int64(r.Seq), "hash": r.Hash,
+			"prevHash": r.PrevHash, "status": trace.AnchorPending, "order": order + int64(i)}, fmt.Sprintf("%s %s already has record %d", r.Kind, r.Key, r.Seq))
+	}
+	for _, b := range []batch{lots, units, complaints, events, entries, anchors} {
+		if len(b.docs) > 0 {
+			p.inserts = append(p.inserts, b)
+		}
+	}
+	p.evidence = c.Evidence
+	return p
+}
+
+// journal is a new journal for p: what it inserts and what it locks.
+func (p plan) journal(at time.Time) journal {
+	j := journal{ID: bson.NewObjectID(), At: at, Inserted: map[string][]string{}, Locks: []string{}, Before: []before{}}
+	for _, b := range p.inserts {
+		j.Inserted[b.coll] = b.ids
+	}
+	for _, u := range p.updates {
+		j.Locks = append(j.Locks, u.lockID())
+	}
+	return j
+}
+
+// lotDoc is a lot as stored: the domain's JSON, and beside it the fields the
+// lot filters query.
+func lotDoc(l trace.Lot) bson.M {
+	parents := []string{}
+	for _, p := range l.Parents {
+		parents = append(parents, p.Lot)
+	}
+	return bson.M{"gtin": l.GTIN, "custodian": l.Custodian, "status": l.Status, "seq": l.Seq, "parents": parents, "doc": mustJSON(l)}
+}
+
+func eventID(key string, seq int64) string { return key + "#" + strconv.FormatInt(seq, 10) }
+
+func anchorID(kind, key string, seq uint64) string {
+	return kind + "#" + key + "#" + strconv.FormatUint(seq, 10)
+}
 
 // Commit implements trace.Store; see the package comment for how.
 func (s *Store) Commit(ctx context.Context, c trace.Change) error {
-	j := newJournal(c, time.Now().UTC())
 	// The outbox order is taken before any lot moves on, so the change that
 	// follows on the same lot always queues its records after these.
 	var order int64
@@ -43,170 +135,89 @@ func (s *Store) Commit(ctx context.Context, c trace.Change) error {
 			return err
 		}
 	}
+	p := newPlan(c, order)
+	j := p.journal(time.Now().UTC())
 	if _, err := s.c(cJournal).InsertOne(ctx, j); err != nil {
 		return fmt.Errorf("mongo: journal: %w", err)
 	}
-	if err := s.apply(ctx, j.ID, c, order); err != nil {
-		if rerr := s.rollback(context.WithoutCancel(ctx), j.ID); rerr != nil {
+	err := s.apply(ctx, &j, p)
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
+	defer cancel()
+	if err != nil {
+		if rerr := s.rollback(cctx, j); rerr != nil {
 			return errors.Join(err, rerr)
 		}
 		return err
 	}
-	touched := map[string]bool{
-		cClaims: len(j.Inserted[cClaims]) > 0, cLots: len(c.Lots) > 0, cUnits: len(c.Units) > 0, cComplaints: len(c.Complaints) > 0,
-		cEvents: len(c.Events) > 0, cEntries: len(c.ComplaintEntries) > 0, cAnchors: len(c.Anchors) > 0,
+	if s.beforeCommitPoint != nil {
+		s.beforeCommitPoint()
 	}
-	for _, coll := range written {
-		if !touched[coll] {
-			continue
+	// The commit point. An error here leaves the outcome unknown to us; the
+	// journal stays, and whoever resolves it later reads the outcome.
+	outcome, err := s.decide(cctx, j.ID, outcomeCommit)
+	if err != nil {
+		return err
+	}
+	if outcome != outcomeCommit {
+		// Taken for a crash and rolled back while still being applied; undo
+		// whatever was written after that.
+		if err := s.rollback(cctx, j); err != nil {
+			return err
 		}
-		if _, err := s.c(coll).UpdateMany(ctx, bson.M{"txn": j.ID}, bson.M{"$unset": bson.M{"txn": ""}}); err != nil {
-			return fmt.Errorf("mongo: complete change: %w", err)
-		}
+		return fmt.Errorf("mongo: change %s outlived %s and was rolled back", j.ID.Hex(), staleJournal)
 	}
-	if _, err := s.c(cJournal).DeleteOne(ctx, bson.M{"_id": j.ID}); err != nil {
-		return fmt.Errorf("mongo: close journal: %w", err)
-	}
+	// The change is durable from here on. Should finishing fail, the journal
+	// and its commit outcome let the next recovery finish it, so success is
+	// the truthful answer.
+	_ = s.finish(cctx, j)
 	return nil
 }
 
-// newJournal lists what c will insert, so that it can be deleted again.
-func newJournal(c trace.Change, at time.Time) journal {
-	j := journal{ID: bson.NewObjectID(), At: at, Inserted: map[string][]string{}, Before: []before{}}
-	for _, w := range c.Lots {
-		if w.PrevSeq < 0 {
-			j.Inserted[cLots] = append(j.Inserted[cLots], w.Lot.ID)
+// apply writes the change, each document tagged with the journal's id.
+func (s *Store) apply(ctx context.Context, j *journal, p plan) error {
+	now := time.Now().UTC()
+	// Locks first: one document per document the change replaces, whose
+	// unique _id every server enforces. Of two writers racing on a lot, the
+	// second fails here. A guarded update alone is no compare-and-swap on
+	// FerretDB, which applies updates as read, modify, write by _id.
+	if len(p.updates) > 0 {
+		locks := make([]any, len(p.updates))
+		for i, u := range p.updates {
+			locks[i] = bson.M{"_id": u.lockID(), "txn": j.ID, "at": now}
 		}
-	}
-	for _, w := range c.Units {
-		if w.PrevStatus == "" {
-			j.Inserted[cUnits] = append(j.Inserted[cUnits], w.Unit.Serial)
-		}
-	}
-	for _, w := range c.Complaints {
-		if w.PrevSeq < 0 {
-			j.Inserted[cComplaints] = append(j.Inserted[cComplaints], w.Complaint.ID)
-		}
-	}
-	j.Inserted[cClaims] = claims(c)
-	for _, e := range c.Events {
-		j.Inserted[cEvents] = append(j.Inserted[cEvents], eventID(e.Lot, e.Seq))
-	}
-	for _, e := range c.ComplaintEntries {
-		j.Inserted[cEntries] = append(j.Inserted[cEntries], eventID(e.Complaint, e.Seq))
-	}
-	for _, r := range c.Anchors {
-		j.Inserted[cAnchors] = append(j.Inserted[cAnchors], anchorID(r.Kind, r.Key, r.Seq))
-	}
-	return j
-}
-
-// claims names the versions a change moves on from.
-func claims(c trace.Change) []string {
-	var out []string
-	for _, w := range c.Lots {
-		if w.PrevSeq >= 0 {
-			out = append(out, "lot/"+w.Lot.ID+"/"+strconv.FormatInt(w.PrevSeq, 10))
-		}
-	}
-	for _, w := range c.Units {
-		if w.PrevStatus != "" {
-			out = append(out, "unit/"+w.Unit.Serial+"/"+w.PrevStatus)
-		}
-	}
-	for _, w := range c.Complaints {
-		if w.PrevSeq >= 0 {
-			out = append(out, "complaint/"+w.Complaint.ID+"/"+strconv.FormatInt(w.PrevSeq, 10))
-		}
-	}
-	return out
-}
-
-func eventID(key string, seq int64) string { return key + "#" + strconv.FormatInt(seq, 10) }
-
-func anchorID(kind, key string, seq uint64) string {
-	return kind + "#" + key + "#" + strconv.FormatUint(seq, 10)
-}
-
-// reserve takes n consecutive numbers from a counter and returns the first.
-func (s *Store) reserve(ctx context.Context, name string, n int) (int64, error) {
-	var doc struct {
-		N int64 `bson:"n"`
-	}
-	err := s.c(cCounters).FindOneAndUpdate(ctx, bson.M{"_id": name}, bson.M{"$inc": bson.M{"n": n}},
-		options.FindOneAndUpdate().SetUpsert(true).SetReturnDocument(options.After)).Decode(&doc)
-	if err != nil {
-		return 0, fmt.Errorf("mongo: counter %s: %w", name, err)
-	}
-	return doc.N - int64(n) + 1, nil
-}
-
-func (s *Store) apply(ctx context.Context, txn bson.ObjectID, c trace.Change, order int64) error {
-	// Claims go first: one document per version moved on from, so of two
-	// writers racing from the same version the second fails on the duplicate
-	// key. A guarded update alone is not enough on servers that apply updates
-	// as read-modify-write without isolation (FerretDB).
-	for _, id := range claims(c) {
-		if err := s.insertOne(ctx, cClaims, bson.M{"_id": id, "txn": txn}, "changed while this request was being handled; retry"); err != nil {
-			return err
-		}
-	}
-	for _, e := range c.Events {
-		doc := bson.M{"_id": eventID(e.Lot, e.Seq), "lot": e.Lot, "seq": e.Seq, "doc": mustJSON(e), "txn": txn}
-		if err := s.insertOne(ctx, cEvents, doc, fmt.Sprintf("lot %s already has event %d", e.Lot, e.Seq)); err != nil {
-			return err
-		}
-	}
-	for _, e := range c.ComplaintEntries {
-		doc := bson.M{"_id": eventID(e.Complaint, e.Seq), "complaint": e.Complaint, "seq": e.Seq, "doc": mustJSON(e), "txn": txn}
-		if err := s.insertOne(ctx, cEntries, doc, fmt.Sprintf("complaint %s already has entry %d", e.Complaint, e.Seq)); err != nil {
-			return err
-		}
-	}
-	for _, w := range c.Lots {
-		l := w.Lot
-		parents := []string{}
-		for _, p := range l.Parents {
-			parents = append(parents, p.Lot)
-		}
-		doc := bson.M{"_id": l.ID, "gtin": l.GTIN, "custodian": l.Custodian, "status": l.Status, "seq": l.Seq, "parents": parents, "doc": mustJSON(l), "txn": txn}
-		if w.PrevSeq < 0 {
-			if err := s.insertOne(ctx, cLots, doc, "lot "+l.ID+" already exists"); err != nil {
-				return err
+		if _, err := s.c(cLocks).InsertMany(ctx, locks); err != nil {
+			i, dup := duplicateAt(err)
+			if !dup {
+				return fmt.Errorf("mongo: lock: %w", err)
 			}
-			continue
-		}
-		if err := s.update(ctx, txn, cLots, l.ID, bson.M{"seq": w.PrevSeq}, doc, "lot "+l.ID); err != nil {
-			return err
-		}
-	}
-	for _, w := range c.Units {
-		u := w.Unit
-		doc := bson.M{"_id": u.Serial, "lot": u.Lot, "status": u.Status, "doc": mustJSON(u), "txn": txn}
-		if w.PrevStatus == "" {
-			if err := s.insertOne(ctx, cUnits, doc, "unit "+u.Serial+" already exists"); err != nil {
-				return err
+			if i >= 0 && i < len(p.updates) {
+				if rerr := s.unblock(ctx, p.updates[i].lockID()); rerr != nil {
+					return rerr
+				}
+				return changed(p.updates[i].what)
 			}
-			continue
-		}
-		if err := s.update(ctx, txn, cUnits, u.Serial, bson.M{"status": w.PrevStatus}, doc, "unit "+u.Serial); err != nil {
-			return err
+			return trace.Errorf(trace.ECONFLICT, "a document changed while this request was being handled; retry")
 		}
 	}
-	for _, w := range c.Complaints {
-		cp := w.Complaint
-		doc := bson.M{"_id": cp.ID, "status": cp.Status, "lot": cp.Lot, "serial": cp.Serial, "created": cp.CreatedAt, "seq": cp.Seq, "doc": mustJSON(cp), "txn": txn}
-		if w.PrevSeq < 0 {
-			if err := s.insertOne(ctx, cComplaints, doc, "complaint "+cp.ID+" already exists"); err != nil {
-				return err
+	if err := s.saveBefore(ctx, j, p.updates); err != nil {
+		return err
+	}
+	for _, b := range p.inserts {
+		for _, d := range b.docs {
+			d.(bson.M)["txn"] = j.ID
+		}
+		if _, err := s.c(b.coll).InsertMany(ctx, b.docs); err != nil {
+			i, dup := duplicateAt(err)
+			if !dup {
+				return fmt.Errorf("mongo: insert into %s: %w", b.coll, err)
 			}
-			continue
-		}
-		if err := s.update(ctx, txn, cComplaints, cp.ID, bson.M{"seq": w.PrevSeq}, doc, "complaint "+cp.ID); err != nil {
-			return err
+			if i >= 0 && i < len(b.dup) {
+				return trace.Errorf(trace.ECONFLICT, "%s", b.dup[i])
+			}
+			return trace.Errorf(trace.ECONFLICT, "a %s document already exists", b.coll)
 		}
 	}
-	for _, ev := range c.Evidence {
+	for _, ev := range p.evidence {
 		// Evidence is kept by content hash: a second copy is the same photo, and
 		// a photo left by a rolled-back change harms nothing.
 		_, err := s.c(cEvidence).UpdateOne(ctx, bson.M{"_id": ev.Hash},
@@ -215,86 +226,132 @@ func (s *Store) apply(ctx context.Context, txn bson.ObjectID, c trace.Change, or
 			return fmt.Errorf("mongo: store evidence %s: %w", ev.Hash, err)
 		}
 	}
-	for i, r := range c.Anchors {
-		doc := bson.M{"_id": anchorID(r.Kind, r.Key, r.Seq), "kind": r.Kind, "key": r.Key, "seq": int64(r.Seq), "hash": r.Hash,
-			"prevHash": r.PrevHash, "status": trace.AnchorPending, "order": order + int64(i), "txn": txn}
-		if err := s.insertOne(ctx, cAnchors, doc, fmt.Sprintf("%s %s already has record %d", r.Kind, r.Key, r.Seq)); err != nil {
-			return err
+	for _, u := range p.updates {
+		u.doc["txn"] = j.ID
+		filter := bson.D{{Key: "_id", Value: u.id}}
+		filter = append(filter, u.guard...)
+		filter = append(filter, bson.E{Key: "txn", Value: bson.M{"$exists": false}})
+		res, err := s.c(u.coll).ReplaceOne(ctx, filter, u.doc)
+		if err != nil {
+			return fmt.Errorf("mongo: update %s: %w", u.what, err)
+		}
+		if res.MatchedCount != 1 {
+			return changed(u.what)
 		}
 	}
 	return nil
 }
 
-// update replaces document id when it still matches guard, saving its
-// before-image in the journal first.
-func (s *Store) update(ctx context.Context, txn bson.ObjectID, coll, id string, guard bson.M, doc bson.M, what string) error {
-	filter := bson.M{"_id": id}
-	for k, v := range guard {
-		filter[k] = v
+// saveBefore checks that every document the change replaces is still at the
+// version the writer read and no other change's work in progress, and
+// journals its before-image; all before anything is written but the locks.
+func (s *Store) saveBefore(ctx context.Context, j *journal, updates []update) error {
+	if len(updates) == 0 {
+		return nil
 	}
-	old, err := s.c(coll).FindOne(ctx, filter).Raw()
-	if errors.Is(err, mongo.ErrNoDocuments) {
-		return trace.Errorf(trace.ECONFLICT, "%s changed while this request was being handled; retry", what)
+	ids := map[string][]string{}
+	for _, u := range updates {
+		ids[u.coll] = append(ids[u.coll], u.id)
 	}
-	if err != nil {
-		return fmt.Errorf("mongo: read %s: %w", what, err)
+	current := map[string]bson.Raw{}
+	for coll, list := range ids {
+		cur, err := s.c(coll).Find(ctx, bson.M{"_id": bson.M{"$in": list}})
+		if err != nil {
+			return fmt.Errorf("mongo: read %s: %w", coll, err)
+		}
+		for cur.Next(ctx) {
+			id, _ := cur.Current.Lookup("_id").StringValueOK()
+			current[coll+"/"+id] = append(bson.Raw(nil), cur.Current...)
+		}
+		err = cur.Err()
+		cur.Close(ctx)
+		if err != nil {
+			return fmt.Errorf("mongo: read %s: %w", coll, err)
+		}
 	}
-	if _, err := s.c(cJournal).UpdateOne(ctx, bson.M{"_id": txn}, bson.M{"$push": bson.M{"before": before{Coll: coll, ID: id, Doc: old}}}); err != nil {
-		return fmt.Errorf("mongo: journal %s: %w", what, err)
+	for _, u := range updates {
+		doc, ok := current[u.lockID()]
+		if !ok {
+			return changed(u.what)
+		}
+		// A document tagged by another change is that change's work in
+		// progress: building on it would outlive its rollback.
+		if tag, err := doc.LookupErr("txn"); err == nil {
+			if other, ok := tag.ObjectIDOK(); ok {
+				if err := s.recoverIfStale(ctx, other); err != nil {
+					return err
+				}
+			}
+			return changed(u.what)
+		}
+		for _, g := range u.guard {
+			if !matches(doc.Lookup(g.Key), g.Value) {
+				return changed(u.what)
+			}
+		}
+		j.Before = append(j.Before, before{Coll: u.coll, ID: u.id, Doc: doc})
 	}
-	// The guard makes this a compare-and-swap: a writer that raced us since the
-	// read above has moved the version on, and we match nothing.
-	res, err := s.c(coll).ReplaceOne(ctx, filter, doc)
-	if err != nil {
-		return fmt.Errorf("mongo: update %s: %w", what, err)
-	}
-	if res.MatchedCount != 1 {
-		return trace.Errorf(trace.ECONFLICT, "%s changed while this request was being handled; retry", what)
+	if _, err := s.c(cJournal).UpdateOne(ctx, bson.M{"_id": j.ID}, bson.M{"$set": bson.M{"before": j.Before}}); err != nil {
+		return fmt.Errorf("mongo: journal before-images: %w", err)
 	}
 	return nil
 }
 
-// rollback undoes a change from its journal and removes the journal.
-func (s *Store) rollback(ctx context.Context, txn bson.ObjectID) error {
-	var j journal
-	err := s.c(cJournal).FindOne(ctx, bson.M{"_id": txn}).Decode(&j)
+// matches compares a stored guard field with the value the writer read.
+func matches(v bson.RawValue, want any) bool {
+	switch w := want.(type) {
+	case int64:
+		n, ok := v.AsInt64OK()
+		return ok && n == w
+	case string:
+		s, ok := v.StringValueOK()
+		return ok && s == w
+	}
+	return false
+}
+
+// unblock resolves the change holding lock id if it was abandoned.
+func (s *Store) unblock(ctx context.Context, id string) error {
+	var l struct {
+		Txn bson.ObjectID `bson:"txn"`
+	}
+	err := s.c(cLocks).FindOne(ctx, bson.M{"_id": id}).Decode(&l)
 	if errors.Is(err, mongo.ErrNoDocuments) {
 		return nil
 	}
 	if err != nil {
-		return fmt.Errorf("mongo: read journal %s: %w", txn.Hex(), err)
+		return fmt.Errorf("mongo: read lock %s: %w", id, err)
 	}
-	for coll, ids := range j.Inserted {
-		if _, err := s.c(coll).DeleteMany(ctx, bson.M{"_id": bson.M{"$in": ids}, "txn": txn}); err != nil {
-			return fmt.Errorf("mongo: roll back %s: %w", coll, err)
-		}
-	}
-	for i := len(j.Before) - 1; i >= 0; i-- {
-		b := j.Before[i]
-		if _, err := s.c(b.Coll).ReplaceOne(ctx, bson.M{"_id": b.ID, "txn": txn}, b.Doc); err != nil {
-			return fmt.Errorf("mongo: restore %s %s: %w", b.Coll, b.ID, err)
-		}
-	}
-	if _, err := s.c(cJournal).DeleteOne(ctx, bson.M{"_id": txn}); err != nil {
-		return fmt.Errorf("mongo: drop journal %s: %w", txn.Hex(), err)
-	}
-	return nil
+	return s.recoverIfStale(ctx, l.Txn)
 }
 
-// recover rolls back every change whose journal is older than cutoff.
-func (s *Store) recover(ctx context.Context, cutoff time.Time) error {
-	cur, err := s.c(cJournal).Find(ctx, bson.M{"at": bson.M{"$lt": cutoff}})
-	if err != nil {
-		return fmt.Errorf("mongo: find stale journals: %w", err)
-	}
-	var stale []journal
-	if err := cur.All(ctx, &stale); err != nil {
-		return fmt.Errorf("mongo: read stale journals: %w", err)
-	}
-	for _, j := range stale {
-		if err := s.rollback(ctx, j.ID); err != nil {
-			return err
+func changed(what string) error {
+	return trace.Errorf(trace.ECONFLICT, "%s changed while this request was being handled; retry", what)
+}
+
+// duplicateAt reports whether err is a duplicate key, and the index of the
+// document that caused it in an InsertMany, or -1.
+func duplicateAt(err error) (int, bool) {
+	var bwe mongo.BulkWriteException
+	if errors.As(err, &bwe) {
+		for _, we := range bwe.WriteErrors {
+			if mongo.IsDuplicateKeyError(we) {
+				return we.Index, true
+			}
 		}
 	}
-	return nil
+	return -1, mongo.IsDuplicateKeyError(err)
+}
+
+// reserve takes n consecutive numbers from a counter and returns the first.
+func (s *Store) reserve(ctx context.Context, name string, n int) (int64, error) {
+	var doc struct {
+		N int64 `bson:"n"`
+	}
+	err := s.c(cCounters).FindOneAndUpdate(ctx, bson.M{"_id": name}, bson.M{"$inc": bson.M{"n": int64(n)}},
+		options.FindOneAndUpdate().SetUpsert(true).SetReturnDocument(options.After)).Decode(&doc)
+	if err != nil {
+		return 0, fmt.Errorf("mongo: counter %s: %w", name, err)
+	}
+	return doc.N - int64(n) + 1, nil
 }

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/agritrace/agritrace/internal/trace"
+	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
 // Test hooks.
@@ -15,12 +16,55 @@ func (s *Store) Name() string { return s.db.Name() }
 // DropDatabase removes the test database.
 func (s *Store) DropDatabase(ctx context.Context) error { return s.db.Drop(ctx) }
 
-// CrashMidCommit applies c as Commit does but stops before completing it,
-// with the journal dated at.
-func (s *Store) CrashMidCommit(ctx context.Context, c trace.Change, at time.Time) error {
-	j := newJournal(c, at)
+// CrashMidCommit applies c as Commit does, with the journal dated at, and
+// stops as a crash would: before the commit point, or just after it when
+// committed is true.
+func (s *Store) CrashMidCommit(ctx context.Context, c trace.Change, at time.Time, committed bool) error {
+	p := newPlan(c, 0)
+	j := p.journal(at)
 	if _, err := s.c(cJournal).InsertOne(ctx, j); err != nil {
 		return err
 	}
-	return s.apply(ctx, j.ID, c, 0)
+	if err := s.apply(ctx, &j, p); err != nil {
+		return err
+	}
+	if committed {
+		_, err := s.decide(ctx, j.ID, outcomeCommit)
+		return err
+	}
+	return nil
+}
+
+// Leftovers counts the bookkeeping documents in the database: journals,
+// outcomes, locks, and documents still tagged with a change.
+func (s *Store) Leftovers(ctx context.Context) (map[string]int64, error) {
+	out := map[string]int64{}
+	for _, coll := range []string{cJournal, cOutcomes, cLocks} {
+		n, err := s.c(coll).CountDocuments(ctx, bson.M{})
+		if err != nil {
+			return nil, err
+		}
+		out[coll] = n
+	}
+	for _, coll := range []string{cLots, cUnits, cComplaints, cEvents, cEntries, cAnchors} {
+		n, err := s.c(coll).CountDocuments(ctx, bson.M{"txn": bson.M{"$exists": true}})
+		if err != nil {
+			return nil, err
+		}
+		out[coll+" tagged"] = n
+	}
+	return out, nil
+}
+
+// Count counts the documents of a collection.
+func (s *Store) Count(ctx context.Context, coll string) (int64, error) {
+	return s.c(coll).CountDocuments(ctx, bson.M{})
+}
+
+// BeforeCommitPoint makes Commit call f just before its commit point.
+func (s *Store) BeforeCommitPoint(f func()) { s.beforeCommitPoint = f }
+
+// ResolveAll resolves every journal as if it were stale.
+func (s *Store) ResolveAll(ctx context.Context) error {
+	return s.recover(ctx, time.Now().Add(time.Hour))
 }

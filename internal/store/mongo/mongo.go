@@ -1,19 +1,39 @@
 // Package mongo is the MongoDB store, for deployments that scale out behind a
-// load balancer. Like the SQLite store it keeps each domain object as the
-// JSON document the domain wrote (so an event reads back byte for byte as it
-// was hashed) beside the fields that index it.
+// load balancer. Like the SQLite store it keeps each domain object as the JSON
+// document the domain wrote (so an event reads back byte for byte as it was
+// hashed) beside the fields that index it.
 //
 // Commit is all-or-nothing without multi-document transactions, which
-// FerretDB and standalone servers lack: a journal document is written first,
-// every document the change writes carries the journal's id in "txn", updates
-// are guarded by the version the writer read (a lot's seq, a unit's status),
-// and the before-image of each updated document is saved in the journal before
-// it is overwritten. On any failure the change is rolled back from the
-// journal; a journal left behind by a crash is rolled back by the next Open.
-// Racing writers are told apart by claim documents named after the version
-// they move on from, whose unique _id every server enforces.
-// Outbox records stay invisible to the anchoring worker until their change is
-// complete. Readers may briefly see a change that is still being applied.
+// FerretDB and standalone servers lack. It works from a journal:
+//
+//  1. A journal document lists what the change will insert and which
+//     documents it will replace.
+//  2. The change takes a lock per document it replaces: an insert into
+//     "locks" whose unique _id every server enforces, so of two writers racing
+//     on one lot the second fails with ECONFLICT before writing anything. The
+//     guarded update (seq = PrevSeq) alone would not do: FerretDB applies
+//     updates as read, modify, write, without isolation.
+//  3. Each document to replace is checked against the version the writer read
+//     and must not carry another change's tag; its before-image goes into the
+//     journal.
+//  4. New documents are inserted and old ones replaced, each tagged with the
+//     journal's id in "txn". A duplicate key is ECONFLICT.
+//  5. The commit point is inserting the outcome "commit" under the journal's
+//     id. A recovery that gives up on a change inserts "abort" under the same
+//     id; whichever comes first decides.
+//  6. Tags and locks are dropped, then the journal, then the outcome: until
+//     the journal is gone, its outcome still says how to resolve it.
+//
+// On any failure before the commit point the change is rolled back: inserted
+// documents still carrying its tag are deleted and before-images restored.
+// A journal left by a crash is resolved by the next Open, or by the first
+// writer that runs into its locks once it is older than a minute: rolled
+// forward if its outcome is commit, back otherwise.
+//
+// Isolation is read-uncommitted: readers may briefly see a change that is
+// still being applied, and may yet be rolled back. Writers never build on one
+// (step 3), and the anchoring worker never sees its outbox records, which
+// PendingAnchors hides while they are tagged.
 package mongo
 
 import (
@@ -34,6 +54,9 @@ import (
 type Store struct {
 	client *mongo.Client
 	db     *mongo.Database
+	// beforeCommitPoint, when set by a test, runs just before Commit decides,
+	// where a slow writer would be overtaken by a recovery.
+	beforeCommitPoint func()
 }
 
 var _ trace.Store = (*Store)(nil)
@@ -52,16 +75,12 @@ const (
 	cEntries    = "complaint_entries"
 	cEvidence   = "evidence"
 	cJournal    = "journal"
+	cOutcomes   = "journal_outcomes"
+	cLocks      = "locks"
 	cCounters   = "counters"
-	cClaims     = "claims"
 )
 
-// staleJournal is how old a pending journal must be before Open rolls it back:
-// older than any Commit can take, so another instance's change in flight is
-// left alone.
-const staleJournal = time.Minute
-
-// Open connects to uri, creates the indexes and rolls back changes a crash
+// Open connects to uri, creates the indexes and resolves the changes a crash
 // left half-applied.
 func Open(ctx context.Context, uri, dbName string) (*Store, error) {
 	client, err := mongo.Connect(options.Client().ApplyURI(uri).SetTimeout(30 * time.Second))
@@ -84,21 +103,65 @@ func Open(ctx context.Context, uri, dbName string) (*Store, error) {
 	return s, nil
 }
 
+// index is one secondary index: keys as "field" or "-field" for descending.
+type index struct {
+	coll   string
+	keys   []string
+	unique bool
+}
+
+// indexes serve the store's queries. The unique ones restate what the _id of
+// events, entries and outbox records already encodes, so that a document
+// written by hand with a wrong _id cannot fork a chain either.
+var indexes = []index{
+	{cKeys, []string{"hash"}, true},
+	{cLots, []string{"custodian"}, false},
+	{cLots, []string{"parents"}, false},
+	{cLots, []string{"status"}, false},
+	{cLots, []string{"gtin"}, false},
+	{cEvents, []string{"lot", "seq"}, true},
+	{cUnits, []string{"lot"}, false},
+	{cAnchors, []string{"status", "order"}, false},
+	{cAnchors, []string{"kind", "key", "seq"}, true},
+	{cScans, []string{"serial", "-time"}, false},
+	{cScans, []string{"lot", "-time"}, false},
+	{cComplaints, []string{"status", "-created"}, false},
+	{cComplaints, []string{"lot"}, false},
+	{cComplaints, []string{"serial"}, false},
+	{cEntries, []string{"complaint", "seq"}, true},
+	{cJournal, []string{"at"}, false},
+}
+
 func (s *Store) createIndexes(ctx context.Context) error {
-	idx := map[string][]mongo.IndexModel{
-		cKeys:       {{Keys: bson.D{{Key: "hash", Value: 1}}, Options: options.Index().SetUnique(true)}},
-		cLots:       {{Keys: bson.D{{Key: "custodian", Value: 1}}}, {Keys: bson.D{{Key: "parents", Value: 1}}}, {Keys: bson.D{{Key: "status", Value: 1}}}, {Keys: bson.D{{Key: "gtin", Value: 1}}}},
-		cEvents:     {{Keys: bson.D{{Key: "lot", Value: 1}, {Key: "seq", Value: 1}}}},
-		cUnits:      {{Keys: bson.D{{Key: "lot", Value: 1}}}},
-		cAnchors:    {{Keys: bson.D{{Key: "status", Value: 1}, {Key: "order", Value: 1}}}, {Keys: bson.D{{Key: "kind", Value: 1}, {Key: "key", Value: 1}, {Key: "seq", Value: 1}}}},
-		cScans:      {{Keys: bson.D{{Key: "serial", Value: 1}, {Key: "time", Value: -1}}}, {Keys: bson.D{{Key: "lot", Value: 1}, {Key: "time", Value: -1}}}},
-		cComplaints: {{Keys: bson.D{{Key: "status", Value: 1}, {Key: "created", Value: -1}}}, {Keys: bson.D{{Key: "lot", Value: 1}}}, {Keys: bson.D{{Key: "serial", Value: 1}}}},
-		cEntries:    {{Keys: bson.D{{Key: "complaint", Value: 1}, {Key: "seq", Value: 1}}}},
+	type named struct {
+		name  string
+		model mongo.IndexModel
 	}
-	for coll, models := range idx {
+	byColl := map[string][]named{}
+	var colls []string
+	for _, ix := range indexes {
+		keys, parts := bson.D{}, []string{}
+		for _, k := range ix.keys {
+			dir := 1
+			if f, ok := strings.CutPrefix(k, "-"); ok {
+				k, dir = f, -1
+			}
+			keys = append(keys, bson.E{Key: k, Value: dir})
+			parts = append(parts, fmt.Sprintf("%s_%d", k, dir))
+		}
+		name := strings.Join(parts, "_")
+		if ix.unique {
+			name += "_unique"
+		}
+		if _, ok := byColl[ix.coll]; !ok {
+			colls = append(colls, ix.coll)
+		}
+		byColl[ix.coll] = append(byColl[ix.coll], named{name, mongo.IndexModel{Keys: keys, Options: options.Index().SetName(name).SetUnique(ix.unique)}})
+	}
+	for _, coll := range colls {
 		// Only the missing ones: asking again for existing indexes is a no-op on
 		// MongoDB but crashes FerretDB 1.24's connection handler.
-		specs, err := s.db.Collection(coll).Indexes().ListSpecifications(ctx)
+		specs, err := s.c(coll).Indexes().ListSpecifications(ctx)
 		if err != nil {
 			return fmt.Errorf("mongo: indexes of %s: %w", coll, err)
 		}
@@ -107,24 +170,15 @@ func (s *Store) createIndexes(ctx context.Context) error {
 			have[sp.Name] = true
 		}
 		var missing []mongo.IndexModel
-		for _, m := range models {
-			var parts []string
-			for _, k := range m.Keys.(bson.D) {
-				parts = append(parts, fmt.Sprintf("%s_%v", k.Key, k.Value))
-			}
-			name := strings.Join(parts, "_")
-			if m.Options == nil {
-				m.Options = options.Index()
-			}
-			m.Options.SetName(name)
-			if !have[name] {
-				missing = append(missing, m)
+		for _, m := range byColl[coll] {
+			if !have[m.name] {
+				missing = append(missing, m.model)
 			}
 		}
 		if len(missing) == 0 {
 			continue
 		}
-		if _, err := s.db.Collection(coll).Indexes().CreateMany(ctx, missing); err != nil {
+		if _, err := s.c(coll).Indexes().CreateMany(ctx, missing); err != nil {
 			return fmt.Errorf("mongo: indexes of %s: %w", coll, err)
 		}
 	}

@@ -6,11 +6,9 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"strings"
-	"sync"
+	"regexp"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/FerretDB/FerretDB/ferretdb"
 	"github.com/agritrace/agritrace/internal/store/mongo"
@@ -19,7 +17,8 @@ import (
 )
 
 // uri is the server every test uses: TEST_MONGODB_URI when given, else an
-// embedded FerretDB on the SQLite backend that TestMain starts.
+// embedded FerretDB on the SQLite backend that TestMain starts once for the
+// whole test binary.
 var uri string
 
 func TestMain(m *testing.M) {
@@ -37,6 +36,7 @@ func run(m *testing.M) int {
 	}
 	defer os.RemoveAll(dir)
 	f, err := ferretdb.New(&ferretdb.Config{
+		// Port 0: the kernel picks a free one, and MongoDBURI reports it.
 		Listener:  ferretdb.ListenerConfig{TCP: "127.0.0.1:0"},
 		Handler:   "sqlite",
 		SQLiteURL: "file:" + dir + "/",
@@ -56,17 +56,29 @@ func run(m *testing.M) int {
 	return code
 }
 
-var dbs atomic.Int64
+var (
+	dbs      atomic.Int64
+	unsafeDB = regexp.MustCompile(`[^A-Za-z0-9_]+`)
+)
 
-// open connects to a fresh database of its own.
-func open(t *testing.T) *mongo.Store {
-	t.Helper()
-	name := fmt.Sprintf("agritrace_%d_%d", os.Getpid(), dbs.Add(1))
-	s, err := mongo.Open(context.Background(), uri, name)
-	if err != nil {
-		t.Fatal(err)
+// dbName is a database name no other test uses, readable in a server's list.
+func dbName(tb testing.TB) string {
+	name := fmt.Sprintf("at%d_%d_%s", os.Getpid(), dbs.Add(1), unsafeDB.ReplaceAllString(tb.Name(), "_"))
+	if len(name) > 60 {
+		name = name[:60]
 	}
-	t.Cleanup(func() {
+	return name
+}
+
+// openStore opens a store on a fresh database of its own, dropped when the
+// test ends.
+func openStore(tb testing.TB) *mongo.Store {
+	tb.Helper()
+	s, err := mongo.Open(context.Background(), uri, dbName(tb))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() {
 		s.DropDatabase(context.Background())
 		s.Close()
 	})
@@ -74,83 +86,11 @@ func open(t *testing.T) *mongo.Store {
 }
 
 func TestContract(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) trace.Store { return open(t) })
+	storetest.Run(t, func(t *testing.T) trace.Store { return openStore(t) })
 }
 
-func lot(id string) trace.Lot {
-	return trace.Lot{ID: id, GTIN: "06901234500110", Number: id, Quantity: 10, Available: 10, BaseUnit: "g", Status: trace.LotActive, Custodian: "cc"}
-}
-
-// TestConcurrentCommitsOnOneLot races writers on the same lot version:
-// exactly one wins and the losers leave nothing behind.
-func TestConcurrentCommitsOnOneLot(t *testing.T) {
-	s := open(t)
-	ctx := context.Background()
-	if err := s.Commit(ctx, trace.Change{Lots: []trace.LotWrite{{Lot: lot("L1"), PrevSeq: -1}}}); err != nil {
+func TestPing(t *testing.T) {
+	if err := openStore(t).Ping(context.Background()); err != nil {
 		t.Fatal(err)
-	}
-	var wins, conflicts atomic.Int64
-	var wg sync.WaitGroup
-	for i := range 6 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			l := lot("L1")
-			l.Seq, l.Custodian = 1, fmt.Sprintf("writer-%d", i)
-			out := lot(fmt.Sprintf("OUT%d", i))
-			err := s.Commit(ctx, trace.Change{Lots: []trace.LotWrite{{Lot: l, PrevSeq: 0}, {Lot: out, PrevSeq: -1}}})
-			switch trace.ErrorCode(err) {
-			case "":
-				wins.Add(1)
-			case trace.ECONFLICT:
-				conflicts.Add(1)
-			default:
-				t.Error(err)
-			}
-		}()
-	}
-	wg.Wait()
-	if wins.Load() != 1 || conflicts.Load() != 5 {
-		t.Fatalf("wins %d, conflicts %d; want 1 and 5", wins.Load(), conflicts.Load())
-	}
-	all, err := s.Lots(ctx, trace.LotFilter{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(all) != 2 {
-		t.Errorf("lots after the race: %d, want L1 and the winner's output", len(all))
-	}
-	got, _ := s.Lot(ctx, "L1")
-	if !strings.HasPrefix(got.Custodian, "writer-") || got.Seq != 1 {
-		t.Errorf("L1 = %+v", got)
-	}
-}
-
-// TestOpenRollsBackACrashedChange leaves a change half-applied, as a crash
-// would, and expects the next Open to undo it.
-func TestOpenRollsBackACrashedChange(t *testing.T) {
-	s := open(t)
-	ctx := context.Background()
-	if err := s.Commit(ctx, trace.Change{Lots: []trace.LotWrite{{Lot: lot("L1"), PrevSeq: -1}}}); err != nil {
-		t.Fatal(err)
-	}
-	moved := lot("L1")
-	moved.Seq, moved.Custodian = 1, "mill"
-	if err := s.CrashMidCommit(ctx, trace.Change{Lots: []trace.LotWrite{{Lot: moved, PrevSeq: 0}, {Lot: lot("L2"), PrevSeq: -1}}}, time.Now().Add(-time.Hour)); err != nil {
-		t.Fatal(err)
-	}
-	if got, _ := s.Lot(ctx, "L1"); got.Custodian != "mill" {
-		t.Fatalf("the crashed change was not applied in the first place: %+v", got)
-	}
-	again, err := mongo.Open(ctx, uri, s.Name())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer again.Close()
-	if got, _ := again.Lot(ctx, "L1"); got.Custodian != "cc" || got.Seq != 0 {
-		t.Errorf("L1 after recovery = %+v, want it as before the crash", got)
-	}
-	if _, err := again.Lot(ctx, "L2"); trace.ErrorCode(err) != trace.ENOTFOUND {
-		t.Errorf("L2 survived recovery: %v", err)
 	}
 }

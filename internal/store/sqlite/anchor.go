@@ -75,7 +75,7 @@ func (s *Store) Anchors(ctx context.Context, kind, key string) ([]trace.Anchor, 
 // AddScan implements trace.Store.
 func (s *Store) AddScan(ctx context.Context, sc trace.Scan) error {
 	_, err := s.db.ExecContext(ctx, `INSERT INTO scans (id, serial, lot, time, doc) VALUES (?, ?, ?, ?, ?)`,
-		sc.ID, sc.Serial, sc.Lot, sc.Time.UTC().Format(time.RFC3339Nano), mustJSON(sc))
+		sc.ID, sc.Serial, sc.Lot, sc.Time.UTC().Format(sortable), mustJSON(sc))
 	if err != nil {
 		return fmt.Errorf("sqlite: add scan: %w", err)
 	}

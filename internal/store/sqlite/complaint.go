@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/agritrace/agritrace/internal/trace"
 )
@@ -16,7 +15,7 @@ func writeComplaints(ctx context.Context, tx *sql.Tx, c trace.Change) error {
 		cp := w.Complaint
 		if w.PrevSeq < 0 {
 			_, err := tx.ExecContext(ctx, `INSERT INTO complaints (id, status, lot, serial, created, seq, doc) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-				cp.ID, cp.Status, cp.Lot, cp.Serial, cp.CreatedAt.UTC().Format(time.RFC3339Nano), cp.Seq, mustJSON(cp))
+				cp.ID, cp.Status, cp.Lot, cp.Serial, cp.CreatedAt.UTC().Format(sortable), cp.Seq, mustJSON(cp))
 			if isUnique(err) {
 				return trace.Errorf(trace.ECONFLICT, "complaint %s already exists", cp.ID)
 			}

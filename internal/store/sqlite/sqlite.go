@@ -144,6 +144,11 @@ func listDocs[T any](ctx context.Context, q querier, query string, args ...any) 
 	return out, nil
 }
 
+// sortable is the form of times in columns that queries order by: fixed
+// width, so text order is time order (RFC 3339 with trailing zeros trimmed
+// puts "00.5Z" before "00Z").
+const sortable = "2006-01-02T15:04:05.000000000Z"
+
 func mustJSON(v any) string {
 	b, err := json.Marshal(v)
 	if err != nil {

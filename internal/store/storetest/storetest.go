@@ -336,6 +336,15 @@ func testScans(t *testing.T, s trace.Store) {
 	if len(s1) != 2 || s1[0].ID != "scan-1" || !s1[1].Time.Equal(t0) {
 		t.Errorf("Scans(S1) = %+v", s1)
 	}
+	// Times whose fractions differ in length must still sort by time.
+	for i, at := range []time.Time{t0.Add(time.Hour).Truncate(time.Second), t0.Add(time.Hour).Truncate(time.Second).Add(500 * time.Millisecond)} {
+		must(t, s.AddScan(ctx, trace.Scan{ID: fmt.Sprintf("late-%d", i), Serial: "S9", Lot: "L9", Time: at, Client: "consumer", Verdict: "genuine"}))
+	}
+	late, err := s.Scans(ctx, trace.ScanFilter{Serial: "S9"})
+	must(t, err)
+	if len(late) != 2 || late[0].ID != "late-1" {
+		t.Errorf("Scans(S9) newest first = %+v", late)
+	}
 	byLot, err := s.Scans(ctx, trace.ScanFilter{Lot: "L", Limit: 2})
 	must(t, err)
 	if len(byLot) != 2 || byLot[0].ID != "scan-2" {
