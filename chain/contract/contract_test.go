@@ -1,8 +1,6 @@
 package contract_test
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,6 +10,7 @@ import (
 
 	"github.com/agritrace/agritrace/chain/contract"
 	"github.com/agritrace/agritrace/chain/custody"
+	"github.com/agritrace/agritrace/chain/custody/custodytest"
 	"github.com/hyperledger/fabric-chaincode-go/v2/pkg/cid"
 	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
@@ -102,17 +101,7 @@ func (l *ledger) record(t *testing.T, recs ...custody.Record) ([]custody.Entry, 
 	return entries, nil
 }
 
-func links(key string, n int) []custody.Record {
-	var out []custody.Record
-	prev := ""
-	for i := range n {
-		sum := sha256.Sum256(fmt.Appendf(nil, "%s/%d", key, i))
-		h := hex.EncodeToString(sum[:])
-		out = append(out, custody.Record{Kind: custody.KindEvent, Key: key, Seq: uint64(i), Hash: h, PrevHash: prev})
-		prev = h
-	}
-	return out
-}
+var links = custodytest.Chain
 
 func TestRecordChainGet(t *testing.T) {
 	l := &ledger{world: map[string][]byte{}}

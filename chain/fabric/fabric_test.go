@@ -3,7 +3,6 @@ package fabric
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -16,6 +15,7 @@ import (
 	"time"
 
 	"github.com/agritrace/agritrace/chain/custody"
+	"github.com/agritrace/agritrace/chain/custody/custodytest"
 	"github.com/agritrace/agritrace/internal/trace"
 	"github.com/hyperledger/fabric-gateway/pkg/client"
 )
@@ -48,18 +48,7 @@ func open(t testing.TB, suffix string, edit ...func(*Config)) *Ledger {
 	return l
 }
 
-// chain makes n linked records of one lot.
-func chain(key string, n int) []custody.Record {
-	var out []custody.Record
-	prev := ""
-	for i := range n {
-		sum := sha256.Sum256(fmt.Appendf(nil, "%s/%d", key, i))
-		h := hex.EncodeToString(sum[:])
-		out = append(out, custody.Record{Kind: custody.KindEvent, Key: key, Seq: uint64(i), Hash: h, PrevHash: prev})
-		prev = h
-	}
-	return out
-}
+var chain = custodytest.Chain
 
 func lotKey(testing.TB) string {
 	b := make([]byte, 6)

@@ -93,12 +93,10 @@ func must(t *testing.T, err error) {
 	}
 }
 
-// TestConcurrentCommitsOnOneLot races writers from the same version of a lot:
-// exactly one wins, the others get ECONFLICT and leave nothing behind.
-func TestConcurrentCommitsOnOneLot(t *testing.T) {
-	s := openStore(t)
-	create(t, s, "L1")
-	const writers = 6
+// race starts writers commits at once; exactly one must succeed and the rest
+// get ECONFLICT. It returns the name the winner gave.
+func race(t *testing.T, writers int, commit func(i int) (string, error)) string {
+	t.Helper()
 	var wins, conflicts atomic.Int64
 	var winner atomic.Value
 	var wg sync.WaitGroup
@@ -106,8 +104,7 @@ func TestConcurrentCommitsOnOneLot(t *testing.T) {
 	for i := range writers {
 		wg.Go(func() {
 			<-start
-			who := fmt.Sprintf("writer-%d", i)
-			err := s.Commit(ctx, move("L1", who, fmt.Sprintf("OUT%d", i)))
+			who, err := commit(i)
 			switch trace.ErrorCode(err) {
 			case "":
 				wins.Add(1)
@@ -121,11 +118,24 @@ func TestConcurrentCommitsOnOneLot(t *testing.T) {
 	}
 	close(start)
 	wg.Wait()
-	if wins.Load() != 1 || conflicts.Load() != writers-1 {
+	if wins.Load() != 1 || conflicts.Load() != int64(writers-1) {
 		t.Fatalf("wins %d, conflicts %d; want 1 and %d", wins.Load(), conflicts.Load(), writers-1)
 	}
+	return winner.Load().(string)
+}
+
+// TestConcurrentCommitsOnOneLot races writers from the same version of a lot:
+// exactly one wins, the others get ECONFLICT and leave nothing behind.
+func TestConcurrentCommitsOnOneLot(t *testing.T) {
+	s := openStore(t)
+	create(t, s, "L1")
+	const writers = 6
+	winner := race(t, writers, func(i int) (string, error) {
+		who := fmt.Sprintf("writer-%d", i)
+		return who, s.Commit(ctx, move("L1", who, fmt.Sprintf("OUT%d", i)))
+	})
 	got := stateOf(t, s, "L1")
-	want := state{lots: 2, events: 2, pending: 2, units: 1, custodian: winner.Load().(string)}
+	want := state{lots: 2, events: 2, pending: 2, units: 1, custodian: winner}
 	if got != want {
 		t.Errorf("after the race: %+v, want %+v", got, want)
 	}
@@ -140,30 +150,11 @@ func TestConcurrentSalesOfOneUnit(t *testing.T) {
 	u := trace.Unit{Serial: "S1", Lot: "L1", Status: trace.UnitActive}
 	must(t, s.Commit(ctx, trace.Change{Units: []trace.UnitWrite{{Unit: u}}}))
 	const writers = 8
-	var wins, conflicts atomic.Int64
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	for i := range writers {
-		wg.Go(func() {
-			<-start
-			sold := u
-			sold.Status, sold.SoldBy = trace.UnitSold, fmt.Sprintf("shop-%d", i)
-			err := s.Commit(ctx, trace.Change{Units: []trace.UnitWrite{{Unit: sold, PrevStatus: trace.UnitActive}}})
-			switch trace.ErrorCode(err) {
-			case "":
-				wins.Add(1)
-			case trace.ECONFLICT:
-				conflicts.Add(1)
-			default:
-				t.Error(err)
-			}
-		})
-	}
-	close(start)
-	wg.Wait()
-	if wins.Load() != 1 || conflicts.Load() != writers-1 {
-		t.Fatalf("wins %d, conflicts %d; want 1 and %d", wins.Load(), conflicts.Load(), writers-1)
-	}
+	race(t, writers, func(i int) (string, error) {
+		sold := u
+		sold.Status, sold.SoldBy = trace.UnitSold, fmt.Sprintf("shop-%d", i)
+		return sold.SoldBy, s.Commit(ctx, trace.Change{Units: []trace.UnitWrite{{Unit: sold, PrevStatus: trace.UnitActive}}})
+	})
 	if got := stateOf(t, s, "L1"); got.leftovers != "" {
 		t.Errorf("leftovers after the race: %s", got.leftovers)
 	}
