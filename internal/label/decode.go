@@ -62,25 +62,41 @@ func DecodeImage(r io.Reader) (string, error) {
 	return "", ErrNoQRCode
 }
 
-// decodeQR tries the binarizers in turn.
+// decodeQR tries the binarizers in turn, each in all four orientations.
 func decodeQR(src gozxing.LuminanceSource) (string, bool) {
 	hints := map[gozxing.DecodeHintType]any{gozxing.DecodeHintType_TRY_HARDER: true}
+	// gozxing finds finder patterns by scanning rows, and in about one code
+	// in seventy the data modules next to a finder pattern mislead that scan
+	// in one orientation while the same code read turned by 90° is clean (the
+	// codes are valid: zbar reads them all). So each binarizer gets the image
+	// as it is and then turned.
+	sources := []gozxing.LuminanceSource{src}
+	for turned := src; len(sources) < 4; {
+		var err error
+		if turned, err = turned.RotateCounterClockwise(); err != nil {
+			break
+		}
+		sources = append(sources, turned)
+	}
 	// The hybrid binarizer copes with uneven light across a photo; the global
 	// one with small or blurred codes; the inverted source with light-on-dark
 	// prints. The first that reads wins.
-	attempts := []gozxing.Binarizer{
-		gozxing.NewHybridBinarizer(src),
-		gozxing.NewGlobalHistgramBinarizer(src),
-		gozxing.NewHybridBinarizer(gozxing.NewInvertedLuminanceSource(src)),
+	binarizers := []func(gozxing.LuminanceSource) gozxing.Binarizer{
+		gozxing.NewHybridBinarizer,
+		gozxing.NewGlobalHistgramBinarizer,
+		func(s gozxing.LuminanceSource) gozxing.Binarizer {
+			return gozxing.NewHybridBinarizer(gozxing.NewInvertedLuminanceSource(s))
+		},
 	}
-	for _, bin := range attempts {
-		bmp, err := gozxing.NewBinaryBitmap(bin)
-		if err != nil {
-			continue
-		}
-		res, err := qrcode.NewQRCodeReader().Decode(bmp, hints)
-		if err == nil {
-			return res.GetText(), true
+	for _, newBinarizer := range binarizers {
+		for _, s := range sources {
+			bmp, err := gozxing.NewBinaryBitmap(newBinarizer(s))
+			if err != nil {
+				continue
+			}
+			if res, err := qrcode.NewQRCodeReader().Decode(bmp, hints); err == nil {
+				return res.GetText(), true
+			}
 		}
 	}
 	return "", false

@@ -2,7 +2,9 @@ package label_test
 
 import (
 	"bytes"
+	"encoding/base64"
 	"errors"
+	"fmt"
 	"image"
 	"image/color"
 	"image/draw"
@@ -119,9 +121,18 @@ func invert(src image.Image) image.Image {
 	return out
 }
 
+// uprightTrap is a valid label (zbar reads it) whose data modules mislead
+// gozxing's row scan for finder patterns when the code is read upright.
+const uprightTrap = "http://127.0.0.1:43210/01/06901234567892/10/XS2026-0001-P/21/zf8xnGG0gDtG?k=k1&s=" +
+	"sXclKG4FCqHOtilSKVxLjTQti8p7DfOiehxTGLvCxbZkuZp6u8mUr70RU1JUxNSyW_5cWa11JAqHz_XmTOLNPg"
+
 func TestDecodeImage(t *testing.T) {
 	url := typicalURL
 	raw, err := label.PNG(url, 256)
+	if err != nil {
+		t.Fatal(err)
+	}
+	trap, err := label.PNG(uprightTrap, 300)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,6 +156,34 @@ func TestDecodeImage(t *testing.T) {
 				t.Fatalf("DecodeImage = %q, %v; want %q", got, err, url)
 			}
 		})
+	}
+	t.Run("code that misleads an upright scan", func(t *testing.T) {
+		got, err := label.DecodeImage(bytes.NewReader(trap))
+		if err != nil || got != uprightTrap {
+			t.Fatalf("DecodeImage = %q, %v; want %q", got, err, uprightTrap)
+		}
+	})
+}
+
+// TestDecodeManyLabels reads back labels with many different signatures, the
+// way a verifier meets them: the data modules differ from label to label and
+// some patterns are harder for the decoder than others.
+func TestDecodeManyLabels(t *testing.T) {
+	rng := rand.New(rand.NewPCG(2026, 11))
+	sig := make([]byte, 64)
+	for i := range 400 {
+		for j := range sig {
+			sig[j] = byte(rng.Uint32())
+		}
+		url := fmt.Sprintf("https://trace.example.cn/01/06901234500592/10/B1129ab/21/PEDES%07d?k=dbd32800&s=%s",
+			i, base64.RawURLEncoding.EncodeToString(sig))
+		data, err := label.PNG(url, 300)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, err := label.DecodeImage(bytes.NewReader(data)); err != nil || got != url {
+			t.Fatalf("label %d: DecodeImage = %q, %v; want %q", i, got, err, url)
+		}
 	}
 }
 
