@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/agritrace/agritrace/chain/embedded"
@@ -55,7 +56,7 @@ func open(ctx context.Context, cfg config.Config, log *slog.Logger, withLedger b
 		st, err = mongo.Open(ctx, cfg.MongoURI, cfg.MongoDB)
 		log.Info("store: MongoDB", "db", cfg.MongoDB)
 	} else {
-		path := filepath.Join(cfg.DataDir, "agritrace.db")
+		path := sqlitePath(cfg)
 		st, err = sqlite.Open(ctx, path)
 		log.Info("store: embedded SQLite", "path", path)
 	}
@@ -92,6 +93,9 @@ func open(ctx context.Context, cfg config.Config, log *slog.Logger, withLedger b
 	}
 	return a, nil
 }
+
+// sqlitePath is where the embedded store keeps its database.
+func sqlitePath(cfg config.Config) string { return filepath.Join(cfg.DataDir, "agritrace.db") }
 
 func (a *app) openLedger(ctx context.Context) error {
 	switch a.cfg.Ledger {
@@ -131,6 +135,11 @@ func listenAndOpen(ctx context.Context, cfg config.Config, log *slog.Logger) (*a
 	ln, err := listen(cfg.Addr)
 	if err != nil {
 		return nil, nil, err
+	}
+	// A label printed with port 0 in its URL would lead nowhere: when the
+	// public URL is the default one made from -addr, use the port bound.
+	if strings.HasSuffix(cfg.Addr, ":0") && cfg.PublicURL == "http://"+cfg.Addr {
+		cfg.PublicURL = "http://" + ln.Addr().String()
 	}
 	a, err := open(ctx, cfg, log, true)
 	if err != nil {

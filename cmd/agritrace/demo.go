@@ -2,10 +2,14 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
 	"time"
 
 	"github.com/agritrace/agritrace/internal/config"
@@ -13,12 +17,15 @@ import (
 	"github.com/agritrace/agritrace/internal/trace"
 )
 
-// runDemo starts the service, tells the rapeseed story through its API, prints
-// where to look, and keeps serving so the printed URLs can be opened.
+// runDemo tells the rapeseed story through the service's API and prints where
+// to look. By default it starts a service of its own and keeps serving so the
+// printed URLs can be opened; with -url it loads the story into a service that
+// is already running.
 func runDemo(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("agritrace demo", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	exit := fs.Bool("exit", false, "stop once the story is loaded and anchored instead of serving")
+	target := fs.String("url", "", "load the story into the service running at this URL (give the store flags it runs with, for the demo's keys)")
 	settings := config.Bind(fs, getenv)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -31,6 +38,9 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, std
 		return err
 	}
 	log := newLogger(stderr, max(cfg.LogLevel, slog.LevelError))
+	if *target != "" {
+		return demoInto(ctx, *target, cfg, log, stdout)
+	}
 	a, ln, err := listenAndOpen(ctx, cfg, log)
 	if err != nil {
 		return err
@@ -48,18 +58,73 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, std
 
 	base := "http://" + ln.Addr().String()
 	fmt.Fprintf(stdout, "AgriTrace demo on %s (data in %s)\n\n", base, cfg.DataDir)
+	if err := tellStory(ctx, base, keys, stdout); err != nil {
+		return err
+	}
+	if *exit {
+		stopServing()
+		return <-served
+	}
+	fmt.Fprintf(stdout, "\nServing until Ctrl-C.\n")
+	return <-served
+}
+
+// demoInto loads the story into the service running at base. The demo's
+// organizations and keys are written to that service's store directly, as
+// "agritrace admin" does, since nobody holds a key to create them through the
+// API; everything else goes through the API.
+func demoInto(ctx context.Context, base string, cfg config.Config, log *slog.Logger, stdout io.Writer) error {
+	u, err := url.Parse(base)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("demo: -url %q is not an http(s) URL of a running service", base)
+	}
+	base = strings.TrimSuffix(u.String(), "/")
+	if err := (demo.Client{Base: base}).Do(ctx, "GET", "/readyz", nil, nil); err != nil {
+		return fmt.Errorf("demo: no ready service at %s: %w", base, err)
+	}
+	a, err := open(ctx, cfg, log, false)
+	if err != nil {
+		return err
+	}
+	keys, err := castKeys(ctx, a)
+	a.Close()
+	if err != nil {
+		return err
+	}
+	err = demo.Client{Base: base, Key: keys[demo.Regulator]}.Do(ctx, "GET", "/api/v1/orgs", nil, nil)
+	if e := new(demo.APIError); errors.As(err, &e) && e.Status == http.StatusUnauthorized {
+		return fmt.Errorf("demo: the service at %s does not know the keys just written to %s: give demo the store flags (-data, -mongodb-uri) the service runs with", base, storeName(cfg))
+	}
+	if err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	fmt.Fprintf(stdout, "AgriTrace demo loaded into %s\n\n", base)
+	return tellStory(ctx, base, keys, stdout)
+}
+
+// storeName says which store cfg opens, for error messages.
+func storeName(cfg config.Config) string {
+	if cfg.MongoURI != "" {
+		return "MongoDB database " + cfg.MongoDB
+	}
+	return sqlitePath(cfg)
+}
+
+// tellStory plays the season and the counterfeit against the API at base and
+// prints the URLs to open.
+func tellStory(ctx context.Context, base string, keys map[string]string, stdout io.Writer) error {
 	start := time.Now()
 	st, err := demo.Run(ctx, base, keys, stdout)
 	if err != nil {
 		return err
 	}
 	waitCtx, cancel := context.WithTimeout(ctx, time.Minute)
-	err = demo.WaitAnchored(waitCtx, base, st)
+	ledger, err := demo.WaitAnchored(waitCtx, base, st)
 	cancel()
 	if err != nil {
-		return err
+		return fmt.Errorf("demo: waiting for the ledger: %w", err)
 	}
-	fmt.Fprintf(stdout, "  ✓ every event anchored on the %s ledger and verified (%.1fs)\n\n", a.ledger.Info().Kind, time.Since(start).Seconds())
+	fmt.Fprintf(stdout, "  ✓ every event anchored on the %s ledger and verified (%.1fs)\n\n", ledger.Kind, time.Since(start).Seconds())
 	fmt.Fprintf(stdout, "And a counterfeit:\n")
 	fake, err := demo.Counterfeit(ctx, base, keys, st, stdout)
 	if err != nil {
@@ -80,12 +145,7 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, std
 	fmt.Fprintf(stdout, "  curl -H \"Authorization: Bearer $KEY\" %s/api/v1/lots/%s/trace\n", base, st.SeedLots[0])
 	fmt.Fprintf(stdout, "  curl -H \"Authorization: Bearer $KEY\" %s/api/v1/audits/complaints/%s\n", base, fake.Complaint)
 	fmt.Fprintf(stdout, "  curl -H \"Authorization: Bearer $KEY\" %s/api/v1/alerts\n", base)
-	if *exit {
-		stopServing()
-		return <-served
-	}
-	fmt.Fprintf(stdout, "\nServing until Ctrl-C.\n")
-	return <-served
+	return nil
 }
 
 // castKeys registers the demo organizations where missing and issues each a

@@ -3,16 +3,17 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
 	"net/http"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 func noenv(string) string { return "" }
 
-// TestDemo runs the demo command as a new user would and opens the printed
-// scan URL of a bottle on the shelf.
+// TestDemo runs the demo command as a new user would.
 func TestDemo(t *testing.T) {
 	var out, errOut bytes.Buffer
 	err := run(context.Background(), []string{"demo", "-exit", "-data", t.TempDir(), "-addr", "127.0.0.1:0"}, noenv, &out, &errOut)
@@ -27,6 +28,87 @@ func TestDemo(t *testing.T) {
 	if !regexp.MustCompile(`/01/\d{14}/10/\w+/21/[0-9A-Z]{12}\?k=`).MatchString(out.String()) {
 		t.Errorf("demo printed no Digital Link")
 	}
+}
+
+// TestDemoIntoRunningService loads the story into a service that was started
+// on its own, then opens the printed scan URL of a bottle on the shelf there.
+func TestDemoIntoRunningService(t *testing.T) {
+	dir := t.TempDir()
+	addr := freeAddr(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() {
+		served <- run(ctx, []string{"serve", "-addr", addr, "-data", dir, "-log-level", "error"}, noenv, io.Discard, io.Discard)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-served; err != nil {
+			t.Errorf("serve: %v", err)
+		}
+	})
+	base := "http://" + addr
+	waitReady(t, base)
+
+	var out, errOut bytes.Buffer
+	err := run(context.Background(), []string{"demo", "-url", base, "-data", t.TempDir()}, noenv, &out, &errOut)
+	if err == nil || !strings.Contains(err.Error(), "does not know the keys") {
+		t.Errorf("demo with another store: %v", err)
+	}
+	err = run(context.Background(), []string{"demo", "-url", "http://" + freeAddr(t), "-data", dir}, noenv, &out, &errOut)
+	if err == nil || !strings.Contains(err.Error(), "no ready service") {
+		t.Errorf("demo with nothing listening: %v", err)
+	}
+
+	out.Reset()
+	err = run(context.Background(), []string{"demo", "-url", base, "-data", dir}, noenv, &out, &errOut)
+	if err != nil {
+		t.Fatalf("demo -url: %v\n%s\n%s", err, out.String(), errOut.String())
+	}
+	if !strings.Contains(out.String(), "every event anchored on the embedded ledger and verified") {
+		t.Errorf("demo output:\n%s", out.String())
+	}
+	shelf := regexp.MustCompile(`Scan a bottle still on the shelf: (\S+)`).FindStringSubmatch(out.String())
+	if shelf == nil || !strings.HasPrefix(shelf[1], base+"/01/") {
+		t.Fatalf("no shelf scan URL on %s in:\n%s", base, out.String())
+	}
+	req, _ := http.NewRequest("GET", shelf[1], nil)
+	req.Header.Set("Accept", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 || !strings.Contains(string(body), `"verdict":"genuine"`) {
+		t.Errorf("scan of the printed URL = %d %s", resp.StatusCode, body)
+	}
+}
+
+// freeAddr returns a loopback address with a port nothing listens on.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := listen("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// waitReady polls base's readiness endpoint until it answers 200.
+func waitReady(t *testing.T, base string) {
+	t.Helper()
+	for range 200 {
+		resp, err := http.Get(base + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("%s never became ready", base)
 }
 
 func TestAdmin(t *testing.T) {

@@ -63,7 +63,7 @@ func startStory(t *testing.T) (string, demo.Story) {
 	}
 	waitCtx, stop := context.WithTimeout(ctx, 30*time.Second)
 	defer stop()
-	if err := demo.WaitAnchored(waitCtx, base, st); err != nil {
+	if _, err := demo.WaitAnchored(waitCtx, base, st); err != nil {
 		t.Fatal(err)
 	}
 	return base, st

@@ -131,7 +131,7 @@ func (e *env) story(t testing.TB) demo.Story {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	if err := demo.WaitAnchored(ctx, e.URL, st); err != nil {
+	if _, err := demo.WaitAnchored(ctx, e.URL, st); err != nil {
 		t.Fatal(err)
 	}
 	return st

@@ -201,31 +201,34 @@ func Run(ctx context.Context, base string, keys map[string]string, log io.Writer
 }
 
 // WaitAnchored polls until every event of the story's lots is verified on the
-// ledger, or ctx ends.
-func WaitAnchored(ctx context.Context, base string, st Story) error {
+// ledger, or ctx ends, and says which ledger holds them.
+func WaitAnchored(ctx context.Context, base string, st Story) (trace.LedgerInfo, error) {
 	lots := append(append([]string{}, st.SeedLots...), st.OilLot, st.MealLot, st.BottleLot)
+	var info trace.LedgerInfo
 	for _, id := range lots {
 		for {
 			var r struct {
-				Verdict string `json:"verdict"`
+				Verdict string           `json:"verdict"`
+				Ledger  trace.LedgerInfo `json:"ledger"`
 			}
 			if err := (Client{Base: base}).Do(ctx, "GET", "/api/v1/lots/"+id+"/verify", nil, &r); err != nil {
-				return err
+				return info, err
 			}
+			info = r.Ledger
 			if r.Verdict == "verified" {
 				break
 			}
 			if r.Verdict != "pending" {
-				return fmt.Errorf("lot %s verifies as %s", id, r.Verdict)
+				return info, fmt.Errorf("lot %s verifies as %s", id, r.Verdict)
 			}
 			select {
 			case <-ctx.Done():
-				return fmt.Errorf("lot %s still pending: %w", id, ctx.Err())
+				return info, fmt.Errorf("lot %s still pending: %w", id, ctx.Err())
 			case <-time.After(100 * time.Millisecond):
 			}
 		}
 	}
-	return nil
+	return info, nil
 }
 
 func suffix() string {
