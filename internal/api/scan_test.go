@@ -112,13 +112,7 @@ func TestScanPage(t *testing.T) {
 // TestScanPageInBrowser opens the page a phone would open in headless
 // Chromium and reads the rendered verdict off the DOM.
 func TestScanPageInBrowser(t *testing.T) {
-	chromium, err := exec.LookPath("chromium")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("chromium is not installed; .ci/run installs it")
-		}
-		t.Skip("chromium not installed (apt-get install chromium)")
-	}
+	chromium := chromiumPath(t)
 	e := start(t)
 	st := e.story(t)
 	dir := t.TempDir()
@@ -145,4 +139,18 @@ func TestScanPageInBrowser(t *testing.T) {
 		b, _ := os.ReadFile(shot)
 		os.WriteFile(keep, b, 0o644)
 	}
+}
+
+// chromiumPath finds headless Chromium; the test command installs it, and
+// elsewhere its absence skips the browser tests.
+func chromiumPath(t *testing.T) string {
+	t.Helper()
+	chromium, err := exec.LookPath("chromium")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("chromium is not installed; .ci/run installs it")
+		}
+		t.Skip("chromium not installed (apt-get install chromium)")
+	}
+	return chromium
 }

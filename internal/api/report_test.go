@@ -1,0 +1,96 @@
+package api_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/agritrace/agritrace/internal/demo"
+	"github.com/agritrace/agritrace/internal/label"
+	"github.com/agritrace/agritrace/internal/trace"
+	"github.com/chromedp/chromedp"
+)
+
+// TestReportFormInBrowser fills in the scan page's report form in headless
+// Chromium as a consumer would, photo included, and finds the complaint in
+// the regulator's queue. Headless Chromium asks for English, so the page
+// answers in English.
+func TestReportFormInBrowser(t *testing.T) {
+	chromium := chromiumPath(t)
+	e := start(t)
+	st := e.story(t)
+	dir := t.TempDir()
+	_, photo := get(t, e.URL+"/api/v1/units/"+st.Sold[0]+"/label.png?size=200")
+	photoPath := filepath.Join(dir, "bottle.png")
+	notPhoto := filepath.Join(dir, "bottle.txt")
+	for path, data := range map[string]string{photoPath: photo, notPhoto: "not a picture"} {
+		if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromium), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.UserDataDir(filepath.Join(dir, "profile")),
+		chromedp.WindowSize(412, 1600))...)
+	t.Cleanup(cancelAlloc)
+	ctx, cancel := chromedp.NewContext(alloc)
+	t.Cleanup(cancel)
+	ctx, cancelTimeout := context.WithTimeout(ctx, time.Minute)
+	t.Cleanup(cancelTimeout)
+
+	const description = "瓶盖封口有二次拧开的痕迹，油色偏浅"
+	send := func(file string) (status string, disabled bool) {
+		t.Helper()
+		err := chromedp.Do(ctx,
+			chromedp.SetValue(chromedp.CSS(`#report-form select[name=kind]`), "refill"),
+			chromedp.SetValue(chromedp.CSS(`#report-form textarea[name=description]`), description),
+			chromedp.SetUploadFiles(chromedp.CSS(`#report-form input[name=photo]`), []string{file}),
+			chromedp.SetJavascriptAttribute(chromedp.ID("report-status"), "textContent", ""),
+			chromedp.Click(chromedp.CSS(`#report-form button`)),
+		)
+		if err == nil {
+			status, err = chromedp.Run(ctx, chromedp.Poll[string](`document.getElementById("report-status").textContent`))
+		}
+		if err == nil {
+			disabled, err = chromedp.Run(ctx, chromedp.Evaluate[bool](`document.querySelector("#report-form button").disabled`))
+		}
+		if err != nil {
+			t.Fatalf("report form with %s: %v", filepath.Base(file), err)
+		}
+		return status, disabled
+	}
+	err := chromedp.Do(ctx, chromedp.Navigate(st.ShelfURL+"&region="+demo.GonganCount), chromedp.WaitVisible(chromedp.ID("report-form")))
+	if err != nil {
+		t.Fatalf("open scan page: %v", err)
+	}
+
+	status, disabled := send(notPhoto)
+	if !strings.HasPrefix(status, "Could not send: ") || !strings.Contains(status, "image/jpeg or image/png") || disabled {
+		t.Errorf("a text file as the photo: status %q, button disabled %v", status, disabled)
+	}
+	status, disabled = send(photoPath)
+	id, sent := strings.CutPrefix(status, "Sent. Reference: ")
+	if !sent || id == "" || !disabled {
+		t.Fatalf("report with a photo: status %q, button disabled %v", status, disabled)
+	}
+
+	var got struct{ Complaint trace.Complaint }
+	if err := e.as(demo.Regulator).Do(context.Background(), "GET", "/api/v1/complaints/"+id, nil, &got); err != nil {
+		t.Fatalf("complaint %s: %v", id, err)
+	}
+	c := got.Complaint
+	shelf, err := label.ParseLink(st.ShelfURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256([]byte(photo))
+	if c.Kind != "refill" || c.Description != description || c.Serial != shelf.Serial || c.Region != demo.GonganCount ||
+		c.Reporter != "consumer" || len(c.Evidence) != 1 || c.Evidence[0] != hex.EncodeToString(sum[:]) {
+		t.Errorf("complaint filed from the page = %+v", c)
+	}
+}
