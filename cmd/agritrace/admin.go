@@ -6,9 +6,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/agritrace/agritrace/internal/config"
+	"github.com/agritrace/agritrace/internal/label"
 	"github.com/agritrace/agritrace/internal/trace"
 )
 
@@ -16,6 +18,8 @@ const adminUsage = `usage:
   agritrace admin org create -id ID -name NAME -roles r1,r2 -region CODE [-name-en NAME] [store flags]
   agritrace admin org list [store flags]
   agritrace admin key create -org ID [store flags]
+  agritrace admin label-key list [-data DIR | -label-keys FILE]
+  agritrace admin label-key rotate [-data DIR | -label-keys FILE]
 
 Every flag of "agritrace serve" (-data, -mongodb-uri, ...) is accepted too. Roles: ` + "producer, collector, processor, logistics, retailer, regulator, admin" + `
 `
@@ -41,7 +45,7 @@ func admin(ctx context.Context, args []string, getenv func(string) string, stdou
 		fs.StringVar(&o.Region, "region", "", "administrative division code (6, 9 or 12 digits)")
 	case "key create":
 		fs.StringVar(&keyOrg, "org", "", "organization the key is for")
-	case "org list":
+	case "org list", "label-key list", "label-key rotate":
 	default:
 		fmt.Fprint(stderr, adminUsage)
 		return fmt.Errorf("admin: unknown command %q", what)
@@ -56,6 +60,9 @@ func admin(ctx context.Context, args []string, getenv func(string) string, stdou
 	cfg, err := settings()
 	if err != nil {
 		return err
+	}
+	if what == "label-key list" || what == "label-key rotate" {
+		return labelKeys(cfg.LabelKeys, what == "label-key rotate", stdout)
 	}
 	a, err := open(ctx, cfg, newLogger(io.Discard, cfg.LogLevel), false)
 	if err != nil {
@@ -86,6 +93,35 @@ func admin(ctx context.Context, args []string, getenv func(string) string, stdou
 		for _, o := range orgs {
 			fmt.Fprintf(stdout, "%-20s %-10s %-24s %s\n", o.ID, o.Region, strings.Join(o.Roles, ","), o.Name)
 		}
+	}
+	return nil
+}
+
+// labelKeys lists the label signing keys, after adding a fresh active one
+// when rotate is set. The keyring must exist: the service creates it on its
+// first start, and a rotation that created one would sign with a key no
+// running service has.
+func labelKeys(path string, rotate bool, stdout io.Writer) error {
+	if _, err := os.Stat(path); err != nil {
+		return fmt.Errorf("label keys: %w (the service creates them on its first start; use the -data or -label-keys it runs with)", err)
+	}
+	kr, err := label.LoadOrCreate(path)
+	if err != nil {
+		return err
+	}
+	if rotate {
+		fresh := kr.Rotate()
+		if err := kr.Save(path); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "label key %s now signs new labels; the older keys stay published so printed labels still verify.\nRestart the service to sign with it.\n", fresh.ID)
+	}
+	for _, k := range kr.Public().Keys {
+		state := "retired (verifies labels already printed)"
+		if k.Active {
+			state = "active (signs new labels)"
+		}
+		fmt.Fprintf(stdout, "%s  %s  %s\n", k.ID, k.Algorithm, state)
 	}
 	return nil
 }

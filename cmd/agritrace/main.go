@@ -2,7 +2,7 @@
 //
 //	agritrace serve        run the HTTP service
 //	agritrace demo         run the service with a realistic rapeseed scenario loaded
-//	agritrace admin ...    create organizations and API keys
+//	agritrace admin ...    create organizations and API keys, rotate the label key
 //	agritrace verify-label check a label image or URL offline
 package main
 
@@ -35,6 +35,8 @@ commands:
   admin org create ...      register an organization
   admin key create -org ID  issue an API key for an organization
   admin org list            list organizations
+  admin label-key rotate    sign new labels with a fresh key (older keys keep verifying)
+  admin label-key list      list the label signing keys
   verify-label IMAGE|URL    verify a label offline, then online when reachable
 
 Run "agritrace <command> -h" for the flags of a command.

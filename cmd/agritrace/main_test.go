@@ -3,12 +3,17 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/agritrace/agritrace/internal/label"
 )
 
 func noenv(string) string { return "" }
@@ -34,20 +39,7 @@ func TestDemo(t *testing.T) {
 // on its own, then opens the printed scan URL of a bottle on the shelf there.
 func TestDemoIntoRunningService(t *testing.T) {
 	dir := t.TempDir()
-	addr := freeAddr(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	go func() {
-		served <- run(ctx, []string{"serve", "-addr", addr, "-data", dir, "-log-level", "error"}, noenv, io.Discard, io.Discard)
-	}()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-served; err != nil {
-			t.Errorf("serve: %v", err)
-		}
-	})
-	base := "http://" + addr
-	waitReady(t, base)
+	base, _ := startServe(t, dir)
 
 	var out, errOut bytes.Buffer
 	err := run(context.Background(), []string{"demo", "-url", base, "-data", t.TempDir()}, noenv, &out, &errOut)
@@ -67,21 +59,118 @@ func TestDemoIntoRunningService(t *testing.T) {
 	if !strings.Contains(out.String(), "every event anchored on the embedded ledger and verified") {
 		t.Errorf("demo output:\n%s", out.String())
 	}
-	shelf := regexp.MustCompile(`Scan a bottle still on the shelf: (\S+)`).FindStringSubmatch(out.String())
-	if shelf == nil || !strings.HasPrefix(shelf[1], base+"/01/") {
-		t.Fatalf("no shelf scan URL on %s in:\n%s", base, out.String())
+	shelf := shelfURL(t, out.String())
+	if !strings.HasPrefix(shelf, base+"/01/") {
+		t.Fatalf("shelf scan URL %s is not on %s", shelf, base)
 	}
-	req, _ := http.NewRequest("GET", shelf[1], nil)
+	if verdict := scanVerdict(t, shelf); verdict != "genuine" {
+		t.Errorf("scan of the printed URL: verdict %q", verdict)
+	}
+}
+
+// TestLabelKeyRotation rotates the label key between two runs of the service:
+// labels printed before still scan as genuine, new labels carry the new key,
+// and both keys are published.
+func TestLabelKeyRotation(t *testing.T) {
+	dir := t.TempDir()
+	var out bytes.Buffer
+	err := run(context.Background(), []string{"admin", "label-key", "rotate", "-data", dir}, noenv, &out, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "first start") {
+		t.Errorf("rotate before the service ever ran: %v", err)
+	}
+	base, stop := startServe(t, dir)
+	demoInto := func() *url.URL {
+		t.Helper()
+		out.Reset()
+		if err := run(context.Background(), []string{"demo", "-url", base, "-data", dir}, noenv, &out, io.Discard); err != nil {
+			t.Fatalf("demo -url: %v\n%s", err, out.String())
+		}
+		u, err := url.Parse(shelfURL(t, out.String()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return u
+	}
+	before := demoInto()
+	stop()
+
+	out.Reset()
+	if err := run(context.Background(), []string{"admin", "label-key", "rotate", "-data", dir}, noenv, &out, io.Discard); err != nil {
+		t.Fatalf("rotate: %v", err)
+	}
+	if !strings.Contains(out.String(), "now signs new labels") || !strings.Contains(out.String(), before.Query().Get("k")+"  Ed25519  retired") {
+		t.Errorf("rotate printed:\n%s", out.String())
+	}
+	base, _ = startServe(t, dir)
+	after := demoInto()
+	if after.Query().Get("k") == before.Query().Get("k") {
+		t.Errorf("labels after the rotation still carry key %s", before.Query().Get("k"))
+	}
+	before.Host = strings.TrimPrefix(base, "http://")
+	if verdict := scanVerdict(t, before.String()); verdict != "genuine" {
+		t.Errorf("label printed before the rotation scans as %q", verdict)
+	}
+	resp, err := http.Get(base + "/.well-known/agritrace/label-keys.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var ks label.KeySet
+	if err := json.NewDecoder(resp.Body).Decode(&ks); err != nil || len(ks.Keys) != 2 || ks.Keys[0].Active || !ks.Keys[1].Active {
+		t.Errorf("published keys = %+v, %v; want the old one retired and the new one active", ks.Keys, err)
+	}
+}
+
+// startServe runs "agritrace serve" on dir at a free loopback port until the
+// returned stop is called or the test ends, and returns its base URL once it
+// is ready.
+func startServe(t *testing.T, dir string) (base string, stop func()) {
+	t.Helper()
+	addr := freeAddr(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() {
+		served <- run(ctx, []string{"serve", "-addr", addr, "-data", dir, "-log-level", "error"}, noenv, io.Discard, io.Discard)
+	}()
+	stop = sync.OnceFunc(func() {
+		cancel()
+		if err := <-served; err != nil {
+			t.Errorf("serve: %v", err)
+		}
+	})
+	t.Cleanup(stop)
+	base = "http://" + addr
+	waitReady(t, base)
+	return base, stop
+}
+
+// shelfURL finds the demo's scan URL of a bottle on the shelf in its output.
+func shelfURL(t *testing.T, out string) string {
+	t.Helper()
+	m := regexp.MustCompile(`Scan a bottle still on the shelf: (\S+)`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("no shelf scan URL in:\n%s", out)
+	}
+	return m[1]
+}
+
+// scanVerdict scans a label URL as an app would and returns the verdict.
+func scanVerdict(t *testing.T, labelURL string) string {
+	t.Helper()
+	req, _ := http.NewRequest("GET", labelURL, nil)
 	req.Header.Set("Accept", "application/json")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != 200 || !strings.Contains(string(body), `"verdict":"genuine"`) {
-		t.Errorf("scan of the printed URL = %d %s", resp.StatusCode, body)
+	var scan struct {
+		Verdict string `json:"verdict"`
 	}
+	if err := json.NewDecoder(resp.Body).Decode(&scan); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("scan %s: HTTP %d, %v", labelURL, resp.StatusCode, err)
+	}
+	return scan.Verdict
 }
 
 // freeAddr returns a loopback address with a port nothing listens on.

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 
@@ -65,9 +66,8 @@ func LoadOrCreate(path string) (*Keyring, error) {
 	b, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
 		kr := NewKeyring()
-		out, _ := json.MarshalIndent(kr, "", "  ")
-		if err := os.WriteFile(path, out, 0o600); err != nil {
-			return nil, fmt.Errorf("label keys: write %s: %w", path, err)
+		if err := kr.Save(path); err != nil {
+			return nil, err
 		}
 		return kr, nil
 	}
@@ -88,6 +88,55 @@ func LoadOrCreate(path string) (*Keyring, error) {
 		return nil, fmt.Errorf("label keys: %s: active key %q is not in the file", path, kr.Active)
 	}
 	return &kr, nil
+}
+
+// Save writes the keyring to path, readable by its owner only. It writes a
+// new file and renames it into place, so a crash leaves the old keyring or the
+// new one, never a torn file that would lose the keys of printed labels.
+func (kr *Keyring) Save(path string) error {
+	kr.mu.RLock()
+	out, err := json.MarshalIndent(kr, "", "  ")
+	kr.mu.RUnlock()
+	if err != nil {
+		return fmt.Errorf("label keys: %w", err)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return fmt.Errorf("label keys: write %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name())
+	_, err = tmp.Write(append(out, '\n'))
+	if err == nil {
+		err = tmp.Chmod(0o600)
+	}
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
+	}
+	if err != nil {
+		return fmt.Errorf("label keys: write %s: %w", path, err)
+	}
+	return nil
+}
+
+// Rotate adds a fresh key and makes it the one that signs new labels. The
+// older keys stay in the ring and in the published set, because the labels
+// they signed are still on bottles in shops.
+func (kr *Keyring) Rotate() *Key {
+	kr.mu.Lock()
+	defer kr.mu.Unlock()
+	fresh := NewKeyring().Keys[0]
+	for kr.key(fresh.ID) != nil { // ids are 32 bits: keep them apart
+		fresh = NewKeyring().Keys[0]
+	}
+	kr.Keys = append(kr.Keys, fresh)
+	kr.Active = fresh.ID
+	return fresh
 }
 
 func (kr *Keyring) key(id string) *Key {
