@@ -92,6 +92,18 @@ func TestScanRules(t *testing.T) {
 	if len(alerts.Alerts) != 4 {
 		t.Errorf("alerts = %d, want the 4 suspicious or forged scans", len(alerts.Alerts))
 	}
+	for _, a := range alerts.Alerts {
+		if a.Verdict == "genuine" || a.Verdict == "pending" {
+			t.Errorf("alert %s has verdict %s", a.ID, a.Verdict)
+		}
+	}
+	var newest struct{ Alerts []trace.Scan }
+	if err := e.as(demo.Regulator).Do(bg, "GET", "/api/v1/alerts?limit=2", nil, &newest); err != nil {
+		t.Fatal(err)
+	}
+	if len(newest.Alerts) != 2 || len(alerts.Alerts) < 2 || newest.Alerts[0].ID != alerts.Alerts[0].ID {
+		t.Errorf("alerts?limit=2 = %d alerts, want the newest 2", len(newest.Alerts))
+	}
 }
 
 func TestManyScansOfOneLabel(t *testing.T) {

@@ -152,16 +152,11 @@ func (s *Server) listAlerts(c *gin.Context) {
 		s.fail(c, trace.Errorf(trace.EFORBIDDEN, "alerts are for regulators"))
 		return
 	}
-	scans, err := s.Store.Scans(c.Request.Context(), trace.ScanFilter{Limit: 5000})
+	limit, _ := strconv.Atoi(c.DefaultQuery("limit", "500"))
+	alerts, err := s.Store.Scans(c.Request.Context(), trace.ScanFilter{Verdicts: scan.AlertVerdicts, Limit: min(max(limit, 1), 5000)})
 	if err != nil {
 		s.fail(c, err)
 		return
-	}
-	alerts := []trace.Scan{}
-	for _, sc := range scans {
-		if (scan.Result{Verdict: sc.Verdict}).Alert() {
-			alerts = append(alerts, sc)
-		}
 	}
 	c.JSON(http.StatusOK, gin.H{"alerts": alerts})
 }

@@ -203,15 +203,13 @@ func (a Auditor) lots(ctx context.Context, r *Report, lotID string) error {
 			r.add(High, "quantity_exceeded", l.ID, q.Problem)
 		}
 		r.Quantities = append(r.Quantities, q)
-		scans, err := a.Store.Scans(ctx, trace.ScanFilter{Lot: l.ID})
+		// Only the lot's alerting scans, found by verdict: a lot of bottles
+		// has thousands of genuine scans that would push older alerts out.
+		scans, err := a.Store.Scans(ctx, trace.ScanFilter{Lot: l.ID, Verdicts: scan.AlertVerdicts, Limit: 5000})
 		if err != nil {
 			return err
 		}
-		for _, s := range scans {
-			if (scan.Result{Verdict: s.Verdict}).Alert() {
-				r.Scans = mergeScans(r.Scans, []trace.Scan{s})
-			}
-		}
+		r.Scans = mergeScans(r.Scans, scans)
 		complaints, err := a.Store.Complaints(ctx, trace.ComplaintFilter{Lot: l.ID})
 		if err != nil {
 			return err

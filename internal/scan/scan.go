@@ -7,6 +7,7 @@ package scan
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/agritrace/agritrace/internal/trace"
@@ -56,8 +57,11 @@ type Result struct {
 	Unit    *trace.Unit `json:"-"`
 }
 
+// AlertVerdicts are the verdicts regulators should look at.
+var AlertVerdicts = []string{Suspicious, Recalled, NotGenuine}
+
 // Alert reports whether regulators should look at this scan.
-func (r Result) Alert() bool { return r.Verdict != Genuine && r.Verdict != Pending }
+func (r Result) Alert() bool { return slices.Contains(AlertVerdicts, r.Verdict) }
 
 func (r *Result) add(verdict string, code, zh, en string) {
 	if rank[verdict] > rank[r.Verdict] {

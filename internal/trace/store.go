@@ -99,7 +99,9 @@ type LotFilter struct {
 type ScanFilter struct {
 	Serial string
 	Lot    string
-	Limit  int
+	// Verdicts keeps only scans with one of these verdicts; empty keeps all.
+	Verdicts []string
+	Limit    int
 }
 
 // Anchor statuses.

@@ -96,6 +96,10 @@ func Open(ctx context.Context, uri, dbName string) (*Store, error) {
 		client.Disconnect(ctx)
 		return nil, err
 	}
+	if err := s.fillScanVerdicts(ctx); err != nil {
+		client.Disconnect(ctx)
+		return nil, err
+	}
 	if err := s.recover(ctx, time.Now().Add(-staleJournal)); err != nil {
 		client.Disconnect(ctx)
 		return nil, err
@@ -125,6 +129,8 @@ var indexes = []index{
 	{cAnchors, []string{"kind", "key", "seq"}, true},
 	{cScans, []string{"serial", "-time"}, false},
 	{cScans, []string{"lot", "-time"}, false},
+	{cScans, []string{"verdict", "-time"}, false},
+	{cScans, []string{"-time"}, false},
 	{cComplaints, []string{"status", "-created"}, false},
 	{cComplaints, []string{"lot"}, false},
 	{cComplaints, []string{"serial"}, false},

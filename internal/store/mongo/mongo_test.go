@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/FerretDB/FerretDB/ferretdb"
 	"github.com/agritrace/agritrace/internal/store/mongo"
@@ -92,5 +93,22 @@ func TestContract(t *testing.T) {
 func TestPing(t *testing.T) {
 	if err := openStore(t).Ping(context.Background()); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestOlderScansGetVerdicts opens a database whose scans were stored before
+// the verdict had a field of its own: the alerts among them are still found.
+func TestOlderScansGetVerdicts(t *testing.T) {
+	s := openStore(t)
+	at := time.Date(2026, 6, 1, 8, 0, 0, 0, time.UTC)
+	for i, v := range []string{"genuine", "suspicious"} {
+		sc := trace.Scan{ID: fmt.Sprintf("old-%d", i), Serial: "S1", Lot: "L1", Time: at.Add(time.Duration(i) * time.Minute), Client: "consumer", Verdict: v}
+		if err := s.AddScanWithoutVerdict(context.Background(), sc); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := reopen(t, s).Scans(context.Background(), trace.ScanFilter{Verdicts: []string{"suspicious"}})
+	if err != nil || len(got) != 1 || got[0].ID != "old-1" {
+		t.Errorf("alerts among older scans = %+v, %v", got, err)
 	}
 }

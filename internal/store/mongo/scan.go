@@ -2,6 +2,7 @@ package mongo
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 
 	"github.com/agritrace/agritrace/internal/trace"
@@ -11,7 +12,7 @@ import (
 
 // AddScan implements trace.Store.
 func (s *Store) AddScan(ctx context.Context, sc trace.Scan) error {
-	_, err := s.c(cScans).InsertOne(ctx, bson.M{"_id": sc.ID, "serial": sc.Serial, "lot": sc.Lot, "time": sc.Time.UTC(), "doc": mustJSON(sc)})
+	_, err := s.c(cScans).InsertOne(ctx, bson.M{"_id": sc.ID, "serial": sc.Serial, "lot": sc.Lot, "time": sc.Time.UTC(), "verdict": sc.Verdict, "doc": mustJSON(sc)})
 	if err != nil {
 		return fmt.Errorf("mongo: add scan: %w", err)
 	}
@@ -31,5 +32,39 @@ func (s *Store) Scans(ctx context.Context, f trace.ScanFilter) ([]trace.Scan, er
 	case f.Lot != "":
 		filter["lot"] = f.Lot
 	}
+	if len(f.Verdicts) > 0 {
+		filter["verdict"] = bson.M{"$in": f.Verdicts}
+	}
 	return listDocs[trace.Scan](ctx, s.c(cScans), filter, options.Find().SetSort(bson.D{{Key: "time", Value: -1}}).SetLimit(int64(limit)))
+}
+
+// fillScanVerdicts gives scans stored before the verdict field had its own
+// field (so alerts are found by index) the verdict from their document.
+// Setting the same value twice is harmless, so instances may race here.
+func (s *Store) fillScanVerdicts(ctx context.Context) error {
+	cur, err := s.c(cScans).Find(ctx, bson.M{"verdict": bson.M{"$exists": false}})
+	if err != nil {
+		return fmt.Errorf("mongo: scan verdicts: %w", err)
+	}
+	defer cur.Close(ctx)
+	for cur.Next(ctx) {
+		var d struct {
+			ID  string `bson:"_id"`
+			Doc string `bson:"doc"`
+		}
+		var sc trace.Scan
+		if err := cur.Decode(&d); err != nil {
+			return fmt.Errorf("mongo: scan verdicts: %w", err)
+		}
+		if err := json.Unmarshal([]byte(d.Doc), &sc); err != nil {
+			return fmt.Errorf("mongo: scan verdicts: scan %s: %w", d.ID, err)
+		}
+		if _, err := s.c(cScans).UpdateOne(ctx, bson.M{"_id": d.ID}, bson.M{"$set": bson.M{"verdict": sc.Verdict}}); err != nil {
+			return fmt.Errorf("mongo: scan verdicts: scan %s: %w", d.ID, err)
+		}
+	}
+	if err := cur.Err(); err != nil {
+		return fmt.Errorf("mongo: scan verdicts: %w", err)
+	}
+	return nil
 }

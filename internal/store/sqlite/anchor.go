@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/agritrace/agritrace/chain/custody"
@@ -74,8 +75,8 @@ func (s *Store) Anchors(ctx context.Context, kind, key string) ([]trace.Anchor, 
 
 // AddScan implements trace.Store.
 func (s *Store) AddScan(ctx context.Context, sc trace.Scan) error {
-	_, err := s.db.ExecContext(ctx, `INSERT INTO scans (id, serial, lot, time, doc) VALUES (?, ?, ?, ?, ?)`,
-		sc.ID, sc.Serial, sc.Lot, sc.Time.UTC().Format(sortable), mustJSON(sc))
+	_, err := s.db.ExecContext(ctx, `INSERT INTO scans (id, serial, lot, time, verdict, doc) VALUES (?, ?, ?, ?, ?, ?)`,
+		sc.ID, sc.Serial, sc.Lot, sc.Time.UTC().Format(sortable), sc.Verdict, mustJSON(sc))
 	if err != nil {
 		return fmt.Errorf("sqlite: add scan: %w", err)
 	}
@@ -88,11 +89,23 @@ func (s *Store) Scans(ctx context.Context, f trace.ScanFilter) ([]trace.Scan, er
 	if limit <= 0 {
 		limit = 1000
 	}
+	var where []string
+	var args []any
 	switch {
 	case f.Serial != "":
-		return listDocs[trace.Scan](ctx, s.db, `SELECT doc FROM scans WHERE serial = ? ORDER BY time DESC LIMIT ?`, f.Serial, limit)
+		where, args = append(where, "serial = ?"), append(args, f.Serial)
 	case f.Lot != "":
-		return listDocs[trace.Scan](ctx, s.db, `SELECT doc FROM scans WHERE lot = ? ORDER BY time DESC LIMIT ?`, f.Lot, limit)
+		where, args = append(where, "lot = ?"), append(args, f.Lot)
 	}
-	return listDocs[trace.Scan](ctx, s.db, `SELECT doc FROM scans ORDER BY time DESC LIMIT ?`, limit)
+	if len(f.Verdicts) > 0 {
+		where = append(where, "verdict IN (?"+strings.Repeat(", ?", len(f.Verdicts)-1)+")")
+		for _, v := range f.Verdicts {
+			args = append(args, v)
+		}
+	}
+	q := `SELECT doc FROM scans`
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	return listDocs[trace.Scan](ctx, s.db, q+" ORDER BY time DESC LIMIT ?", append(args, limit)...)
 }

@@ -42,9 +42,12 @@ CREATE TABLE IF NOT EXISTS anchors (
 	tx_id TEXT NOT NULL DEFAULT '', block INTEGER NOT NULL DEFAULT 0, error TEXT NOT NULL DEFAULT '',
 	anchored_at TEXT NOT NULL DEFAULT '', UNIQUE (kind, key, seq));
 CREATE INDEX IF NOT EXISTS anchors_status ON anchors (status, id);
-CREATE TABLE IF NOT EXISTS scans (id TEXT PRIMARY KEY, serial TEXT NOT NULL, lot TEXT NOT NULL, time TEXT NOT NULL, doc TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS scans (
+	id TEXT PRIMARY KEY, serial TEXT NOT NULL, lot TEXT NOT NULL, time TEXT NOT NULL, doc TEXT NOT NULL,
+	verdict TEXT NOT NULL DEFAULT '');
 CREATE INDEX IF NOT EXISTS scans_serial ON scans (serial, time);
 CREATE INDEX IF NOT EXISTS scans_lot ON scans (lot, time);
+CREATE INDEX IF NOT EXISTS scans_time ON scans (time);
 CREATE TABLE IF NOT EXISTS complaints (
 	id TEXT PRIMARY KEY, status TEXT NOT NULL, lot TEXT NOT NULL, serial TEXT NOT NULL,
 	created TEXT NOT NULL, seq INTEGER NOT NULL, doc TEXT NOT NULL);
@@ -70,7 +73,37 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("sqlite: create schema in %s: %w", path, err)
 	}
-	return &Store{db: db}, nil
+	s := &Store{db: db}
+	if err := s.migrate(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("sqlite: upgrade %s: %w", path, err)
+	}
+	return s, nil
+}
+
+// migrate brings a database made by an older version up to the schema. Each
+// step checks inside its transaction, so two processes opening the same old
+// file (serve and admin) upgrade it once.
+func (s *Store) migrate(ctx context.Context) error {
+	// Scans gained a verdict column, so regulators' alerts are found by
+	// index instead of by filtering recent scans; older rows get theirs from
+	// the stored document.
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		var has int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM pragma_table_info('scans') WHERE name = 'verdict'`).Scan(&has); err != nil || has > 0 {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `ALTER TABLE scans ADD COLUMN verdict TEXT NOT NULL DEFAULT ''`); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE scans SET verdict = coalesce(json_extract(doc, '$.verdict'), '')`)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("scan verdicts: %w", err)
+	}
+	_, err = s.db.ExecContext(ctx, `CREATE INDEX IF NOT EXISTS scans_verdict ON scans (verdict, time)`)
+	return err
 }
 
 // DB exposes the database handle for tests that tamper with rows behind the

@@ -2,6 +2,7 @@ package sqlite_test
 
 import (
 	"context"
+	"database/sql"
 	"path/filepath"
 	"testing"
 
@@ -19,4 +20,32 @@ func TestContract(t *testing.T) {
 		t.Cleanup(func() { s.Close() })
 		return s
 	})
+}
+
+// TestOlderDatabase opens a file made before scans had a verdict column: it is
+// upgraded in place and the alerts among its scans are found.
+func TestOlderDatabase(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "agritrace.db")
+	old, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = old.Exec(`CREATE TABLE scans (id TEXT PRIMARY KEY, serial TEXT NOT NULL, lot TEXT NOT NULL, time TEXT NOT NULL, doc TEXT NOT NULL);
+		INSERT INTO scans VALUES ('old-0', 'S1', 'L1', '2026-06-01T08:00:00.000000000Z', '{"id":"old-0","serial":"S1","lot":"L1","verdict":"genuine"}');
+		INSERT INTO scans VALUES ('old-1', 'S1', 'L1', '2026-06-01T08:01:00.000000000Z', '{"id":"old-1","serial":"S1","lot":"L1","verdict":"suspicious"}');`)
+	old.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 { // the second open finds the upgrade done
+		s, err := sqlite.Open(context.Background(), path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.Scans(context.Background(), trace.ScanFilter{Verdicts: []string{"suspicious"}})
+		s.Close()
+		if err != nil || len(got) != 1 || got[0].ID != "old-1" {
+			t.Errorf("alerts among older scans = %+v, %v", got, err)
+		}
+	}
 }

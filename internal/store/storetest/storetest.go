@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -349,5 +350,37 @@ func testScans(t *testing.T, s trace.Store) {
 	must(t, err)
 	if len(byLot) != 2 || byLot[0].ID != "scan-2" {
 		t.Errorf("Scans(lot, 2) = %+v", byLot)
+	}
+
+	// Alerts are found by verdict however many genuine scans came after.
+	for i, v := range []string{"suspicious", "not_genuine", "recalled"} {
+		must(t, s.AddScan(ctx, trace.Scan{ID: fmt.Sprintf("alert-%d", i), Serial: "S7", Lot: "L7", Time: t0.Add(time.Duration(i) * time.Second), Client: "consumer", Verdict: v}))
+	}
+	for i := range 20 {
+		must(t, s.AddScan(ctx, trace.Scan{ID: fmt.Sprintf("fine-%d", i), Serial: "S7", Lot: "L7", Time: t0.Add(2 * time.Hour), Client: "consumer", Verdict: "genuine"}))
+	}
+	ids := func(scans []trace.Scan) []string {
+		var out []string
+		for _, sc := range scans {
+			out = append(out, sc.ID)
+		}
+		return out
+	}
+	tests := []struct {
+		name   string
+		filter trace.ScanFilter
+		want   []string
+	}{
+		{"two verdicts", trace.ScanFilter{Verdicts: []string{"suspicious", "recalled"}}, []string{"alert-2", "alert-0"}},
+		{"verdict and serial", trace.ScanFilter{Serial: "S7", Verdicts: []string{"not_genuine"}}, []string{"alert-1"}},
+		{"verdict and lot, limited", trace.ScanFilter{Lot: "L7", Verdicts: []string{"suspicious", "not_genuine", "recalled"}, Limit: 2}, []string{"alert-2", "alert-1"}},
+		{"verdict of another serial", trace.ScanFilter{Serial: "S1", Verdicts: []string{"suspicious"}}, nil},
+	}
+	for _, tt := range tests {
+		got, err := s.Scans(ctx, tt.filter)
+		must(t, err)
+		if got == nil || !slices.Equal(ids(got), tt.want) {
+			t.Errorf("%s: Scans = %v, want %v", tt.name, ids(got), tt.want)
+		}
 	}
 }
