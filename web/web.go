@@ -8,6 +8,8 @@ import (
 	"html/template"
 	"io/fs"
 	"strings"
+
+	"github.com/agritrace/agritrace/internal/region"
 )
 
 //go:embed templates/*.html
@@ -26,11 +28,13 @@ func Static() fs.FS {
 }
 
 // Templates parses every page template. T translates a message key for the
-// page's language: {{T .Lang "verdict.genuine"}}.
+// page's language: {{T .Lang "verdict.genuine"}}; region names a division
+// code: {{region .Lang "420526"}}.
 func Templates() *template.Template {
 	return template.Must(template.New("").Funcs(template.FuncMap{
-		"T":     Translate,
-		"upper": strings.ToUpper,
+		"T":      Translate,
+		"upper":  strings.ToUpper,
+		"region": func(lang, code string) string { return region.Name(code, lang) },
 	}).ParseFS(templateFS, "templates/*.html"))
 }
 

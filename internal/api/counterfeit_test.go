@@ -59,13 +59,17 @@ func TestScanRules(t *testing.T) {
 		name, org, url, region string
 		verdict                string
 		codes                  []string
+		words                  []string // places and sellers named in the reasons
 	}{
-		{"genuine at the shop", "", shelf, xingshan, "genuine", nil},
-		{"cloned label far away", "", shelf, gongan, "suspicious", []string{"cloned_label", "far_from_market"}},
-		{"sold bottle scanned by buyer at home", "", sold, xingshan, "genuine", nil},
-		{"refill: sold bottle on a shelf, inspector scan", demo.Regulator, sold, xingshan, "suspicious", []string{"shelved_after_sale"}},
-		{"refill: sold bottle scanned far away", "", sold, gongan, "suspicious", []string{"sold_elsewhere"}},
-		{"forged signature", "", strings.Replace(shelf, "&s=", "&s=AB", 1), xingshan, "not_genuine", []string{"bad_signature"}},
+		{"genuine at the shop", "", shelf, xingshan, "genuine", nil, nil},
+		{"cloned label far away", "", shelf, gongan, "suspicious", []string{"cloned_label", "far_from_market"},
+			[]string{"发往湖北省宜昌市销售，却在湖北省荆州市被扫描", "shipped for sale in Yichang, Hubei but is scanned in Jingzhou, Hubei"}},
+		{"sold bottle scanned by buyer at home", "", sold, xingshan, "genuine", nil, nil},
+		{"refill: sold bottle on a shelf, inspector scan", demo.Regulator, sold, xingshan, "suspicious", []string{"shelved_after_sale"},
+			[]string{"由昭君镇商贸中心超市售出", "by Zhaojun Town Commerce Center Shop"}},
+		{"refill: sold bottle scanned far away", "", sold, gongan, "suspicious", []string{"sold_elsewhere"},
+			[]string{"在湖北省宜昌市售出，现在却在远处的湖北省荆州市被扫描", "in Yichang, Hubei and is now scanned far away, in Jingzhou, Hubei"}},
+		{"forged signature", "", strings.Replace(shelf, "&s=", "&s=AB", 1), xingshan, "not_genuine", []string{"bad_signature"}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -78,9 +82,16 @@ func TestScanRules(t *testing.T) {
 					t.Errorf("reasons %v lack %s", a.codes(), c)
 				}
 			}
+			var said strings.Builder
 			for _, r := range a.Reasons {
 				if r.ZH == "" || r.EN == "" {
 					t.Errorf("reason %s lacks plain words: %+v", r.Code, r)
+				}
+				said.WriteString(r.ZH + "\n" + r.EN + "\n")
+			}
+			for _, w := range tt.words {
+				if !strings.Contains(said.String(), w) {
+					t.Errorf("reasons do not say %q:\n%s", w, said.String())
 				}
 			}
 		})

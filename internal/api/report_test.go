@@ -64,7 +64,7 @@ func TestReportFormInBrowser(t *testing.T) {
 		}
 		return status, disabled
 	}
-	err := chromedp.Do(ctx, chromedp.Navigate(st.ShelfURL+"&region="+demo.GonganCount), chromedp.WaitVisible(chromedp.ID("report-form")))
+	err := chromedp.Do(ctx, chromedp.Navigate(st.ShelfURL+"&region="+demo.GonganCounty), chromedp.WaitVisible(chromedp.ID("report-form")))
 	if err != nil {
 		t.Fatalf("open scan page: %v", err)
 	}
@@ -89,7 +89,7 @@ func TestReportFormInBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	sum := sha256.Sum256([]byte(photo))
-	if c.Kind != "refill" || c.Description != description || c.Serial != shelf.Serial || c.Region != demo.GonganCount ||
+	if c.Kind != "refill" || c.Description != description || c.Serial != shelf.Serial || c.Region != demo.GonganCounty ||
 		c.Reporter != "consumer" || len(c.Evidence) != 1 || c.Evidence[0] != hex.EncodeToString(sum[:]) {
 		t.Errorf("complaint filed from the page = %+v", c)
 	}

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/agritrace/agritrace/internal/region"
 	"github.com/agritrace/agritrace/internal/scan"
 	"github.com/agritrace/agritrace/internal/trace"
 	"github.com/agritrace/agritrace/internal/verify"
@@ -322,7 +323,7 @@ func (a Auditor) finish(ctx context.Context, r Report) (Report, error) {
 		if subject == "" {
 			subject = s.Lot
 		}
-		r.add(Medium, "scan_"+s.Verdict, subject, fmt.Sprintf("%s scan in region %s on %s: %v", s.Client, or(s.Region, "unknown"), s.Time.Format("2006-01-02 15:04"), s.Reasons))
+		r.add(Medium, "scan_"+s.Verdict, subject, fmt.Sprintf("%s scan in %s on %s: %v", s.Client, scanPlace(s.Region), s.Time.Format("2006-01-02 15:04"), s.Reasons))
 	}
 	for _, c := range r.Complaints {
 		sev := Medium
@@ -362,4 +363,13 @@ func or(a, b string) string {
 		return a
 	}
 	return b
+}
+
+// scanPlace says where a scan came from: the division code and, where known,
+// its name.
+func scanPlace(code string) string {
+	if name := region.Name(code, "en"); name != code {
+		return fmt.Sprintf("region %s (%s)", code, name)
+	}
+	return "region " + or(code, "unknown")
 }

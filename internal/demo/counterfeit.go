@@ -11,8 +11,8 @@ import (
 
 // Regions in the counterfeit story.
 const (
-	ZhaojunTown = "420526102" // where the genuine bottles are sold
-	GonganCount = "421022"    // Gong'an county, Jingzhou: another prefecture
+	ZhaojunTown  = "420526102" // where the genuine bottles are sold
+	GonganCounty = "421022"    // Gong'an county, Jingzhou: another prefecture
 )
 
 // Fake is what the counterfeit story produced.
@@ -57,13 +57,13 @@ func Counterfeit(ctx context.Context, base string, keys map[string]string, st St
 	if err := step("a shopper in Zhaojun town scans a genuine bottle: "+v, err); err != nil {
 		return fake, err
 	}
-	v, codes, err := scanFrom("", GonganCount)
+	v, codes, err := scanFrom("", GonganCounty)
 	if err := step(fmt.Sprintf("the same QR code, copied onto fake bottles, is scanned in Gong'an county: %s %v", v, codes), err); err != nil {
 		return fake, err
 	}
 	var filed struct{ ID string }
 	err = Client{Base: base}.Do(ctx, "POST", "/api/v1/complaints", trace.FileInput{
-		Serial: serialOf(u.Path), Lot: st.BottleLot, Kind: "counterfeit", Region: GonganCount,
+		Serial: serialOf(u.Path), Lot: st.BottleLot, Kind: "counterfeit", Region: GonganCounty,
 		Description: "在公安县一家村级便民商店买的兴山菜籽油，扫码提示可疑，油味刺鼻、颜色偏浅，瓶身标签印刷模糊。",
 	}, &filed)
 	if err := step("the shopper reports it from the scan page, no login needed: complaint "+filed.ID, err); err != nil {
@@ -75,7 +75,7 @@ func Counterfeit(ctx context.Context, base string, keys map[string]string, st St
 	if err := step("the county regulator assigns the complaint", reg.Do(ctx, "POST", path, trace.WorkInput{Action: "assign", Assignee: "公安县市场监管所 王所长"}, nil)); err != nil {
 		return fake, err
 	}
-	v, codes, err = scanFrom(Regulator, GonganCount)
+	v, codes, err = scanFrom(Regulator, GonganCounty)
 	if err := step(fmt.Sprintf("an inspector scans the bottles on the shop's shelf: %s %v", v, codes), err); err != nil {
 		return fake, err
 	}

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/agritrace/agritrace/internal/region"
 	"github.com/agritrace/agritrace/internal/trace"
 )
 
@@ -140,8 +141,31 @@ func (j Judge) Unit(ctx context.Context, l Label) (Result, error) {
 	if err != nil {
 		return r, err
 	}
-	j.pattern(&r, l, u, market, history)
+	var seller name
+	if u.Status == trace.UnitSold {
+		seller = j.orgName(ctx, u.SoldBy)
+	}
+	j.pattern(&r, l, u, market, seller, history)
 	return r, nil
+}
+
+// name is something named in both languages of the reasons.
+type name struct{ zh, en string }
+
+// place names a division code for the reasons.
+func place(code string) name { return name{region.Name(code, "zh"), region.Name(code, "en")} }
+
+// orgName names an organization for the reasons, by its id when the store
+// cannot say: a reason is better with an id than not given at all.
+func (j Judge) orgName(ctx context.Context, id string) name {
+	o, err := j.Store.Org(ctx, id)
+	if err != nil {
+		return name{id, id}
+	}
+	if o.NameEN == "" {
+		return name{o.Name, o.Name}
+	}
+	return name{o.Name, o.NameEN}
 }
 
 // market is the region where a lot was last received: the shop or
@@ -174,7 +198,7 @@ func far(a, b string) bool {
 	return pa != "" && pb != "" && pa != pb
 }
 
-func (j Judge) pattern(r *Result, l Label, u trace.Unit, market string, history []trace.Scan) {
+func (j Judge) pattern(r *Result, l Label, u trace.Unit, market string, seller name, history []trace.Scan) {
 	since := l.Time.Add(-j.Rules.Window)
 	consumer := 0
 	var elsewhere string
@@ -197,25 +221,25 @@ func (j Judge) pattern(r *Result, l Label, u trace.Unit, market string, history 
 	}
 	if elsewhere != "" {
 		r.add(Suspicious, ClonedLabel,
-			fmt.Sprintf("同一标签也在相距很远的地区（%s）被扫描：同一瓶油不可能同时出现在两地，标签可能被克隆", elsewhere),
-			fmt.Sprintf("the same label was also scanned far away (region %s): one bottle cannot be in both places, so the label has probably been cloned", elsewhere))
+			fmt.Sprintf("同一标签也在相距很远的%s被扫描：同一瓶油不可能同时出现在两地，标签可能被克隆", place(elsewhere).zh),
+			fmt.Sprintf("the same label was also scanned far away, in %s: one bottle cannot be in both places, so the label has probably been cloned", place(elsewhere).en))
 	}
 	if l.Region != "" && market != "" && far(market, l.Region) && u.Status != trace.UnitSold {
 		r.add(Suspicious, FarFromMarket,
-			fmt.Sprintf("此批次发往 %s 销售，却在 %s 被扫描", market, l.Region),
-			fmt.Sprintf("this lot was shipped for sale in region %s but is scanned in region %s", market, l.Region))
+			fmt.Sprintf("此批次发往%s销售，却在%s被扫描", place(market).zh, place(l.Region).zh),
+			fmt.Sprintf("this lot was shipped for sale in %s but is scanned in %s", place(market).en, place(l.Region).en))
 	}
 	if u.Status == trace.UnitSold {
 		sold := u.SoldAt.In(time.FixedZone("CST", 8*3600)).Format("2006-01-02")
 		switch {
 		case l.Client == Inspector:
 			r.add(Suspicious, ShelvedAfterSale,
-				fmt.Sprintf("此瓶已于 %s 由 %s 售出；售出后又出现在货架上的瓶子是回收灌装的", sold, u.SoldBy),
-				fmt.Sprintf("this bottle was sold on %s by %s; a sold bottle back on a shelf has been refilled", sold, u.SoldBy))
+				fmt.Sprintf("此瓶已于 %s 由%s售出；售出后又出现在货架上的瓶子是回收灌装的", sold, seller.zh),
+				fmt.Sprintf("this bottle was sold on %s by %s; a sold bottle back on a shelf has been refilled", sold, seller.en))
 		case l.Region != "" && far(market, l.Region):
 			r.add(Suspicious, SoldElsewhere,
-				fmt.Sprintf("此瓶已于 %s 在 %s 售出，现在却在远处（%s）被扫描，可能是回收灌装的瓶子", sold, market, l.Region),
-				fmt.Sprintf("this bottle was sold on %s in region %s and is now scanned far away in region %s: it may be a refilled bottle", sold, market, l.Region))
+				fmt.Sprintf("此瓶已于 %s 在%s售出，现在却在远处的%s被扫描，可能是回收灌装的瓶子", sold, place(market).zh, place(l.Region).zh),
+				fmt.Sprintf("this bottle was sold on %s in %s and is now scanned far away, in %s: it may be a refilled bottle", sold, place(market).en, place(l.Region).en))
 		}
 	}
 }
