@@ -53,7 +53,8 @@ type chainKey struct{ kind, key string }
 type Ledger struct {
 	mu     sync.Mutex
 	f      *os.File
-	height uint64
+	first  uint64 // number of the log's first block
+	next   uint64 // number of the block to write next
 	last   string
 	chains map[chainKey][]custody.Entry
 }
@@ -68,7 +69,9 @@ func Open(path string) (*Ledger, error) {
 	if err != nil {
 		return nil, fmt.Errorf("embedded ledger: %w", err)
 	}
-	l := &Ledger{f: f, chains: map[chainKey][]custody.Entry{}}
+	// Blocks are numbered from 1, as on a Fabric channel, whose block 0 is
+	// its configuration: a receipt's block 0 then always means "none".
+	l := &Ledger{f: f, first: 1, next: 1, chains: map[chainKey][]custody.Entry{}}
 	if err := l.load(); err != nil {
 		f.Close()
 		return nil, fmt.Errorf("embedded ledger %s: %w", path, err)
@@ -90,14 +93,17 @@ func (l *Ledger) load() error {
 		}
 		var b Block
 		if err := json.Unmarshal(bytes.TrimSpace(line), &b); err != nil {
-			return fmt.Errorf("block %d: %w", l.height, err)
+			return fmt.Errorf("block %d: %w", l.next, err)
 		}
 		want, err := b.computeHash()
 		if err != nil {
 			return err
 		}
-		if b.Number != l.height || b.Prev != l.last || b.Hash != want {
-			return fmt.Errorf("block %d does not chain: the log was altered", l.height)
+		if good == 0 && b.Number == 0 {
+			l.first, l.next = 0, 0 // a log begun before blocks were numbered from 1
+		}
+		if b.Number != l.next || b.Prev != l.last || b.Hash != want {
+			return fmt.Errorf("block %d does not chain: the log was altered", l.next)
 		}
 		if _, err := custody.Validate(l, b.Records); err != nil {
 			return fmt.Errorf("block %d: %w", b.Number, err)
@@ -112,7 +118,7 @@ func (l *Ledger) apply(b Block) {
 		k := chainKey{r.Kind, r.Key}
 		l.chains[k] = append(l.chains[k], custody.Entry{Record: r, Org: Org, TxID: b.TxID, Block: b.Number})
 	}
-	l.height, l.last = b.Number+1, b.Hash
+	l.next, l.last = b.Number+1, b.Hash
 }
 
 // Get implements custody.State over the blocks read so far.
@@ -138,7 +144,7 @@ func (l *Ledger) Anchor(ctx context.Context, recs []custody.Record) ([]trace.Rec
 		return nil, err
 	}
 	if len(fresh) > 0 {
-		b := Block{Number: l.height, Prev: l.last, Time: time.Now().UTC(), Records: fresh}
+		b := Block{Number: l.next, Prev: l.last, Time: time.Now().UTC(), Records: fresh}
 		sum := sha256.Sum256(fmt.Appendf(nil, "%d/%s/%d", b.Number, b.Prev, b.Time.UnixNano()))
 		b.TxID = hex.EncodeToString(sum[:])
 		if b.Hash, err = b.computeHash(); err != nil {
@@ -178,7 +184,7 @@ func (l *Ledger) Info() trace.LedgerInfo { return trace.LedgerInfo{Kind: "embedd
 func (l *Ledger) Height() uint64 {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.height
+	return l.next - l.first
 }
 
 // Close closes the log file.

@@ -2,6 +2,9 @@ package embedded_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -10,6 +13,7 @@ import (
 
 	"github.com/agritrace/agritrace/chain/custody"
 	"github.com/agritrace/agritrace/chain/embedded"
+	"github.com/agritrace/agritrace/internal/jcs"
 )
 
 func h(c byte) string { return strings.Repeat(string(c), 64) }
@@ -94,5 +98,41 @@ func TestOpenDropsTornWriteAndCatchesEdits(t *testing.T) {
 	}
 	if _, err := embedded.Open(path); err == nil || !strings.Contains(err.Error(), "altered") {
 		t.Errorf("Open of edited log: err = %v, want it to report the alteration", err)
+	}
+}
+
+// TestBlockNumbers checks that blocks are numbered from 1, so that a receipt's
+// block 0 means none, and that a log begun at block 0 by an older version
+// still opens and goes on from there.
+func TestBlockNumbers(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "ledger.log")
+	l := open(t, path)
+	got, err := l.Anchor(ctx, []custody.Record{{Kind: custody.KindEvent, Key: "L1", Hash: h('a')}})
+	if err != nil || got[0].Block != 1 || l.Height() != 1 {
+		t.Fatalf("first receipt = %+v, %v, height %d; want block 1 of 1", got, err, l.Height())
+	}
+	l.Close()
+
+	// The same log as an older version wrote it: block 0, hashed as such.
+	line, _ := os.ReadFile(path)
+	var b embedded.Block
+	if err := json.Unmarshal(line, &b); err != nil {
+		t.Fatal(err)
+	}
+	b.Number, b.Hash = 0, ""
+	canonical, err := jcs.Marshal(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(canonical)
+	b.Hash = hex.EncodeToString(sum[:])
+	old, _ := json.Marshal(b)
+	if err := os.WriteFile(path, append(old, '\n'), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	l = open(t, path)
+	next, err := l.Anchor(ctx, []custody.Record{{Kind: custody.KindEvent, Key: "L1", Seq: 1, Hash: h('b'), PrevHash: h('a')}})
+	if err != nil || next[0].Block != 1 || l.Height() != 2 {
+		t.Errorf("after an older log's block 0: %+v, %v, height %d; want block 1 of 2", next, err, l.Height())
 	}
 }

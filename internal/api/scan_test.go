@@ -72,10 +72,10 @@ func TestScanPage(t *testing.T) {
 		name, url, accept, lang string
 		want                    []string
 	}{
-		{"chinese by default", good, "text/html", "", []string{`data-verdict="genuine"`, "正品", "桃园村", "响滩村", "2026-05-12", "收购入库", "灌装贴码", "兴山县农产品集配中心", "含油量", "已核验", "内置账本"}},
-		{"english on request", good + "&lang=en", "text/html", "", []string{"Genuine", "Bought in", "Bottled and labelled", "Oil content"}},
+		{"chinese by default", good, "text/html", "", []string{`data-verdict="genuine"`, "正品", "桃园村", "响滩村", "2026-05-12", "收购入库", "灌装贴码", "兴山县农产品集配中心", "含油量", "已核验", "内置账本", "湖北省宜昌市"}},
+		{"english on request", good + "&lang=en", "text/html", "", []string{"Genuine", "Bought in", "Bottled and labelled", "Oil content", "Yichang, Hubei"}},
 		{"english browser", good, "text/html", "en-US,en;q=0.9", []string{"Genuine"}},
-		{"json", good, "application/json", "", []string{`"verdict":"genuine"`, `"check":"verified"`, `"village":"桃园村"`, `"kind":"embedded"`}},
+		{"json", good, "application/json", "", []string{`"verdict":"genuine"`, `"check":"verified"`, `"village":"桃园村"`, `"kind":"embedded"`, `"block":1}`}},
 		{"forged signature", forged, "text/html", "", []string{`data-verdict="not_genuine"`, "非正品", `data-reason="bad_signature"`, "防伪签名无效"}},
 		{"unknown serial", unknown, "application/json", "", []string{`"verdict":"not_genuine"`, `"code":"unknown_serial"`}},
 		{"no signature", unsigned + "?lang=en", "text/html", "", []string{"Not genuine", "the label carries no signature"}},
