@@ -45,13 +45,18 @@ func BenchmarkIngest(b *testing.B) {
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
 }
 
-func benchScan(b *testing.B, accept string) {
+func benchScan(b *testing.B, accept string, hot bool) {
 	e := start(b)
 	st := e.story(b)
+	urls := st.BottleURLs
+	if hot {
+		urls = []string{st.ShelfURL}
+	}
+	var next atomic.Int64
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			req, _ := http.NewRequest("GET", st.ShelfURL, nil)
+			req, _ := http.NewRequest("GET", urls[int(next.Add(1))%len(urls)], nil)
 			req.Header.Set("Accept", accept)
 			resp, err := http.DefaultClient.Do(req)
 			if err != nil {
@@ -69,7 +74,13 @@ func benchScan(b *testing.B, accept string) {
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "scans/s")
 }
 
-// BenchmarkScanJSON and BenchmarkScanHTML measure the scan of a bottle whose
-// history spans five lots and twenty events, each verified against the ledger.
-func BenchmarkScanJSON(b *testing.B) { benchScan(b, "application/json") }
-func BenchmarkScanHTML(b *testing.B) { benchScan(b, "text/html") }
+// BenchmarkScanJSON and BenchmarkScanHTML measure scans of the bottles of a
+// lot, in turn, as shoppers scan them: each bottle's history spans five lots
+// and twenty events, each verified against the ledger.
+func BenchmarkScanJSON(b *testing.B) { benchScan(b, "application/json", false) }
+func BenchmarkScanHTML(b *testing.B) { benchScan(b, "text/html", false) }
+
+// BenchmarkScanHotLabel scans one label over and over, as when a cloned code
+// is printed on a whole batch of fakes: each scan reads the label's recent
+// scans (up to 1,000) to judge it.
+func BenchmarkScanHotLabel(b *testing.B) { benchScan(b, "application/json", true) }
