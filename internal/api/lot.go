@@ -48,10 +48,15 @@ func (s *Server) getLot(c *gin.Context) {
 	c.JSON(http.StatusOK, l)
 }
 
-func (s *Server) listLots(c *gin.Context) {
+// listLimit is a list's ?limit=: 500 by default, held to 1–5,000.
+func listLimit(c *gin.Context) int {
 	limit, _ := strconv.Atoi(c.DefaultQuery("limit", "500"))
+	return min(max(limit, 1), 5000)
+}
+
+func (s *Server) listLots(c *gin.Context) {
 	lots, err := s.Store.Lots(c.Request.Context(), trace.LotFilter{
-		Custodian: c.Query("custodian"), Status: c.Query("status"), GTIN: c.Query("gtin"), Limit: min(max(limit, 1), 5000),
+		Custodian: c.Query("custodian"), Status: c.Query("status"), GTIN: c.Query("gtin"), Limit: listLimit(c),
 	})
 	if err != nil {
 		s.fail(c, err)
@@ -152,8 +157,7 @@ func (s *Server) listAlerts(c *gin.Context) {
 		s.fail(c, trace.Errorf(trace.EFORBIDDEN, "alerts are for regulators"))
 		return
 	}
-	limit, _ := strconv.Atoi(c.DefaultQuery("limit", "500"))
-	alerts, err := s.Store.Scans(c.Request.Context(), trace.ScanFilter{Verdicts: scan.AlertVerdicts, Limit: min(max(limit, 1), 5000)})
+	alerts, err := s.Store.Scans(c.Request.Context(), trace.ScanFilter{Verdicts: scan.AlertVerdicts, Limit: listLimit(c)})
 	if err != nil {
 		s.fail(c, err)
 		return

@@ -51,13 +51,18 @@ func newKey(seed []byte) *Key {
 	return &Key{ID: KeyID(pub), Seed: seed, pub: pub, priv: priv}
 }
 
-// NewKeyring returns a keyring with one fresh key.
-func NewKeyring() *Keyring {
+// freshKey makes a key from a new random seed.
+func freshKey() *Key {
 	seed := make([]byte, ed25519.SeedSize)
 	if _, err := rand.Read(seed); err != nil {
 		panic(err)
 	}
-	k := newKey(seed)
+	return newKey(seed)
+}
+
+// NewKeyring returns a keyring with one fresh key.
+func NewKeyring() *Keyring {
+	k := freshKey()
 	return &Keyring{Active: k.ID, Keys: []*Key{k}}
 }
 
@@ -130,9 +135,9 @@ func (kr *Keyring) Save(path string) error {
 func (kr *Keyring) Rotate() *Key {
 	kr.mu.Lock()
 	defer kr.mu.Unlock()
-	fresh := NewKeyring().Keys[0]
+	fresh := freshKey()
 	for kr.key(fresh.ID) != nil { // ids are 32 bits: keep them apart
-		fresh = NewKeyring().Keys[0]
+		fresh = freshKey()
 	}
 	kr.Keys = append(kr.Keys, fresh)
 	kr.Active = fresh.ID

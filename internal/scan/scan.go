@@ -141,11 +141,7 @@ func (j Judge) Unit(ctx context.Context, l Label) (Result, error) {
 	if err != nil {
 		return r, err
 	}
-	var seller name
-	if u.Status == trace.UnitSold {
-		seller = j.orgName(ctx, u.SoldBy)
-	}
-	j.pattern(&r, l, u, market, seller, history)
+	j.pattern(ctx, &r, l, u, market, history)
 	return r, nil
 }
 
@@ -198,7 +194,7 @@ func far(a, b string) bool {
 	return pa != "" && pb != "" && pa != pb
 }
 
-func (j Judge) pattern(r *Result, l Label, u trace.Unit, market string, seller name, history []trace.Scan) {
+func (j Judge) pattern(ctx context.Context, r *Result, l Label, u trace.Unit, market string, history []trace.Scan) {
 	since := l.Time.Add(-j.Rules.Window)
 	consumer := 0
 	var elsewhere string
@@ -233,6 +229,7 @@ func (j Judge) pattern(r *Result, l Label, u trace.Unit, market string, seller n
 		sold := u.SoldAt.In(time.FixedZone("CST", 8*3600)).Format("2006-01-02")
 		switch {
 		case l.Client == Inspector:
+			seller := j.orgName(ctx, u.SoldBy)
 			r.add(Suspicious, ShelvedAfterSale,
 				fmt.Sprintf("此瓶已于 %s 由%s售出；售出后又出现在货架上的瓶子是回收灌装的", sold, seller.zh),
 				fmt.Sprintf("this bottle was sold on %s by %s; a sold bottle back on a shelf has been refilled", sold, seller.en))

@@ -69,8 +69,12 @@ func (s *Store) ResolveAll(ctx context.Context) error {
 	return s.recover(ctx, time.Now().Add(time.Hour))
 }
 
-// AddScanWithoutVerdict stores sc as versions before the verdict field did.
+// AddScanWithoutVerdict stores sc as versions before the verdict field did,
+// in a database those versions left: without the marker of the fill.
 func (s *Store) AddScanWithoutVerdict(ctx context.Context, sc trace.Scan) error {
+	if _, err := s.c(cMigrations).DeleteOne(ctx, bson.M{"_id": scanVerdictsFilled}); err != nil {
+		return err
+	}
 	_, err := s.c(cScans).InsertOne(ctx, bson.M{"_id": sc.ID, "serial": sc.Serial, "lot": sc.Lot, "time": sc.Time.UTC(), "doc": mustJSON(sc)})
 	return err
 }

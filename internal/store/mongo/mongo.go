@@ -78,6 +78,7 @@ const (
 	cOutcomes   = "journal_outcomes"
 	cLocks      = "locks"
 	cCounters   = "counters"
+	cMigrations = "migrations"
 )
 
 // Open connects to uri, creates the indexes and resolves the changes a crash
