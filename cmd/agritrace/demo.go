@@ -139,7 +139,7 @@ func tellStory(ctx context.Context, base string, keys map[string]string, stdout 
 	fmt.Fprintf(stdout, "Scan a bottle still on the shelf: %s\n", st.ShelfURL)
 	fmt.Fprintf(stdout, "  (add &lang=en for English; send Accept: application/json for data)\n")
 	fmt.Fprintf(stdout, "Verify the bottle lot:           %s/api/v1/lots/%s/verify\n", base, st.BottleLot)
-	fmt.Fprintf(stdout, "Its QR code:                     %s/api/v1/units/%s/label.png\n", base, st.Sold[0])
+	fmt.Fprintf(stdout, "Its QR code (for the mill's key): %s/api/v1/units/%s/label.png\n", base, st.Sold[0])
 	fmt.Fprintf(stdout, "The cloned label, scanned far away: %s&region=%s\n", fake.ClonedURL, demo.GonganCounty)
 	fmt.Fprintf(stdout, "\nAs the regulator (key for %s):\n  export KEY=%s\n", demo.Regulator, keys[demo.Regulator])
 	fmt.Fprintf(stdout, "  curl -H \"Authorization: Bearer $KEY\" %s/api/v1/lots/%s/trace\n", base, st.SeedLots[0])

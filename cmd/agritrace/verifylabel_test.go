@@ -25,7 +25,9 @@ import (
 // startStory runs the service as demo does, on a loopback port and a fresh
 // data directory, tells the rapeseed story and waits until it is anchored.
 // It returns the service's base URL and the story.
-func startStory(t *testing.T) (string, demo.Story) {
+// startStory serves the demo story and returns the base URL, the story and
+// the cast's API keys.
+func startStory(t *testing.T) (string, demo.Story, map[string]string) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	ln, err := listen("127.0.0.1:0")
@@ -66,7 +68,7 @@ func startStory(t *testing.T) (string, demo.Story) {
 	if _, err := demo.WaitAnchored(waitCtx, base, st); err != nil {
 		t.Fatal(err)
 	}
-	return base, st
+	return base, st, keys
 }
 
 // verifyLabelCmd runs agritrace verify-label with args.
@@ -111,7 +113,7 @@ func withQuery(t *testing.T, raw, path, k, s string) string {
 }
 
 func TestVerifyLabel(t *testing.T) {
-	base, st := startStory(t)
+	base, st, apiKeys := startStory(t)
 	bottles := st.BottleURLs // one per case: each scan is recorded, and many scans of one bottle look like a clone
 	keys := filepath.Join(t.TempDir(), "label-keys.json")
 	if _, err := verifyLabelCmd(t, "-save-keys", keys, "-from", base); err != nil {
@@ -124,7 +126,10 @@ func TestVerifyLabel(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		resp, err := http.Get(base + "/api/v1/units/" + link.Serial + "/label.png")
+		// The mill that packed the bottle prints its label.
+		req, _ := http.NewRequest("GET", base+"/api/v1/units/"+link.Serial+"/label.png", nil)
+		req.Header.Set("Authorization", "Bearer "+apiKeys[demo.Mill])
+		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}

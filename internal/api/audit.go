@@ -13,8 +13,12 @@ import (
 
 // auditOf serves one kind of audit, as JSON or, with ?format=pdf or
 // Accept: application/pdf, as a printable PDF.
-func (s *Server) auditOf(run func(audit.Auditor, context.Context, string) (audit.Report, error)) gin.HandlerFunc {
+func (s *Server) auditOf(subject string, run func(audit.Auditor, context.Context, string) (audit.Report, error)) gin.HandlerFunc {
 	return func(c *gin.Context) {
+		if err := s.Service.MayAudit(c.Request.Context(), actor(c), subject, c.Param("id")); err != nil {
+			s.fail(c, err)
+			return
+		}
 		a := audit.Auditor{Service: s.Service, Store: s.Store, Verifier: s.Verifier}
 		r, err := run(a, c.Request.Context(), c.Param("id"))
 		if err != nil {

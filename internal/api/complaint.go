@@ -44,16 +44,8 @@ func (s *Server) fileComplaint(c *gin.Context) {
 	c.JSON(http.StatusCreated, gin.H{"id": cp.ID, "status": cp.Status, "createdAt": cp.CreatedAt})
 }
 
-func (s *Server) regulatorOnly(c *gin.Context) {
-	if !actor(c).Has(trace.RoleRegulator) {
-		s.fail(c, trace.Errorf(trace.EFORBIDDEN, "only regulators work complaints"))
-		return
-	}
-	c.Next()
-}
-
 func (s *Server) listComplaints(c *gin.Context) {
-	list, err := s.Store.Complaints(c.Request.Context(), trace.ComplaintFilter{Status: c.Query("status"), Lot: c.Query("lot"), Serial: c.Query("serial")})
+	list, err := s.Service.Complaints(c.Request.Context(), actor(c), trace.ComplaintFilter{Status: c.Query("status"), Lot: c.Query("lot"), Serial: c.Query("serial")})
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -65,12 +57,7 @@ func (s *Server) listComplaints(c *gin.Context) {
 // verification against the ledger.
 func (s *Server) getComplaint(c *gin.Context) {
 	ctx := c.Request.Context()
-	cp, err := s.Store.Complaint(ctx, c.Param("id"))
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	trail, err := s.Store.ComplaintEntries(ctx, cp.ID)
+	cp, trail, err := s.Service.ReadComplaint(ctx, actor(c), c.Param("id"))
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -99,7 +86,7 @@ func (s *Server) workComplaint(c *gin.Context) {
 }
 
 func (s *Server) getEvidence(c *gin.Context) {
-	ev, err := s.Store.Evidence(c.Request.Context(), c.Param("hash"))
+	ev, err := s.Service.ReadEvidence(c.Request.Context(), actor(c), c.Param("hash"))
 	if err != nil {
 		s.fail(c, err)
 		return

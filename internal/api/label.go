@@ -22,7 +22,7 @@ func (s *Server) view(u trace.Unit) unitView {
 }
 
 func (s *Server) getUnit(c *gin.Context) {
-	u, err := s.Store.Unit(c.Request.Context(), c.Param("serial"))
+	u, err := s.Service.LabelledUnit(c.Request.Context(), actor(c), c.Param("serial"))
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -31,7 +31,7 @@ func (s *Server) getUnit(c *gin.Context) {
 }
 
 func (s *Server) lotUnits(c *gin.Context) {
-	units, err := s.Store.Units(c.Request.Context(), c.Param("id"))
+	units, err := s.Service.LabelledUnits(c.Request.Context(), actor(c), c.Param("id"))
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -43,10 +43,11 @@ func (s *Server) lotUnits(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"units": out})
 }
 
-// labelPNG renders a unit's QR code. Labels are public by design: anyone who
-// holds the bottle can read the same code off it.
+// labelPNG renders a unit's QR code for printing. Only those who may have the
+// signed label get it: a serial seen in a sale or a complaint must not turn
+// into a printable genuine label.
 func (s *Server) labelPNG(c *gin.Context) {
-	u, err := s.Store.Unit(c.Request.Context(), c.Param("serial"))
+	u, err := s.Service.LabelledUnit(c.Request.Context(), actor(c), c.Param("serial"))
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -65,7 +66,7 @@ func (s *Server) labelPNG(c *gin.Context) {
 }
 
 func (s *Server) labelSVG(c *gin.Context) {
-	u, err := s.Store.Unit(c.Request.Context(), c.Param("serial"))
+	u, err := s.Service.LabelledUnit(c.Request.Context(), actor(c), c.Param("serial"))
 	if err != nil {
 		s.fail(c, err)
 		return

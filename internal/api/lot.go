@@ -40,7 +40,7 @@ func lotWrite[In any](s *Server, op func(context.Context, trace.Org, string, In)
 }
 
 func (s *Server) getLot(c *gin.Context) {
-	l, err := s.Store.Lot(c.Request.Context(), c.Param("id"))
+	l, err := s.Service.ReadLot(c.Request.Context(), actor(c), c.Param("id"))
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -55,7 +55,7 @@ func listLimit(c *gin.Context) int {
 }
 
 func (s *Server) listLots(c *gin.Context) {
-	lots, err := s.Store.Lots(c.Request.Context(), trace.LotFilter{
+	lots, err := s.Service.Lots(c.Request.Context(), actor(c), trace.LotFilter{
 		Custodian: c.Query("custodian"), Status: c.Query("status"), GTIN: c.Query("gtin"), Limit: listLimit(c),
 	})
 	if err != nil {
@@ -97,7 +97,7 @@ func (s *Server) history(ctx context.Context, lotID string) ([]eventView, error)
 
 func (s *Server) lotEvents(c *gin.Context) {
 	ctx := c.Request.Context()
-	l, err := s.Store.Lot(ctx, c.Param("id"))
+	l, err := s.Service.ReadLot(ctx, actor(c), c.Param("id"))
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -111,7 +111,7 @@ func (s *Server) lotEvents(c *gin.Context) {
 }
 
 func (s *Server) traceLot(c *gin.Context) {
-	g, err := s.Service.Trace(c.Request.Context(), c.Param("id"))
+	g, err := s.Service.TraceFor(c.Request.Context(), actor(c), c.Param("id"))
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -138,11 +138,7 @@ func (s *Server) listRecalls(c *gin.Context) {
 }
 
 func (s *Server) listScans(c *gin.Context) {
-	if a := actor(c); !a.Has(trace.RoleRegulator, trace.RoleAdmin) {
-		s.fail(c, trace.Errorf(trace.EFORBIDDEN, "scan records are for regulators"))
-		return
-	}
-	scans, err := s.Store.Scans(c.Request.Context(), trace.ScanFilter{Serial: c.Query("serial"), Lot: c.Query("lot"), Limit: 1000})
+	scans, err := s.Service.Scans(c.Request.Context(), actor(c), trace.ScanFilter{Serial: c.Query("serial"), Lot: c.Query("lot"), Limit: 1000})
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -153,11 +149,7 @@ func (s *Server) listScans(c *gin.Context) {
 // listAlerts is the regulator's view of scans that need a look: labels that
 // are not ours, recalled stock, and patterns of cloning or refilling.
 func (s *Server) listAlerts(c *gin.Context) {
-	if a := actor(c); !a.Has(trace.RoleRegulator, trace.RoleAdmin) {
-		s.fail(c, trace.Errorf(trace.EFORBIDDEN, "alerts are for regulators"))
-		return
-	}
-	alerts, err := s.Store.Scans(c.Request.Context(), trace.ScanFilter{Verdicts: scan.AlertVerdicts, Limit: listLimit(c)})
+	alerts, err := s.Service.Scans(c.Request.Context(), actor(c), trace.ScanFilter{Verdicts: scan.AlertVerdicts, Limit: listLimit(c)})
 	if err != nil {
 		s.fail(c, err)
 		return

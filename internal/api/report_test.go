@@ -25,7 +25,7 @@ func TestReportFormInBrowser(t *testing.T) {
 	e := start(t)
 	st := e.story(t)
 	dir := t.TempDir()
-	_, photo := get(t, e.URL+"/api/v1/units/"+st.Sold[0]+"/label.png?size=200")
+	_, photo := get(t, e.URL+"/api/v1/units/"+st.Sold[0]+"/label.png?size=200", "Authorization", "Bearer "+e.Keys[demo.Mill])
 	photoPath := filepath.Join(dir, "bottle.png")
 	notPhoto := filepath.Join(dir, "bottle.txt")
 	for path, data := range map[string]string{photoPath: photo, notPhoto: "not a picture"} {

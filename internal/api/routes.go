@@ -2,6 +2,7 @@ package api
 
 import (
 	"github.com/agritrace/agritrace/internal/audit"
+	"github.com/agritrace/agritrace/internal/trace"
 	"github.com/gin-gonic/gin"
 )
 
@@ -17,8 +18,6 @@ func (s *Server) routes(r *gin.Engine) {
 
 	v1 := r.Group("/api/v1")
 	v1.GET("/lots/:id/verify", s.verifyLot)
-	v1.GET("/units/:serial/label.png", s.labelPNG)
-	v1.GET("/units/:serial/label.svg", s.labelSVG)
 	v1.POST("/complaints", s.fileComplaint)
 
 	auth := v1.Group("", s.authenticate)
@@ -46,15 +45,15 @@ func (s *Server) routes(r *gin.Engine) {
 	auth.POST("/merges", write(s, s.Service.Merge))
 	auth.GET("/recalls", s.listRecalls)
 	auth.GET("/units/:serial", s.getUnit)
+	auth.GET("/units/:serial/label.png", s.labelPNG)
+	auth.GET("/units/:serial/label.svg", s.labelSVG)
 	auth.GET("/scans", s.listScans)
 	auth.GET("/alerts", s.listAlerts)
-
-	reg := auth.Group("", s.regulatorOnly)
-	reg.GET("/complaints", s.listComplaints)
-	reg.GET("/complaints/:id", s.getComplaint)
-	reg.POST("/complaints/:id/actions", s.workComplaint)
-	reg.GET("/evidence/:hash", s.getEvidence)
-	reg.GET("/audits/lots/:id", s.auditOf(audit.Auditor.Lot))
-	reg.GET("/audits/serials/:id", s.auditOf(audit.Auditor.Serial))
-	reg.GET("/audits/complaints/:id", s.auditOf(audit.Auditor.Complaint))
+	auth.GET("/complaints", s.listComplaints)
+	auth.GET("/complaints/:id", s.getComplaint)
+	auth.POST("/complaints/:id/actions", s.workComplaint)
+	auth.GET("/evidence/:hash", s.getEvidence)
+	auth.GET("/audits/lots/:id", s.auditOf(trace.AuditLot, audit.Auditor.Lot))
+	auth.GET("/audits/serials/:id", s.auditOf(trace.AuditSerial, audit.Auditor.Serial))
+	auth.GET("/audits/complaints/:id", s.auditOf(trace.AuditComplaint, audit.Auditor.Complaint))
 }

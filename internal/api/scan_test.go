@@ -34,7 +34,8 @@ func TestLabelQRDecodes(t *testing.T) {
 	e := start(t)
 	st := e.story(t)
 	serial := st.Sold[0]
-	status, body := get(t, e.URL+"/api/v1/units/"+serial+"/label.png?size=300")
+	mill := "Bearer " + e.Keys[demo.Mill]
+	status, body := get(t, e.URL+"/api/v1/units/"+serial+"/label.png?size=300", "Authorization", mill)
 	if status != 200 {
 		t.Fatalf("label.png = %d", status)
 	}
@@ -52,7 +53,7 @@ func TestLabelQRDecodes(t *testing.T) {
 	if !strings.HasPrefix(text, e.URL+"/01/"+demo.Bottle+"/10/") {
 		t.Errorf("QR URL %s is not a Digital Link on the public base", text)
 	}
-	status, svg := get(t, e.URL+"/api/v1/units/"+serial+"/label.svg")
+	status, svg := get(t, e.URL+"/api/v1/units/"+serial+"/label.svg", "Authorization", mill)
 	if status != 200 || !strings.HasPrefix(svg, "<svg") {
 		t.Errorf("label.svg = %d %.40s", status, svg)
 	}

@@ -31,6 +31,11 @@ type Lot struct {
 	Custodian   string         `json:"custodian"`
 	InTransitTo string         `json:"inTransitTo,omitempty"`
 	Parents     []Portion      `json:"parents,omitempty"`
+	// Holders are every organization that has made or held the lot, and Areas
+	// every division-code prefix (province, prefecture, county) where it was
+	// grown or an event of it took place: what reads are decided by (access.go).
+	Holders []string `json:"holders,omitempty"`
+	Areas   []string `json:"areas,omitempty"`
 	// Seq and Head are the sequence number and hash of the lot's last event.
 	Seq       int64     `json:"seq"`
 	Head      string    `json:"head"`

@@ -119,6 +119,7 @@ func (c *change) append(id, typ string, qty int64, payload any) error {
 	}
 	e.Hash = h
 	l.Seq, l.Head, l.UpdatedAt = e.Seq, h, c.now
+	l.remember(e.Place.Region)
 	c.events = append(c.events, e)
 	c.anchors = append(c.anchors, custody.Record{Kind: custody.KindEvent, Key: e.Lot, Seq: uint64(e.Seq), Hash: e.Hash, PrevHash: e.PrevHash})
 	return nil

@@ -92,7 +92,11 @@ type LotFilter struct {
 	Parent    string
 	Status    string
 	GTIN      string
-	Limit     int
+	// Holder keeps lots the organization made or held; Area lots grown or
+	// handled in a division-code prefix (see Lot.Holders and Lot.Areas).
+	Holder string
+	Area   string
+	Limit  int
 }
 
 // ScanFilter selects scans, newest first.

@@ -115,7 +115,19 @@ func lotDoc(l trace.Lot) bson.M {
 	for _, p := range l.Parents {
 		parents = append(parents, p.Lot)
 	}
-	return bson.M{"gtin": l.GTIN, "custodian": l.Custodian, "status": l.Status, "seq": l.Seq, "parents": parents, "doc": mustJSON(l)}
+	return bson.M{
+		"gtin": l.GTIN, "custodian": l.Custodian, "producer": l.Producer, "status": l.Status, "seq": l.Seq, "parents": parents,
+		"holders": nonNil(l.Holders), "areas": nonNil(l.Areas), "doc": mustJSON(l),
+	}
+}
+
+// nonNil stores an absent list as an empty array, which array queries match
+// like any other.
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
 }
 
 func eventID(key string, seq int64) string { return key + "#" + strconv.FormatInt(seq, 10) }

@@ -22,6 +22,13 @@ func (s *Store) Lots(ctx context.Context, f trace.LotFilter) ([]trace.Lot, error
 			filter[field] = v
 		}
 	}
+	if f.Holder != "" {
+		// Lots written before holders were kept still name their custodian and producer.
+		filter["$or"] = bson.A{bson.M{"holders": f.Holder}, bson.M{"custodian": f.Holder}, bson.M{"producer": f.Holder}}
+	}
+	if f.Area != "" {
+		filter["areas"] = f.Area
+	}
 	opts := options.Find().SetSort(bson.D{{Key: "_id", Value: 1}})
 	if f.Limit > 0 {
 		opts.SetLimit(int64(f.Limit))

@@ -124,6 +124,8 @@ var indexes = []index{
 	{cLots, []string{"parents"}, false},
 	{cLots, []string{"status"}, false},
 	{cLots, []string{"gtin"}, false},
+	{cLots, []string{"holders"}, false},
+	{cLots, []string{"areas"}, false},
 	{cEvents, []string{"lot", "seq"}, true},
 	{cUnits, []string{"lot"}, false},
 	{cAnchors, []string{"status", "order"}, false},

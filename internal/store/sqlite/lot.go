@@ -120,6 +120,15 @@ func (s *Store) Lots(ctx context.Context, f trace.LotFilter) ([]trace.Lot, error
 			where, args = append(where, "lots."+col+" = ?"), append(args, v)
 		}
 	}
+	if f.Holder != "" {
+		// Lots written before holders were kept still name their custodian and producer.
+		where = append(where, `(lots.custodian = ? OR json_extract(lots.doc, '$.producer') = ?
+			OR EXISTS (SELECT 1 FROM json_each(lots.doc, '$.holders') WHERE value = ?))`)
+		args = append(args, f.Holder, f.Holder, f.Holder)
+	}
+	if f.Area != "" {
+		where, args = append(where, `EXISTS (SELECT 1 FROM json_each(lots.doc, '$.areas') WHERE value = ?)`), append(args, f.Area)
+	}
 	q := "SELECT lots.doc FROM " + from
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")

@@ -236,6 +236,7 @@ func testLotFilters(t *testing.T, s trace.Store) {
 	commission(t, s, "B")
 	commission(t, s, "C", trace.Portion{Lot: a.ID, Quantity: 10})
 	moved, ev, rec := nextEvent(t, a, trace.EventReceive, "mill")
+	moved.Holders, moved.Areas = []string{"cc", "mill"}, []string{"42", "4205", "420526"}
 	must(t, s.Commit(ctx, trace.Change{Lots: []trace.LotWrite{{Lot: moved, PrevSeq: a.Seq}}, Events: []trace.Event{ev}, Anchors: []custody.Record{rec}}))
 	tests := []struct {
 		name string
@@ -247,6 +248,13 @@ func testLotFilters(t *testing.T, s trace.Store) {
 		{"parent", trace.LotFilter{Parent: a.ID}, []string{"C"}},
 		{"status", trace.LotFilter{Status: trace.LotRecalled}, nil},
 		{"limit", trace.LotFilter{Limit: 2}, []string{"A", "B"}},
+		{"held before", trace.LotFilter{Holder: "mill"}, []string{"A"}},
+		// Lots without holders (written by older versions) count their producer.
+		{"made", trace.LotFilter{Holder: "cc"}, []string{"A", "B", "C"}},
+		{"held by nobody", trace.LotFilter{Holder: "shop"}, nil},
+		{"area", trace.LotFilter{Area: "4205"}, []string{"A"}},
+		{"area and holder", trace.LotFilter{Area: "420526", Holder: "mill", Custodian: "mill"}, []string{"A"}},
+		{"other area", trace.LotFilter{Area: "11"}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
