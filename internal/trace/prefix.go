@@ -28,7 +28,9 @@ type Prefix struct {
 }
 
 // Covers reports whether the prefix covers a (valid) GTIN-14.
-func (p Prefix) Covers(gtin string) bool { return len(gtin) == 14 && strings.HasPrefix(gtin[1:], p.Prefix) }
+func (p Prefix) Covers(gtin string) bool {
+	return len(gtin) == 14 && strings.HasPrefix(gtin[1:], p.Prefix)
+}
 
 // overlaps reports whether one prefix begins the other: then some GTIN would
 // be covered by both.
