@@ -198,6 +198,7 @@ func TestPrefixes(t *testing.T) {
 func TestAPIKeyRevocation(t *testing.T) {
 	e := start(t)
 	admin, mill := e.as(demo.Admin), e.as(demo.Mill)
+	expect(t, admin, "POST", "/api/v1/orgs", trace.Org{ID: trace.CommandLine.ID, Name: "冒名", Roles: []string{trace.RoleAdmin}, Region: "420526"}, 400, trace.EINVALID, "id")
 	var made struct{ ID, Key, CreatedBy string }
 	if err := admin.Do(bg, "POST", "/api/v1/orgs/"+demo.Mill+"/keys", nil, &made); err != nil {
 		t.Fatal(err)

@@ -63,6 +63,8 @@ func (o Org) Validate() error {
 	switch {
 	case !orgIDPattern.MatchString(o.ID):
 		return FieldErrorf(EINVALID, "id", "organization id must be 2-40 lowercase letters, digits or dashes")
+	case o.ID == CommandLine.ID:
+		return FieldErrorf(EINVALID, "id", "organization id %q is reserved for the admin command line", o.ID)
 	case strings.TrimSpace(o.Name) == "":
 		return FieldErrorf(EINVALID, "name", "organization name is required")
 	case len(o.Roles) == 0:
