@@ -16,6 +16,7 @@ import (
 const (
 	KindEvent     = "event"
 	KindComplaint = "complaint"
+	KindLicence   = "licence"
 )
 
 // Record is one link of a chain as the ledger stores it.

@@ -17,7 +17,12 @@ import (
 const adminUsage = `usage:
   agritrace admin org create -id ID -name NAME -roles r1,r2 -region CODE [-name-en NAME] [store flags]
   agritrace admin org list [store flags]
+  agritrace admin org disable ORG [store flags]
+  agritrace admin org enable ORG [store flags]
   agritrace admin key create -org ID [store flags]
+  agritrace admin key list ORG [store flags]
+  agritrace admin key revoke ORG KEYID [store flags]
+  agritrace admin prefix add ORG PREFIX [store flags]   (an approved GS1 Company Prefix)
   agritrace admin label-key list [-data DIR | -label-keys FILE]
   agritrace admin label-key rotate [-data DIR | -label-keys FILE]
 
@@ -36,6 +41,8 @@ func admin(ctx context.Context, args []string, getenv func(string) string, stdou
 	fs.SetOutput(stderr)
 	var o trace.Org
 	var roles, keyOrg string
+	// want names the positional arguments a command takes.
+	var want []string
 	switch what {
 	case "org create":
 		fs.StringVar(&o.ID, "id", "", "organization id (lowercase, digits, dashes)")
@@ -45,17 +52,25 @@ func admin(ctx context.Context, args []string, getenv func(string) string, stdou
 		fs.StringVar(&o.Region, "region", "", "administrative division code (6, 9 or 12 digits)")
 	case "key create":
 		fs.StringVar(&keyOrg, "org", "", "organization the key is for")
+	case "org disable", "org enable", "key list":
+		want = []string{"ORG"}
+	case "key revoke":
+		want = []string{"ORG", "KEYID"}
+	case "prefix add":
+		want = []string{"ORG", "PREFIX"}
 	case "org list", "label-key list", "label-key rotate":
 	default:
 		fmt.Fprint(stderr, adminUsage)
 		return fmt.Errorf("admin: unknown command %q", what)
 	}
 	settings := config.Bind(fs, getenv)
-	if err := fs.Parse(rest); err != nil {
+	pos, err := parseInterleaved(fs, rest)
+	if err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("admin: unexpected arguments: %s", strings.Join(fs.Args(), " "))
+	if len(pos) != len(want) {
+		fmt.Fprint(stderr, adminUsage)
+		return fmt.Errorf("admin %s: want %d arguments (%s), got %d", what, len(want), strings.Join(want, " "), len(pos))
 	}
 	cfg, err := settings()
 	if err != nil {
@@ -91,10 +106,71 @@ func admin(ctx context.Context, args []string, getenv func(string) string, stdou
 			return err
 		}
 		for _, o := range orgs {
-			fmt.Fprintf(stdout, "%-20s %-10s %-24s %s\n", o.ID, o.Region, strings.Join(o.Roles, ","), o.Name)
+			state := ""
+			if o.Disabled {
+				state = "  (disabled)"
+			}
+			fmt.Fprintf(stdout, "%-20s %-10s %-24s %s%s\n", o.ID, o.Region, strings.Join(o.Roles, ","), o.Name, state)
+		}
+	default:
+		if err := adminOrgKeyPrefix(ctx, a.service, what, pos, stdout); err != nil {
+			return describe(err)
 		}
 	}
 	return nil
+}
+
+// adminOrgKeyPrefix runs the commands that take positional arguments, as the
+// command line's admin (recorded as "cli").
+func adminOrgKeyPrefix(ctx context.Context, svc *trace.Service, what string, pos []string, stdout io.Writer) error {
+	switch what {
+	case "org disable", "org enable":
+		o, err := svc.SetDisabled(ctx, trace.CommandLine, pos[0], what == "org disable")
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "organization %s is %sd\n", o.ID, strings.TrimPrefix(what, "org "))
+	case "key list":
+		keys, err := svc.APIKeys(ctx, trace.CommandLine, pos[0])
+		if err != nil {
+			return err
+		}
+		for _, k := range keys {
+			state := "active"
+			if k.Revoked() {
+				state = "revoked " + trace.FormatTime(k.RevokedAt) + " by " + k.RevokedBy
+			}
+			fmt.Fprintf(stdout, "%s  created %s by %s  %s\n", k.ID, trace.FormatTime(k.CreatedAt), k.CreatedBy, state)
+		}
+	case "key revoke":
+		k, err := svc.RevokeAPIKey(ctx, trace.CommandLine, pos[0], pos[1])
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "API key %s of %s is revoked\n", k.ID, k.OrgID)
+	case "prefix add":
+		p, err := svc.RegisterPrefix(ctx, pos[0], pos[1])
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "GS1 Company Prefix %s of %s is approved\n", p.Prefix, p.Org)
+	}
+	return nil
+}
+
+// parseInterleaved parses flags wherever they stand among the positional
+// arguments, so "key list ORG -data DIR" works as well as "key list -data DIR ORG".
+func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			return pos, nil
+		}
+		pos, args = append(pos, fs.Arg(0)), fs.Args()[1:]
+	}
 }
 
 // labelKeys lists the label signing keys, after adding a fresh active one

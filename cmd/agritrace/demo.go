@@ -148,8 +148,8 @@ func tellStory(ctx context.Context, base string, keys map[string]string, stdout 
 	return nil
 }
 
-// castKeys registers the demo organizations where missing and issues each a
-// fresh API key.
+// castKeys registers the demo organizations and their GS1 Company Prefixes
+// where missing and issues each a fresh API key.
 func castKeys(ctx context.Context, a *app) (map[string]string, error) {
 	keys := map[string]string{}
 	for _, o := range demo.Cast() {
@@ -161,6 +161,11 @@ func castKeys(ctx context.Context, a *app) (map[string]string, error) {
 			return nil, fmt.Errorf("demo: key for %s: %w", o.ID, err)
 		}
 		keys[o.ID] = secret
+	}
+	for org, prefix := range demo.Prefixes() {
+		if _, err := a.service.RegisterPrefix(ctx, org, prefix); err != nil && trace.ErrorCode(err) != trace.ECONFLICT {
+			return nil, fmt.Errorf("demo: prefix of %s: %w", org, err)
+		}
 	}
 	return keys, nil
 }

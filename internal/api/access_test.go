@@ -8,9 +8,9 @@ import (
 	"github.com/agritrace/agritrace/internal/trace"
 )
 
-// newOrg registers an organization through the admin API and returns a
+// enrol registers an organization through the admin API and returns a
 // client holding its new key.
-func newOrg(t *testing.T, e *env, o trace.Org) demo.Client {
+func enrol(t *testing.T, e *env, o trace.Org) demo.Client {
 	t.Helper()
 	if err := e.as(demo.Admin).Do(bg, "POST", "/api/v1/orgs", o, nil); err != nil {
 		t.Fatalf("create org %s: %v", o.ID, err)
@@ -43,8 +43,8 @@ func listed(t *testing.T, c demo.Client) map[string]bool {
 func TestReadsFollowNeed(t *testing.T) {
 	e := start(t)
 	st := e.story(t)
-	rival := newOrg(t, e, trace.Org{ID: "rival-mill", Name: "另一家油坊", Roles: []string{trace.RoleProcessor}, Region: "420527"})
-	faraway := newOrg(t, e, trace.Org{ID: "dongcheng-amr", Name: "东城区市场监管局", Roles: []string{trace.RoleRegulator}, Region: "110101"})
+	rival := enrol(t, e, trace.Org{ID: "rival-mill", Name: "另一家油坊", Roles: []string{trace.RoleProcessor}, Region: "420527"})
+	faraway := enrol(t, e, trace.Org{ID: "dongcheng-amr", Name: "东城区市场监管局", Roles: []string{trace.RoleRegulator}, Region: "110101"})
 	serial := st.Sold[0]
 	var units struct{ Units []trace.Unit }
 	if err := e.as(demo.Shop).Do(bg, "GET", "/api/v1/lots/"+st.BottleLot+"/units", nil, &units); err != nil || len(units.Units) != 200 {

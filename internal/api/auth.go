@@ -35,7 +35,7 @@ func (s *Server) bearer(c *gin.Context) (trace.Org, bool, error) {
 	if !ok || secret == "" {
 		return trace.Org{}, false, trace.Errorf(trace.EUNAUTHORIZED, "Authorization must be Bearer <key>")
 	}
-	org, err := s.Store.OrgByAPIKey(c.Request.Context(), trace.HashAPIKey(strings.TrimSpace(secret)))
+	org, err := s.Service.Authenticate(c.Request.Context(), strings.TrimSpace(secret))
 	if err != nil {
 		return trace.Org{}, false, err
 	}

@@ -17,7 +17,7 @@ import (
 func BenchmarkIngest(b *testing.B) {
 	e := start(b)
 	for _, p := range demo.Products() {
-		if err := e.as(demo.Mill).Do(bg, "POST", "/api/v1/products", p, nil); err != nil {
+		if err := e.as(p.Owner).Do(bg, "POST", "/api/v1/products", p, nil); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -158,7 +158,7 @@ func TestFabricPeerOutage(t *testing.T) {
 func BenchmarkFabricLag(b *testing.B) {
 	e := onFabric(b)
 	for _, p := range demo.Products() {
-		e.as(demo.Mill).Do(bg, "POST", "/api/v1/products", p, nil)
+		e.as(p.Owner).Do(bg, "POST", "/api/v1/products", p, nil)
 	}
 	var r trace.Result
 	if err := e.as(demo.Collector).Do(bg, "POST", "/api/v1/lots", trace.CommissionInput{

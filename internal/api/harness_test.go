@@ -115,6 +115,11 @@ func start(t testing.TB, opts ...func(*options)) *env {
 			}
 			e.Keys[org.ID] = secret
 		}
+		for org, prefix := range demo.Prefixes() {
+			if _, err := svc.RegisterPrefix(ctx, org, prefix); err != nil && trace.ErrorCode(err) != trace.ECONFLICT {
+				t.Fatal(err)
+			}
+		}
 	}
 	return e
 }

@@ -36,7 +36,7 @@ func expect(t *testing.T, c demo.Client, method, path string, body any, status i
 func setupProducts(t *testing.T, e *env) {
 	t.Helper()
 	for _, p := range demo.Products() {
-		expect(t, e.as(demo.Mill), "POST", "/api/v1/products", p, 201, "", "")
+		expect(t, e.as(p.Owner), "POST", "/api/v1/products", p, 201, "", "")
 	}
 }
 
@@ -129,7 +129,7 @@ func TestInputErrors(t *testing.T) {
 	}{
 		{"bad check digit", mill, "POST", "/api/v1/products", trace.Product{GTIN: "06901234500111", NameZH: "x", Unit: "kg"}, 400, trace.EINVALID, "gtin"},
 		{"bad unit", mill, "POST", "/api/v1/products", trace.Product{GTIN: "06901234500400", NameZH: "x", Unit: "ton"}, 400, trace.EINVALID, "unit"},
-		{"duplicate product", mill, "POST", "/api/v1/products", demo.Products()[0], 409, trace.ECONFLICT, ""},
+		{"duplicate product", mill, "POST", "/api/v1/products", demo.Products()[1], 409, trace.ECONFLICT, ""},
 		{"unknown field", cc, "POST", "/api/v1/lots", map[string]any{"gtin": demo.Seed, "lot": "Z", "quantity": 1, "qty": 2}, 400, trace.EINVALID, ""},
 		{"not JSON", cc, "POST", "/api/v1/lots", "just a string", 400, trace.EINVALID, ""},
 		{"zero quantity", cc, "POST", "/api/v1/lots", trace.CommissionInput{GTIN: demo.Seed, Lot: "Z", Origin: origin}, 400, trace.EINVALID, "quantity"},

@@ -36,7 +36,71 @@ func (s *Server) createKey(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusCreated, gin.H{"id": key.ID, "org": key.OrgID, "key": secret, "createdAt": key.CreatedAt})
+	c.JSON(http.StatusCreated, gin.H{"id": key.ID, "org": key.OrgID, "key": secret, "createdBy": key.CreatedBy, "createdAt": key.CreatedAt})
+}
+
+func (s *Server) listKeys(c *gin.Context) {
+	keys, err := s.Service.APIKeys(c.Request.Context(), actor(c), c.Param("id"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"keys": keys})
+}
+
+func (s *Server) revokeKey(c *gin.Context) {
+	key, err := s.Service.RevokeAPIKey(c.Request.Context(), actor(c), c.Param("id"), c.Param("keyId"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, key)
+}
+
+// setDisabled answers POST /orgs/{id}/disable and /enable.
+func (s *Server) setDisabled(disabled bool) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		o, err := s.Service.SetDisabled(c.Request.Context(), actor(c), c.Param("id"), disabled)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, o)
+	}
+}
+
+func (s *Server) declarePrefix(c *gin.Context) {
+	var in struct {
+		Prefix string `json:"prefix"`
+	}
+	if err := bind(c, &in); err != nil {
+		s.fail(c, err)
+		return
+	}
+	p, err := s.Service.DeclarePrefix(c.Request.Context(), actor(c), c.Param("id"), in.Prefix)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusCreated, p)
+}
+
+func (s *Server) approvePrefix(c *gin.Context) {
+	p, err := s.Service.ApprovePrefix(c.Request.Context(), actor(c), c.Param("id"), c.Param("prefix"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, p)
+}
+
+func (s *Server) listPrefixes(c *gin.Context) {
+	ps, err := s.Service.Prefixes(c.Request.Context(), c.Param("id"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"prefixes": ps})
 }
 
 func (s *Server) createProduct(c *gin.Context) {

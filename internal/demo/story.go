@@ -35,9 +35,23 @@ func Cast() []trace.Org {
 	}
 }
 
-// GTINs of the demo products: GS1 China prefix 690, padded to 14 digits.
+// GS1 Company Prefixes of the cast (GS1 China's range begins 690): the
+// collection center's covers its bulk rapeseed, the mill's its oil, meal and
+// bottles.
+const (
+	CollectorPrefix = "6901235"
+	MillPrefix      = "6901234"
+)
+
+// Prefixes is each demo organization's approved GS1 Company Prefix.
+func Prefixes() map[string]string {
+	return map[string]string{Collector: CollectorPrefix, Mill: MillPrefix}
+}
+
+// GTINs of the demo products: a GTIN-13 under the owner's prefix, padded to
+// 14 digits.
 var (
-	Seed   = gtin("0690123450011")
+	Seed   = gtin("0" + CollectorPrefix + "00011")
 	Oil    = gtin("0690123450028")
 	Meal   = gtin("0690123450035")
 	Bottle = gtin("0690123450059")
@@ -45,13 +59,13 @@ var (
 
 func gtin(first13 string) string { return first13 + string(trace.GTINCheckDigit(first13)) }
 
-// Products is the demo's product catalogue.
+// Products is the demo's product catalogue; each is registered by its owner.
 func Products() []trace.Product {
 	return []trace.Product{
-		{GTIN: Seed, NameZH: "油菜籽", NameEN: "Rapeseed", Unit: trace.UnitKG, Category: "rapeseed"},
-		{GTIN: Oil, NameZH: "压榨菜籽油（散装）", NameEN: "Pressed rapeseed oil (bulk)", Unit: trace.UnitL, Category: "rapeseed-oil"},
-		{GTIN: Meal, NameZH: "菜籽饼", NameEN: "Rapeseed meal", Unit: trace.UnitKG, Category: "rapeseed-meal"},
-		{GTIN: Bottle, NameZH: "兴山压榨菜籽油 5L", NameEN: "Xingshan pressed rapeseed oil 5 L", Unit: trace.UnitPiece, Category: "bottled-rapeseed-oil"},
+		{GTIN: Seed, NameZH: "油菜籽", NameEN: "Rapeseed", Unit: trace.UnitKG, Category: "rapeseed", Owner: Collector},
+		{GTIN: Oil, NameZH: "压榨菜籽油（散装）", NameEN: "Pressed rapeseed oil (bulk)", Unit: trace.UnitL, Category: "rapeseed-oil", Owner: Mill},
+		{GTIN: Meal, NameZH: "菜籽饼", NameEN: "Rapeseed meal", Unit: trace.UnitKG, Category: "rapeseed-meal", Owner: Mill},
+		{GTIN: Bottle, NameZH: "兴山压榨菜籽油 5L", NameEN: "Xingshan pressed rapeseed oil 5 L", Unit: trace.UnitPiece, Category: "bottled-rapeseed-oil", Owner: Mill},
 	}
 }
 
@@ -75,8 +89,8 @@ type result struct {
 }
 
 // Run plays the story against the API at base, with keys holding an API key per
-// organization of the cast. Lot numbers get a fresh suffix so the story can be
-// told again on the same data.
+// organization of the cast, whose Prefixes are approved. Lot numbers get a
+// fresh suffix so the story can be told again on the same data.
 func Run(ctx context.Context, base string, keys map[string]string, log io.Writer) (Story, error) {
 	as := func(org string) Client { return Client{Base: base, Key: keys[org]} }
 	run := suffix()
@@ -89,7 +103,7 @@ func Run(ctx context.Context, base string, keys map[string]string, log io.Writer
 		return nil
 	}
 	for _, p := range Products() {
-		err := as(Mill).Do(ctx, "POST", "/api/v1/products", p, nil)
+		err := as(p.Owner).Do(ctx, "POST", "/api/v1/products", p, nil)
 		if e := new(APIError); err != nil && asAPIError(err, e) && e.Code == trace.ECONFLICT {
 			err = nil
 		}

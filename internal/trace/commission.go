@@ -22,6 +22,9 @@ func (s *Service) Commission(ctx context.Context, actor Org, in CommissionInput)
 	if err := requireRole(actor, "commissioning a lot", RoleProducer, RoleCollector); err != nil {
 		return Result{}, err
 	}
+	if err := s.mayUseGTIN(ctx, actor, "gtin", in.GTIN); err != nil {
+		return Result{}, err
+	}
 	if err := ValidateLotNumber("lot", in.Lot); err != nil {
 		return Result{}, err
 	}

@@ -20,10 +20,12 @@ func (s *Service) Ship(ctx context.Context, actor Org, lotID string, in ShipInpu
 	if in.To == actor.ID {
 		return Result{}, FieldErrorf(EINVALID, "to", "a lot cannot be shipped to its own custodian")
 	}
-	if _, err := s.Store.Org(ctx, in.To); ErrorCode(err) == ENOTFOUND {
+	if to, err := s.Store.Org(ctx, in.To); ErrorCode(err) == ENOTFOUND {
 		return Result{}, FieldErrorf(EUNPROCESSABLE, "to", "organization %s is not registered", in.To)
 	} else if err != nil {
 		return Result{}, err
+	} else if to.Disabled {
+		return Result{}, FieldErrorf(EUNPROCESSABLE, "to", "organization %s is disabled", in.To)
 	}
 	place, err := s.place(actor, in.Place)
 	if err != nil {

@@ -33,7 +33,15 @@ type Org struct {
 	Roles     []string  `json:"roles"`
 	Region    string    `json:"region"`
 	CreatedAt time.Time `json:"createdAt"`
+	// Disabled organizations cannot sign in and nothing is shipped to them;
+	// what they recorded before stays valid.
+	Disabled   bool      `json:"disabled,omitempty"`
+	DisabledAt time.Time `json:"disabledAt,omitzero"`
 }
+
+// CommandLine is the actor of the admin command line, which has the database
+// itself: an admin that no API key can stand for.
+var CommandLine = Org{ID: "cli", Name: "agritrace admin", Roles: []string{RoleAdmin}}
 
 // Has reports whether o holds any of roles.
 func (o Org) Has(roles ...string) bool {
@@ -55,6 +63,8 @@ func (o Org) Validate() error {
 	switch {
 	case !orgIDPattern.MatchString(o.ID):
 		return FieldErrorf(EINVALID, "id", "organization id must be 2-40 lowercase letters, digits or dashes")
+	case o.ID == CommandLine.ID:
+		return FieldErrorf(EINVALID, "id", "organization id %q is reserved for the admin command line", o.ID)
 	case strings.TrimSpace(o.Name) == "":
 		return FieldErrorf(EINVALID, "name", "organization name is required")
 	case len(o.Roles) == 0:
@@ -80,17 +90,26 @@ func ValidateRegion(field, code string) error {
 // APIKey is an organization's credential. Only the SHA-256 of the secret is
 // stored: keys are 256-bit random, so a slow hash would add nothing.
 type APIKey struct {
-	ID        string    `json:"id"`
-	OrgID     string    `json:"org"`
-	Hash      string    `json:"-"`
+	ID    string `json:"id"`
+	OrgID string `json:"org"`
+	Hash  string `json:"-"`
+	// CreatedBy is the organization that issued the key (an admin's, or the
+	// command line's "cli"), so a key made for someone else is on record.
+	CreatedBy string    `json:"createdBy"`
 	CreatedAt time.Time `json:"createdAt"`
+	RevokedBy string    `json:"revokedBy,omitempty"`
+	RevokedAt time.Time `json:"revokedAt,omitzero"`
 }
 
-// NewAPIKey makes a key for org and returns it with the secret to hand out once.
-func NewAPIKey(org string, now time.Time) (APIKey, string) {
+// Revoked reports whether the key no longer signs anyone in.
+func (k APIKey) Revoked() bool { return !k.RevokedAt.IsZero() }
+
+// NewAPIKey makes a key for org, issued by by, and returns it with the secret
+// to hand out once.
+func NewAPIKey(org, by string, now time.Time) (APIKey, string) {
 	id := randomToken(6)
 	secret := "atk_" + id + "_" + randomToken(32)
-	return APIKey{ID: id, OrgID: org, Hash: HashAPIKey(secret), CreatedAt: now}, secret
+	return APIKey{ID: id, OrgID: org, Hash: HashAPIKey(secret), CreatedBy: by, CreatedAt: now}, secret
 }
 
 // HashAPIKey is how a presented secret is looked up.

@@ -31,7 +31,10 @@ type Product struct {
 	NameEN string `json:"nameEn,omitempty"`
 	Unit   string `json:"unit"`
 	// Category groups products for yield rules: "rapeseed", "rapeseed-oil".
-	Category  string    `json:"category,omitempty"`
+	Category string `json:"category,omitempty"`
+	// Owner is the organization whose approved GS1 Company Prefix covers the
+	// GTIN, set when the product is registered.
+	Owner     string    `json:"owner,omitempty"`
 	CreatedAt time.Time `json:"createdAt"`
 }
 

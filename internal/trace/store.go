@@ -16,8 +16,23 @@ type Store interface {
 	Orgs(ctx context.Context) ([]Org, error)
 	CreateAPIKey(ctx context.Context, k APIKey) error
 	// OrgByAPIKey returns the organization owning the key with that hash, or
-	// EUNAUTHORIZED.
+	// EUNAUTHORIZED when no key has it or the key is revoked.
 	OrgByAPIKey(ctx context.Context, hash string) (Org, error)
+	// UpdateOrg replaces an organization; ENOTFOUND if it does not exist.
+	UpdateOrg(ctx context.Context, o Org) error
+	// APIKeys returns an organization's keys, oldest first.
+	APIKeys(ctx context.Context, org string) ([]APIKey, error)
+	// UpdateAPIKey replaces a key; ENOTFOUND if it does not exist.
+	UpdateAPIKey(ctx context.Context, k APIKey) error
+
+	// CreatePrefix adds a GS1 Company Prefix; ECONFLICT if it is taken.
+	CreatePrefix(ctx context.Context, p Prefix) error
+	// UpdatePrefix replaces a prefix; ENOTFOUND if it does not exist.
+	UpdatePrefix(ctx context.Context, p Prefix) error
+	// Prefixes returns every declared prefix, ordered by prefix.
+	Prefixes(ctx context.Context) ([]Prefix, error)
+	// LicenceEntries returns a GTIN's licence chain ordered by seq.
+	LicenceEntries(ctx context.Context, gtin string) ([]LicenceEntry, error)
 
 	CreateProduct(ctx context.Context, p Product) error
 	Product(ctx context.Context, gtin string) (Product, error)
@@ -66,6 +81,9 @@ type Change struct {
 	ComplaintEntries []ComplaintEntry
 	// Evidence is stored by hash; storing the same photo twice is harmless.
 	Evidence []Evidence
+	// Licences are new licence entries; ECONFLICT if the GTIN already has
+	// one at that seq.
+	Licences []LicenceEntry
 	// Anchors are the outbox records the change queues for the ledger: one per
 	// event or complaint entry, written in the same transaction so none is
 	// ever lost.

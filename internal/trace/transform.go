@@ -30,6 +30,11 @@ func (s *Service) Transform(ctx context.Context, actor Org, in TransformInput) (
 	if err := requireRole(actor, "transforming lots", RoleProcessor); err != nil {
 		return Result{}, err
 	}
+	for i, o := range in.Outputs {
+		if err := s.mayUseGTIN(ctx, actor, fmt.Sprintf("outputs[%d].gtin", i), o.GTIN); err != nil {
+			return Result{}, err
+		}
+	}
 	if len(in.Inputs) == 0 || len(in.Outputs) == 0 {
 		return Result{}, FieldErrorf(EINVALID, "inputs", "a transform needs at least one input and one output")
 	}
@@ -290,6 +295,9 @@ const MaxPack = 10000
 // anchored on the ledger and cannot later be extended.
 func (s *Service) Pack(ctx context.Context, actor Org, lotID string, in PackInput) (Result, error) {
 	if err := requireRole(actor, "packing", RoleProcessor); err != nil {
+		return Result{}, err
+	}
+	if err := s.mayUseGTIN(ctx, actor, "gtin", in.GTIN); err != nil {
 		return Result{}, err
 	}
 	if in.Count <= 0 || in.Count > MaxPack {

@@ -100,6 +100,19 @@ func (v Verifier) Complaint(ctx context.Context, id string) (Report, error) {
 	return v.chain(ctx, custody.KindComplaint, id, links)
 }
 
+// Licence verifies the chain of licence grants and revocations of a GTIN.
+func (v Verifier) Licence(ctx context.Context, gtin string) (Report, error) {
+	entries, err := v.Store.LicenceEntries(ctx, gtin)
+	if err != nil {
+		return Report{}, fmt.Errorf("verify licences of %s: %w", gtin, err)
+	}
+	links := make([]link, len(entries))
+	for i, e := range entries {
+		links[i] = link{seq: e.Seq, typ: e.Action, hash: e.Hash, prev: e.PrevHash, compute: e.ComputeHash}
+	}
+	return v.chain(ctx, custody.KindLicence, gtin, links)
+}
+
 func (v Verifier) chain(ctx context.Context, kind, key string, links []link) (Report, error) {
 	anchors, err := v.Store.Anchors(ctx, kind, key)
 	if err != nil {

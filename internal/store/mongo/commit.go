@@ -50,6 +50,7 @@ func (b *batch) add(id string, doc bson.M, dup string) {
 func newPlan(c trace.Change, order int64) plan {
 	lots, units, complaints := batch{coll: cLots}, batch{coll: cUnits}, batch{coll: cComplaints}
 	events, entries, anchors := batch{coll: cEvents}, batch{coll: cEntries}, batch{coll: cAnchors}
+	licences := licenceBatch(c.Licences)
 	var p plan
 	for _, w := range c.Lots {
 		l := w.Lot
@@ -87,7 +88,7 @@ func newPlan(c trace.Change, order int64) plan {
 		anchors.add(anchorID(r.Kind, r.Key, r.Seq), bson.M{"kind": r.Kind, "key": r.Key, "seq": int64(r.Seq), "hash": r.Hash,
 			"prevHash": r.PrevHash, "status": trace.AnchorPending, "order": order + int64(i)}, fmt.Sprintf("%s %s already has record %d", r.Kind, r.Key, r.Seq))
 	}
-	for _, b := range []batch{lots, units, complaints, events, entries, anchors} {
+	for _, b := range []batch{lots, units, complaints, events, entries, licences, anchors} {
 		if len(b.docs) > 0 {
 			p.inserts = append(p.inserts, b)
 		}

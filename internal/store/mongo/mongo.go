@@ -138,6 +138,7 @@ var indexes = []index{
 	{cComplaints, []string{"lot"}, false},
 	{cComplaints, []string{"serial"}, false},
 	{cEntries, []string{"complaint", "seq"}, true},
+	{cLicences, []string{"gtin", "seq"}, true},
 	{cJournal, []string{"at"}, false},
 }
 

@@ -2,6 +2,8 @@ package mongo
 
 import (
 	"context"
+	"fmt"
+	"slices"
 
 	"github.com/agritrace/agritrace/internal/trace"
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -38,7 +40,39 @@ func (s *Store) OrgByAPIKey(ctx context.Context, hash string) (trace.Org, error)
 		}
 		return trace.Org{}, err
 	}
+	if k.Revoked() {
+		return trace.Org{}, trace.Errorf(trace.EUNAUTHORIZED, "API key %s was revoked", k.ID)
+	}
 	return s.Org(ctx, k.OrgID)
+}
+
+// UpdateOrg implements trace.Store.
+func (s *Store) UpdateOrg(ctx context.Context, o trace.Org) error {
+	return s.replaceDoc(ctx, cOrgs, o.ID, bson.M{"doc": mustJSON(o)}, "organization "+o.ID)
+}
+
+// APIKeys implements trace.Store.
+func (s *Store) APIKeys(ctx context.Context, org string) ([]trace.APIKey, error) {
+	keys, err := listDocs[trace.APIKey](ctx, s.c(cKeys), bson.M{"org": org})
+	slices.SortStableFunc(keys, func(a, b trace.APIKey) int { return a.CreatedAt.Compare(b.CreatedAt) })
+	return keys, err
+}
+
+// UpdateAPIKey implements trace.Store.
+func (s *Store) UpdateAPIKey(ctx context.Context, k trace.APIKey) error {
+	return s.replaceDoc(ctx, cKeys, k.ID, bson.M{"doc": mustJSON(k)}, "API key "+k.ID)
+}
+
+// replaceDoc sets fields of document id, ENOTFOUND naming what when absent.
+func (s *Store) replaceDoc(ctx context.Context, coll, id string, fields bson.M, what string) error {
+	res, err := s.c(coll).UpdateOne(ctx, bson.M{"_id": id}, bson.M{"$set": fields})
+	if err != nil {
+		return fmt.Errorf("mongo: update %s: %w", what, err)
+	}
+	if res.MatchedCount == 0 {
+		return trace.Errorf(trace.ENOTFOUND, "%s not found", what)
+	}
+	return nil
 }
 
 // CreateProduct implements trace.Store.

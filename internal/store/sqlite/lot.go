@@ -34,6 +34,9 @@ func (s *Store) Commit(ctx context.Context, c trace.Change) error {
 		if err := writeComplaints(ctx, tx, c); err != nil {
 			return err
 		}
+		if err := writeLicences(ctx, tx, c.Licences); err != nil {
+			return err
+		}
 		for _, r := range c.Anchors {
 			_, err := tx.ExecContext(ctx, `INSERT INTO anchors (kind, key, seq, hash, prev_hash, status) VALUES (?, ?, ?, ?, ?, ?)`,
 				r.Kind, r.Key, r.Seq, r.Hash, r.PrevHash, trace.AnchorPending)

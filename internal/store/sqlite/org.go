@@ -2,6 +2,9 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/agritrace/agritrace/internal/trace"
@@ -46,13 +49,52 @@ func (s *Store) CreateAPIKey(ctx context.Context, k trace.APIKey) error {
 
 // OrgByAPIKey implements trace.Store.
 func (s *Store) OrgByAPIKey(ctx context.Context, hash string) (trace.Org, error) {
-	var o trace.Org
-	err := getDoc(ctx, s.db, &o, "API key",
-		`SELECT o.doc FROM api_keys k JOIN orgs o ON o.id = k.org WHERE k.hash = ?`, hash)
-	if trace.ErrorCode(err) == trace.ENOTFOUND {
-		return o, trace.Errorf(trace.EUNAUTHORIZED, "unknown API key")
+	var kdoc, odoc string
+	err := s.db.QueryRowContext(ctx, `SELECT k.doc, o.doc FROM api_keys k JOIN orgs o ON o.id = k.org WHERE k.hash = ?`, hash).Scan(&kdoc, &odoc)
+	if errors.Is(err, sql.ErrNoRows) {
+		return trace.Org{}, trace.Errorf(trace.EUNAUTHORIZED, "unknown API key")
 	}
-	return o, err
+	if err != nil {
+		return trace.Org{}, fmt.Errorf("sqlite: look up API key: %w", err)
+	}
+	var k trace.APIKey
+	var o trace.Org
+	if err := errors.Join(json.Unmarshal([]byte(kdoc), &k), json.Unmarshal([]byte(odoc), &o)); err != nil {
+		return trace.Org{}, fmt.Errorf("sqlite: decode API key: %w", err)
+	}
+	if k.Revoked() {
+		return trace.Org{}, trace.Errorf(trace.EUNAUTHORIZED, "API key %s was revoked", k.ID)
+	}
+	return o, nil
+}
+
+// UpdateOrg implements trace.Store.
+func (s *Store) UpdateOrg(ctx context.Context, o trace.Org) error {
+	return s.replace(ctx, "organization "+o.ID, `UPDATE orgs SET doc = ? WHERE id = ?`, mustJSON(o), o.ID)
+}
+
+// APIKeys implements trace.Store.
+func (s *Store) APIKeys(ctx context.Context, org string) ([]trace.APIKey, error) {
+	return listDocs[trace.APIKey](ctx, s.db, `SELECT doc FROM api_keys WHERE org = ? ORDER BY rowid`, org)
+}
+
+// UpdateAPIKey implements trace.Store.
+func (s *Store) UpdateAPIKey(ctx context.Context, k trace.APIKey) error {
+	return s.replace(ctx, "API key "+k.ID, `UPDATE api_keys SET doc = ? WHERE id = ?`, mustJSON(k), k.ID)
+}
+
+// replace runs an UPDATE of one row, ENOTFOUND naming what when none matched.
+func (s *Store) replace(ctx context.Context, what, query string, args ...any) error {
+	res, err := s.db.ExecContext(ctx, query, args...)
+	if err != nil {
+		return fmt.Errorf("sqlite: update %s: %w", what, err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("sqlite: update %s: %w", what, err)
+	} else if n == 0 {
+		return trace.Errorf(trace.ENOTFOUND, "%s not found", what)
+	}
+	return nil
 }
 
 // CreateProduct implements trace.Store.

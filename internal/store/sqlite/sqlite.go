@@ -56,6 +56,8 @@ CREATE INDEX IF NOT EXISTS complaints_lot ON complaints (lot);
 CREATE INDEX IF NOT EXISTS complaints_serial ON complaints (serial);
 CREATE TABLE IF NOT EXISTS complaint_entries (complaint TEXT NOT NULL, seq INTEGER NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (complaint, seq));
 CREATE TABLE IF NOT EXISTS evidence (hash TEXT PRIMARY KEY, content_type TEXT NOT NULL, data BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS prefixes (prefix TEXT PRIMARY KEY, org TEXT NOT NULL, doc TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS licence_entries (gtin TEXT NOT NULL, seq INTEGER NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (gtin, seq));
 `
 
 // Open opens or creates the database file at path.

@@ -34,6 +34,10 @@ func Run(t *testing.T, open Opener) {
 		{"Anchors", testAnchors},
 		{"Scans", testScans},
 		{"Complaints", testComplaints},
+		{"OrgUpdates", testOrgUpdates},
+		{"KeyRevocation", testKeyRevocation},
+		{"Prefixes", testPrefixes},
+		{"Licences", testLicences},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open(t)) })
@@ -79,7 +83,7 @@ func testOrgs(t *testing.T, s trace.Store) {
 
 func testAPIKeys(t *testing.T, s trace.Store) {
 	must(t, s.CreateOrg(ctx, trace.Org{ID: "shop", Name: "Shop", Roles: []string{trace.RoleRetailer}, Region: "420526"}))
-	k, secret := trace.NewAPIKey("shop", t0)
+	k, secret := trace.NewAPIKey("shop", "cli", t0)
 	must(t, s.CreateAPIKey(ctx, k))
 	o, err := s.OrgByAPIKey(ctx, trace.HashAPIKey(secret))
 	must(t, err)

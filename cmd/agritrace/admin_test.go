@@ -1,0 +1,65 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// TestAdminKeysOrgsPrefixes drives the admin commands for keys, disabling
+// and prefixes against one data directory, and checks through the store that
+// each took effect.
+func TestAdminKeysOrgsPrefixes(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	cli := func(args ...string) (string, error) {
+		var out, errOut bytes.Buffer
+		err := run(ctx, append(append([]string{"admin"}, args...), "-data", dir), noenv, &out, &errOut)
+		return out.String(), err
+	}
+	mustRun := func(want string, args ...string) string {
+		t.Helper()
+		out, err := cli(args...)
+		if err != nil || !strings.Contains(out, want) {
+			t.Fatalf("%v: %v, output %q, want %q", args, err, out, want)
+		}
+		return out
+	}
+	wantErr := func(want string, args ...string) {
+		t.Helper()
+		if _, err := cli(args...); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%v: err = %v, want %q", args, err, want)
+		}
+	}
+	mustRun("created organization gufu-mill", "org", "create", "-id", "gufu-mill", "-name", "古夫镇菜籽油坊", "-roles", "processor", "-region", "420526")
+	mustRun("created organization yichang-mill", "org", "create", "-id", "yichang-mill", "-name", "宜昌油厂", "-roles", "processor", "-region", "420500")
+	made := mustRun("atk_", "key", "create", "-org", "gufu-mill")
+	keyID := regexp.MustCompile(`API key (\w+) for`).FindStringSubmatch(made)[1]
+	mustRun("atk_", "key", "create", "-org", "gufu-mill")
+
+	list := mustRun(keyID+"  created ", "key", "list", "gufu-mill")
+	if strings.Count(list, "by cli  active") != 2 || strings.Contains(list, "atk_") {
+		t.Errorf("key list:\n%s", list)
+	}
+	mustRun("API key "+keyID+" of gufu-mill is revoked", "key", "revoke", "gufu-mill", keyID)
+	if list := mustRun(keyID, "key", "list", "gufu-mill"); !strings.Contains(list, keyID+"  created") || !strings.Contains(list, "revoked") || strings.Count(list, "active") != 1 {
+		t.Errorf("key list after revoking:\n%s", list)
+	}
+	wantErr("was revoked", "key", "revoke", "gufu-mill", keyID)
+	wantErr("has no API key", "key", "revoke", "yichang-mill", keyID)
+	wantErr("want 2 arguments", "key", "revoke", "gufu-mill")
+
+	mustRun("organization yichang-mill is disabled", "org", "disable", "yichang-mill")
+	mustRun("(disabled)", "org", "list")
+	mustRun("organization yichang-mill is enabled", "org", "enable", "yichang-mill")
+	if out := mustRun("yichang-mill", "org", "list"); strings.Contains(out, "disabled") {
+		t.Errorf("org list after enabling:\n%s", out)
+	}
+	wantErr("not found", "org", "disable", "ghost")
+
+	mustRun("GS1 Company Prefix 6901234 of gufu-mill is approved", "prefix", "add", "gufu-mill", "6901234")
+	wantErr("overlaps 6901234", "prefix", "add", "yichang-mill", "69012345")
+	wantErr("prefix: a GS1 Company Prefix is 4 to 12 digits", "prefix", "add", "yichang-mill", "69x")
+}
