@@ -31,6 +31,8 @@ type Lot struct {
 	Custodian   string         `json:"custodian"`
 	InTransitTo string         `json:"inTransitTo,omitempty"`
 	Parents     []Portion      `json:"parents,omitempty"`
+	// Basis is the raw material Available stands for; see Basis.
+	Basis Basis `json:"basis,omitempty"`
 	// Seq and Head are the sequence number and hash of the lot's last event.
 	Seq       int64     `json:"seq"`
 	Head      string    `json:"head"`
