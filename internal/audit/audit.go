@@ -230,9 +230,29 @@ func (a Auditor) lots(ctx context.Context, r *Report, lotID string) error {
 }
 
 // quantities checks that what left a lot (into other lots and sales) does not
-// exceed what it held, and that a packed lot has exactly its units.
+// exceed what it held, and that a packed lot's units agree with it: its active
+// units are what it has available and its sold units what it sold. Sums are
+// checked, so stored quantities that would overflow are reported, not wrapped.
 func (a Auditor) quantities(ctx context.Context, l trace.Lot) (QuantityCheck, error) {
 	q := QuantityCheck{Lot: l.ID, BaseUnit: l.BaseUnit, Quantity: l.Quantity, Available: l.Available, OK: true}
+	fail := func(format string, args ...any) {
+		if q.OK {
+			q.OK, q.Problem = false, fmt.Sprintf(format, args...)
+		}
+	}
+	add := func(sum *int64, v int64) {
+		s, err := trace.AddQuantities("", *sum, v)
+		if err != nil {
+			fail("its quantities add up to more than the maximum of %d %s (a term of %d): the records cannot be right", trace.MaxQuantity, l.BaseUnit, v)
+			return
+		}
+		*sum = s
+	}
+	for _, v := range []int64{l.Quantity, l.Available} {
+		if v < 0 || v > trace.MaxQuantity {
+			fail("the lot records %d %s with %d available, outside 0 to the maximum of %d", l.Quantity, l.BaseUnit, l.Available, trace.MaxQuantity)
+		}
+	}
 	children, err := a.Store.Lots(ctx, trace.LotFilter{Parent: l.ID})
 	if err != nil {
 		return q, err
@@ -251,14 +271,14 @@ func (a Auditor) quantities(ctx context.Context, l trace.Lot) (QuantityCheck, er
 			switch {
 			case p.Lot != l.ID:
 			case len(made) > 0 && made[0].Type == trace.EventSplit:
-				q.ToLots += p.Quantity
+				add(&q.ToLots, p.Quantity)
 			default:
 				claims[ch.CreatedAt] = max(claims[ch.CreatedAt], p.Quantity)
 			}
 		}
 	}
 	for _, c := range claims {
-		q.ToLots += c
+		add(&q.ToLots, c)
 	}
 	events, err := a.Store.Events(ctx, l.ID)
 	if err != nil {
@@ -268,9 +288,9 @@ func (a Auditor) quantities(ctx context.Context, l trace.Lot) (QuantityCheck, er
 	for _, e := range events {
 		switch {
 		case e.Type == trace.EventSell:
-			q.Sold += e.Quantity
+			add(&q.Sold, e.Quantity)
 		case e.Seq > 0 && slices.Contains(consuming, e.Type):
-			given += e.Quantity
+			add(&given, e.Quantity)
 		}
 	}
 	units, err := a.Store.Units(ctx, l.ID)
@@ -278,22 +298,34 @@ func (a Auditor) quantities(ctx context.Context, l trace.Lot) (QuantityCheck, er
 		return q, err
 	}
 	q.Units = len(units)
+	active := 0
 	for _, u := range units {
-		if u.Status == trace.UnitSold {
+		switch u.Status {
+		case trace.UnitSold:
 			q.UnitsSold++
+		case trace.UnitActive:
+			active++
 		}
 	}
+	var left int64
+	add(&left, q.ToLots)
+	add(&left, q.Sold)
+	if !q.OK {
+		return q, nil
+	}
 	switch {
-	case q.ToLots+q.Sold > q.Quantity:
-		q.OK, q.Problem = false, fmt.Sprintf("%d %s went into other lots and %d were sold, but the lot only held %d", q.ToLots, l.BaseUnit, q.Sold, q.Quantity)
+	case left > q.Quantity:
+		fail("%d %s went into other lots and %d were sold, but the lot only held %d", q.ToLots, l.BaseUnit, q.Sold, q.Quantity)
 	case q.ToLots != given:
-		q.OK, q.Problem = false, fmt.Sprintf("lots made from this one claim %d %s of it, but its own events gave up %d", q.ToLots, l.BaseUnit, given)
-	case q.Quantity-q.ToLots-q.Sold != q.Available:
-		q.OK, q.Problem = false, fmt.Sprintf("the lot shows %d %s available, but its history leaves %d", q.Available, l.BaseUnit, q.Quantity-q.ToLots-q.Sold)
+		fail("lots made from this one claim %d %s of it, but its own events gave up %d", q.ToLots, l.BaseUnit, given)
+	case q.Quantity-left != q.Available:
+		fail("the lot shows %d %s available, but its history leaves %d", q.Available, l.BaseUnit, q.Quantity-left)
 	case q.Units > 0 && int64(q.Units) != q.Quantity:
-		q.OK, q.Problem = false, fmt.Sprintf("%d labelled units exist for a lot of %d", q.Units, q.Quantity)
-	case int64(q.UnitsSold) > q.Sold:
-		q.OK, q.Problem = false, fmt.Sprintf("%d units are marked sold but sales record %d", q.UnitsSold, q.Sold)
+		fail("%d labelled units exist for a lot of %d", q.Units, q.Quantity)
+	case q.Units > 0 && int64(active) != q.Available:
+		fail("%d labelled units are active but the lot shows %d available", active, q.Available)
+	case q.Units > 0 && int64(q.UnitsSold) != q.Sold:
+		fail("%d units are marked sold but sales record %d", q.UnitsSold, q.Sold)
 	}
 	return q, nil
 }
