@@ -51,7 +51,7 @@ var Settings = []Setting{
 	{"ledger", "AGRITRACE_LEDGER", "embedded", "ledger: embedded (block log in the data directory) or fabric"},
 	{"fabric-env", "AGRITRACE_FABRIC_ENV", "", "file with the Fabric client settings (written by scripts/fabric/up.sh)"},
 	{"label-keys", "AGRITRACE_LABEL_KEYS", "<data>/label-keys.json", "Ed25519 label signing keys (created when absent)"},
-	{"yields", "AGRITRACE_YIELDS", "", "JSON file of transform yield rules (default: rapeseed to oil 30-45 %, to meal 50-70 % by mass)"},
+	{"yields", "AGRITRACE_YIELDS", "", "JSON file of transform yield rules, replacing the defaults (rapeseed to oil 30-45 %, meal 50-70 %, roasted seed 85-100 %; roasted seed to oil 30-50 %, meal 50-75 %)"},
 	{"pdf-font", "AGRITRACE_PDF_FONT", "", "TrueType font with Chinese glyphs for PDF audits (default: Debian's fonts-droid-fallback)"},
 	{"trusted-proxies", "AGRITRACE_TRUSTED_PROXIES", "", "comma-separated addresses or CIDRs of proxies whose X-Forwarded-For is trusted"},
 	{"log-level", "AGRITRACE_LOG_LEVEL", "info", "debug, info, warn or error"},

@@ -28,8 +28,8 @@ func (s *Service) Commission(ctx context.Context, actor Org, in CommissionInput)
 	if err := ValidateLotNumber("lot", in.Lot); err != nil {
 		return Result{}, err
 	}
-	if in.Quantity <= 0 {
-		return Result{}, FieldErrorf(EINVALID, "quantity", "quantity must be a positive whole number of base units (g, mL or pieces)")
+	if err := ValidateQuantity("quantity", in.Quantity); err != nil {
+		return Result{}, err
 	}
 	if err := in.Origin.Validate(); err != nil {
 		return Result{}, err
@@ -47,7 +47,7 @@ func (s *Service) Commission(ctx context.Context, actor Org, in CommissionInput)
 		c.create(Lot{
 			ID: LotID(p.GTIN, in.Lot), GTIN: p.GTIN, Number: in.Lot, Quantity: in.Quantity, Available: in.Quantity,
 			BaseUnit: BaseUnit(p.Unit), Origin: in.Origin, Attributes: in.Attributes, Status: LotActive,
-			Producer: actor.ID, Custodian: actor.ID,
+			Producer: actor.ID, Custodian: actor.ID, Basis: s.rawBasis(p, in.Quantity),
 		})
 		payload := map[string]any{"origin": in.Origin}
 		if len(in.Attributes) > 0 {

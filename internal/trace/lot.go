@@ -36,6 +36,8 @@ type Lot struct {
 	// grown or an event of it took place: what reads are decided by (access.go).
 	Holders []string `json:"holders,omitempty"`
 	Areas   []string `json:"areas,omitempty"`
+	// Basis is the raw material Available stands for; see Basis.
+	Basis Basis `json:"basis,omitempty"`
 	// Seq and Head are the sequence number and hash of the lot's last event.
 	Seq       int64     `json:"seq"`
 	Head      string    `json:"head"`

@@ -68,7 +68,8 @@ func (s *Service) Receive(ctx context.Context, actor Org, lotID string, in Recei
 	})
 }
 
-// SellInput sells labelled units by serial, or a quantity of an unlabelled lot.
+// SellInput sells labelled units by serial, or a quantity of an unlabelled
+// lot; a lot with labelled units is sold by serial only.
 type SellInput struct {
 	Serials  []string    `json:"serials"`
 	Quantity int64       `json:"quantity"`
@@ -84,6 +85,11 @@ func (s *Service) Sell(ctx context.Context, actor Org, lotID string, in SellInpu
 	if len(in.Serials) == 0 && in.Quantity <= 0 {
 		return Result{}, FieldErrorf(EINVALID, "serials", "give the serials sold, or a positive quantity")
 	}
+	if in.Quantity != 0 {
+		if err := ValidateQuantity("quantity", in.Quantity); err != nil {
+			return Result{}, err
+		}
+	}
 	if len(in.Serials) > 0 && in.Quantity != 0 && in.Quantity != int64(len(in.Serials)) {
 		return Result{}, FieldErrorf(EINVALID, "quantity", "quantity must match the number of serials")
 	}
@@ -97,7 +103,11 @@ func (s *Service) Sell(ctx context.Context, actor Org, lotID string, in SellInpu
 			return nil, err
 		}
 		qty := in.Quantity
-		if len(in.Serials) > 0 {
+		if len(in.Serials) == 0 {
+			if err := s.unlabelled(ctx, l, "quantity"); err != nil {
+				return nil, err
+			}
+		} else {
 			qty = int64(len(in.Serials))
 			for i, serial := range in.Serials {
 				if slices.Contains(in.Serials[:i], serial) {
@@ -120,7 +130,7 @@ func (s *Service) Sell(ctx context.Context, actor Org, lotID string, in SellInpu
 		if qty > l.Available {
 			return nil, FieldErrorf(EUNPROCESSABLE, "quantity", "cannot sell %d %s: lot %s has %d left", qty, l.BaseUnit, l.ID, l.Available)
 		}
-		consume(c.track(l), qty)
+		take(c.track(l), qty)
 		payload := map[string]any{"quantity": qty}
 		if len(in.Serials) > 0 {
 			payload["serials"] = in.Serials

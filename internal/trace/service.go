@@ -212,11 +212,3 @@ func requireRole(actor Org, what string, roles ...string) error {
 	}
 	return Errorf(EFORBIDDEN, "%s requires one of the roles %v; %s has %v", what, roles, actor.ID, actor.Roles)
 }
-
-// consume takes qty from a tracked lot, marking it used up at zero.
-func consume(l *Lot, qty int64) {
-	l.Available -= qty
-	if l.Available == 0 {
-		l.Status = LotConsumed
-	}
-}

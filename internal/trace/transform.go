@@ -25,7 +25,9 @@ type TransformInput struct {
 }
 
 // Transform records a processing step all at once: every input gives up its
-// portion and every output lot is created, or nothing is recorded.
+// portion and every output lot is created, or nothing is recorded. Outputs
+// never weigh more than inputs, and each pair of input and output categories
+// needs a yield rule (see balance).
 func (s *Service) Transform(ctx context.Context, actor Org, in TransformInput) (Result, error) {
 	if err := requireRole(actor, "transforming lots", RoleProcessor); err != nil {
 		return Result{}, err
@@ -42,33 +44,23 @@ func (s *Service) Transform(ctx context.Context, actor Org, in TransformInput) (
 	if err != nil {
 		return Result{}, err
 	}
-	outs, err := s.outputs(ctx, in.Outputs)
+	outs, err := s.outputs(ctx, "outputs", in.Outputs)
 	if err != nil {
 		return Result{}, err
 	}
+	for i, p := range outs {
+		if err := transformable(p, fmt.Sprintf("outputs[%d].gtin", i)); err != nil {
+			return Result{}, err
+		}
+	}
 	return s.write(ctx, func() (*change, error) {
 		c := s.newChange(actor, place)
-		inputs, inMass, err := s.takeInputs(ctx, c, actor, in.Inputs)
+		inputs, err := s.takeInputs(ctx, c, actor, in.Inputs)
 		if err != nil {
 			return nil, err
 		}
-		var outMass float64
-		for i, o := range in.Outputs {
-			outMass += s.mass(o.Quantity, outs[i].Unit)
-		}
-		if inMass > 0 && outMass > inMass {
-			return nil, FieldErrorf(EUNPROCESSABLE, "outputs", "outputs weigh %.0f g but inputs only %.0f g: quantities must be conserved", outMass, inMass)
-		}
-		byCategory := map[string]float64{}
-		for _, p := range inputs {
-			l := c.lots[c.index[p.Lot]].Lot
-			prod, err := s.Store.Product(ctx, l.GTIN)
-			if err != nil {
-				return nil, err
-			}
-			byCategory[prod.Category] += s.massOf(p.Quantity, l.BaseUnit)
-		}
-		if err := s.checkYields(byCategory, in.Outputs, outs); err != nil {
+		bases, err := s.balance(ctx, inputs, in.Outputs, outs)
+		if err != nil {
 			return nil, err
 		}
 		var outIDs []string
@@ -76,10 +68,10 @@ func (s *Service) Transform(ctx context.Context, actor Org, in TransformInput) (
 			l := c.create(Lot{
 				ID: LotID(o.GTIN, o.Lot), GTIN: o.GTIN, Number: o.Lot, Quantity: o.Quantity, Available: o.Quantity,
 				BaseUnit: BaseUnit(outs[i].Unit), Attributes: o.Attributes, Status: LotActive,
-				Producer: actor.ID, Custodian: actor.ID, Parents: in.Inputs,
+				Producer: actor.ID, Custodian: actor.ID, Parents: in.Inputs, Basis: bases[i],
 			})
 			outIDs = append(outIDs, l.ID)
-			if err := c.append(l.ID, EventTransform, o.Quantity, map[string]any{"inputs": in.Inputs}); err != nil {
+			if err := c.append(l.ID, EventTransform, o.Quantity, withBasis(map[string]any{"inputs": in.Inputs}, bases[i])); err != nil {
 				return nil, err
 			}
 		}
@@ -92,12 +84,22 @@ func (s *Service) Transform(ctx context.Context, actor Org, in TransformInput) (
 	})
 }
 
-// outputs validates output specs and returns their products.
-func (s *Service) outputs(ctx context.Context, outs []OutputInput) ([]Product, error) {
+// withBasis adds the basis a new lot carries to its first event, so the share
+// of raw material it stands for is hashed and anchored with the lot.
+func withBasis(payload map[string]any, b Basis) map[string]any {
+	if len(b) > 0 {
+		payload["basis"] = b
+	}
+	return payload
+}
+
+// outputs validates the specs of lots to create, listed as name, and returns
+// their products.
+func (s *Service) outputs(ctx context.Context, name string, outs []OutputInput) ([]Product, error) {
 	var ps []Product
 	seen := map[string]bool{}
 	for i, o := range outs {
-		field := fmt.Sprintf("outputs[%d]", i)
+		field := fmt.Sprintf("%s[%d]", name, i)
 		p, err := s.product(ctx, o.GTIN, field+".gtin")
 		if err != nil {
 			return nil, err
@@ -105,8 +107,8 @@ func (s *Service) outputs(ctx context.Context, outs []OutputInput) ([]Product, e
 		if err := ValidateLotNumber(field+".lot", o.Lot); err != nil {
 			return nil, err
 		}
-		if o.Quantity <= 0 {
-			return nil, FieldErrorf(EINVALID, field+".quantity", "quantity must be positive")
+		if err := ValidateQuantity(field+".quantity", o.Quantity); err != nil {
+			return nil, err
 		}
 		if id := LotID(o.GTIN, o.Lot); seen[id] {
 			return nil, FieldErrorf(EINVALID, field+".lot", "lot %s is listed twice", id)
@@ -118,51 +120,58 @@ func (s *Service) outputs(ctx context.Context, outs []OutputInput) ([]Product, e
 	return ps, nil
 }
 
-// takeInputs checks and tracks input portions, returning them merged per lot
-// and their total mass in grams (0 when any input is counted in pieces).
-func (s *Service) takeInputs(ctx context.Context, c *change, actor Org, portions []Portion) ([]Portion, float64, error) {
-	var merged []Portion
-	var mass float64
-	counted := false
+// taken is an input portion of a write, with the lot as it was read and the
+// share of its basis the portion carries.
+type taken struct {
+	Portion
+	lot   Lot
+	basis Basis
+}
+
+// takeInputs checks input portions and takes them from their lots.
+func (s *Service) takeInputs(ctx context.Context, c *change, actor Org, portions []Portion) ([]taken, error) {
+	var out []taken
 	for i, p := range portions {
 		field := fmt.Sprintf("inputs[%d]", i)
-		if p.Quantity <= 0 {
-			return nil, 0, FieldErrorf(EINVALID, field+".quantity", "quantity must be positive")
+		if err := ValidateQuantity(field+".quantity", p.Quantity); err != nil {
+			return nil, err
 		}
-		if slices.ContainsFunc(merged, func(m Portion) bool { return m.Lot == p.Lot }) {
-			return nil, 0, FieldErrorf(EINVALID, field+".lot", "lot %s is listed twice", p.Lot)
+		if slices.ContainsFunc(out, func(t taken) bool { return t.Lot == p.Lot }) {
+			return nil, FieldErrorf(EINVALID, field+".lot", "lot %s is listed twice", p.Lot)
 		}
 		l, err := s.lotFor(ctx, p.Lot, field+".lot")
 		if err != nil {
-			return nil, 0, err
+			return nil, err
 		}
 		if err := custodianOf(actor, l, field+".lot"); err != nil {
-			return nil, 0, err
+			return nil, err
 		}
 		if p.Quantity > l.Available {
-			return nil, 0, FieldErrorf(EUNPROCESSABLE, field+".quantity", "lot %s has %d %s left, not %d", l.ID, l.Available, l.BaseUnit, p.Quantity)
+			return nil, FieldErrorf(EUNPROCESSABLE, field+".quantity", "lot %s has %d %s left, not %d", l.ID, l.Available, l.BaseUnit, p.Quantity)
 		}
-		consume(c.track(l), p.Quantity)
-		merged = append(merged, p)
-		if l.BaseUnit == "piece" {
-			counted = true
+		if err := s.unlabelled(ctx, l, field+".lot"); err != nil {
+			return nil, err
 		}
-		mass += s.massOf(p.Quantity, l.BaseUnit)
+		out = append(out, taken{Portion: p, lot: l, basis: take(c.track(l), p.Quantity)})
 	}
-	if counted {
-		mass = 0
-	}
-	return merged, mass, nil
+	return out, nil
 }
 
-// mass converts a quantity of a product measured in uom to grams.
-func (s *Service) mass(q int64, uom string) float64 { return s.massOf(q, BaseUnit(uom)) }
-
-func (s *Service) massOf(q int64, base string) float64 {
-	if base == "mL" {
-		return float64(q) * s.OilDensity
+// unlabelled refuses to take quantity from a lot whose units carry labels
+// other than by selling them by serial: the units would stay active while the
+// lot shrank, and labels of product that is gone would still scan genuine.
+func (s *Service) unlabelled(ctx context.Context, l Lot, field string) error {
+	if l.BaseUnit != BaseUnit(UnitPiece) {
+		return nil
 	}
-	return float64(q)
+	units, err := s.Store.Units(ctx, l.ID)
+	if err != nil {
+		return fmt.Errorf("units of %s: %w", l.ID, err)
+	}
+	if len(units) > 0 {
+		return FieldErrorf(EUNPROCESSABLE, field, "lot %s has labelled units: it gives up quantity only as units sold by serial, so that every label's status follows its product", l.ID)
+	}
+	return nil
 }
 
 // SplitInput divides a lot into smaller lots of the same product.
@@ -171,7 +180,8 @@ type SplitInput struct {
 	Place *PlaceInput   `json:"place"`
 }
 
-// Split divides a lot; the parts keep its product, origin and attributes.
+// Split divides a lot; the parts keep its product, origin and attributes, and
+// each takes the share of its basis that its quantity stands for.
 func (s *Service) Split(ctx context.Context, actor Org, lotID string, in SplitInput) (Result, error) {
 	if len(in.Parts) == 0 {
 		return Result{}, FieldErrorf(EINVALID, "parts", "give at least one part")
@@ -185,27 +195,40 @@ func (s *Service) Split(ctx context.Context, actor Org, lotID string, in SplitIn
 		if err != nil {
 			return nil, err
 		}
-		var total int64
+		qs := make([]int64, len(in.Parts))
 		for i := range in.Parts {
 			in.Parts[i].GTIN = l.GTIN
-			total += in.Parts[i].Quantity
+			qs[i] = in.Parts[i].Quantity
 		}
-		if _, err := s.outputs(ctx, in.Parts); err != nil {
+		if _, err := s.outputs(ctx, "parts", in.Parts); err != nil {
+			return nil, err
+		}
+		total, err := AddQuantities("parts", qs...)
+		if err != nil {
 			return nil, err
 		}
 		if total > l.Available {
 			return nil, FieldErrorf(EUNPROCESSABLE, "parts", "parts add up to %d %s but lot %s has %d left", total, l.BaseUnit, l.ID, l.Available)
 		}
-		consume(c.track(l), total)
+		if err := s.unlabelled(ctx, l, "lot"); err != nil {
+			return nil, err
+		}
+		// Take every part before creating any: creating may move the tracked lot.
+		src := c.track(l)
+		bases := make([]Basis, len(in.Parts))
+		for i, p := range in.Parts {
+			bases[i] = take(src, p.Quantity)
+		}
 		var ids []string
-		for _, p := range in.Parts {
+		for i, p := range in.Parts {
 			part := c.create(Lot{
 				ID: LotID(l.GTIN, p.Lot), GTIN: l.GTIN, Number: p.Lot, Quantity: p.Quantity, Available: p.Quantity,
 				BaseUnit: l.BaseUnit, Origin: l.Origin, Attributes: l.Attributes, Status: LotActive,
 				Producer: l.Producer, Custodian: actor.ID, Parents: []Portion{{Lot: l.ID, Quantity: p.Quantity}},
+				Basis: bases[i],
 			})
 			ids = append(ids, part.ID)
-			if err := c.append(part.ID, EventSplit, p.Quantity, map[string]any{"from": l.ID}); err != nil {
+			if err := c.append(part.ID, EventSplit, p.Quantity, withBasis(map[string]any{"from": l.ID}, part.Basis)); err != nil {
 				return nil, err
 			}
 		}
@@ -248,23 +271,32 @@ func (s *Service) Merge(ctx context.Context, actor Org, in MergeInput) (Result, 
 			}
 			portions = append(portions, Portion{Lot: id, Quantity: l.Available})
 		}
-		inputs, _, err := s.takeInputs(ctx, c, actor, portions)
+		inputs, err := s.takeInputs(ctx, c, actor, portions)
 		if err != nil {
 			return nil, err
 		}
-		var total int64
+		var qs []int64
+		var basis Basis
 		origin := first.Origin
-		for _, p := range inputs {
-			total += p.Quantity
-			if o := c.lots[c.index[p.Lot]].Lot.Origin; o == nil || origin == nil || *o != *origin {
+		for _, t := range inputs {
+			qs = append(qs, t.Quantity)
+			if basis, err = basis.plus("inputs", t.basis); err != nil {
+				return nil, err
+			}
+			if o := t.lot.Origin; o == nil || origin == nil || *o != *origin {
 				origin = nil
 			}
 		}
+		total, err := AddQuantities("inputs", qs...)
+		if err != nil {
+			return nil, err
+		}
 		out := c.create(Lot{
 			ID: LotID(first.GTIN, in.Lot), GTIN: first.GTIN, Number: in.Lot, Quantity: total, Available: total,
-			BaseUnit: first.BaseUnit, Origin: origin, Status: LotActive, Producer: actor.ID, Custodian: actor.ID, Parents: inputs,
+			BaseUnit: first.BaseUnit, Origin: origin, Status: LotActive, Producer: actor.ID, Custodian: actor.ID,
+			Parents: portions, Basis: basis,
 		})
-		if err := c.append(out.ID, EventMerge, total, map[string]any{"inputs": inputs}); err != nil {
+		if err := c.append(out.ID, EventMerge, total, withBasis(map[string]any{"inputs": portions}, basis)); err != nil {
 			return nil, err
 		}
 		for _, p := range inputs {
@@ -303,10 +335,14 @@ func (s *Service) Pack(ctx context.Context, actor Org, lotID string, in PackInpu
 	if in.Count <= 0 || in.Count > MaxPack {
 		return Result{}, FieldErrorf(EINVALID, "count", "count must be 1 to %d", MaxPack)
 	}
-	if in.UnitSize <= 0 {
-		return Result{}, FieldErrorf(EINVALID, "unitSize", "unitSize is the bulk quantity per unit in base units, e.g. 5000 (mL) for a 5 L bottle")
+	if in.UnitSize <= 0 || in.UnitSize > MaxQuantity {
+		return Result{}, FieldErrorf(EINVALID, "unitSize", "unitSize is the bulk quantity per unit in base units, 1 to %d, e.g. 5000 (mL) for a 5 L bottle", MaxQuantity)
 	}
-	outs, err := s.outputs(ctx, []OutputInput{{GTIN: in.GTIN, Lot: in.Lot, Quantity: int64(in.Count)}})
+	used, err := MulQuantities("count", in.UnitSize, int64(in.Count))
+	if err != nil {
+		return Result{}, err
+	}
+	outs, err := s.outputs(ctx, "outputs", []OutputInput{{GTIN: in.GTIN, Lot: in.Lot, Quantity: int64(in.Count)}})
 	if err != nil {
 		return Result{}, err
 	}
@@ -319,19 +355,18 @@ func (s *Service) Pack(ctx context.Context, actor Org, lotID string, in PackInpu
 	}
 	return s.write(ctx, func() (*change, error) {
 		c := s.newChange(actor, place)
-		used := in.UnitSize * int64(in.Count)
-		inputs, _, err := s.takeInputs(ctx, c, actor, []Portion{{Lot: lotID, Quantity: used}})
+		inputs, err := s.takeInputs(ctx, c, actor, []Portion{{Lot: lotID, Quantity: used}})
 		if err != nil {
 			if ErrorField(err) == "inputs[0].quantity" {
 				return nil, FieldErrorf(EUNPROCESSABLE, "count", "%d units of %d need %d but %s", in.Count, in.UnitSize, used, ErrorMessage(err))
 			}
 			return nil, err
 		}
-		src := c.lots[c.index[lotID]].Lot
+		src := inputs[0].lot
 		out := c.create(Lot{
 			ID: LotID(in.GTIN, in.Lot), GTIN: in.GTIN, Number: in.Lot, Quantity: int64(in.Count), Available: int64(in.Count),
-			BaseUnit: "piece", Origin: src.Origin, Status: LotActive,
-			Producer: actor.ID, Custodian: actor.ID, Parents: inputs,
+			BaseUnit: BaseUnit(UnitPiece), Origin: src.Origin, Status: LotActive,
+			Producer: actor.ID, Custodian: actor.ID, Parents: []Portion{inputs[0].Portion}, Basis: inputs[0].basis,
 		})
 		serials := make([]string, in.Count)
 		for i := range serials {
@@ -343,7 +378,8 @@ func (s *Service) Pack(ctx context.Context, actor Org, lotID string, in PackInpu
 			}})
 		}
 		digest := SerialsDigest(serials)
-		if err := c.append(out.ID, EventPack, int64(in.Count), map[string]any{"from": lotID, "unitSize": in.UnitSize, "serialsDigest": digest}); err != nil {
+		payload := map[string]any{"from": lotID, "unitSize": in.UnitSize, "serialsDigest": digest}
+		if err := c.append(out.ID, EventPack, int64(in.Count), withBasis(payload, out.Basis)); err != nil {
 			return nil, err
 		}
 		return c, c.append(lotID, EventPack, used, map[string]any{"into": out.ID, "count": in.Count, "unitSize": in.UnitSize})

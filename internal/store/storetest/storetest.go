@@ -129,6 +129,8 @@ func newLot(t *testing.T, number string, parents ...trace.Portion) (trace.Lot, t
 		Origin:     &trace.Origin{Region: "420526101", Village: "桃园村", HarvestDate: "2026-05-10"},
 		Attributes: map[string]any{"grade": "2"}, Status: trace.LotActive, Producer: "cc", Custodian: "cc",
 		Parents: parents, Seq: 0, Head: h, CreatedAt: t0, UpdatedAt: t0,
+		// The largest quantity there is must come back exactly.
+		Basis: trace.Basis{"rapeseed": trace.MaxQuantity},
 	}
 	return l, e, custody.Record{Kind: custody.KindEvent, Key: id, Seq: 0, Hash: h}
 }
@@ -158,7 +160,8 @@ func testCommitRoundTrip(t *testing.T, s trace.Store) {
 	l := commission(t, s, "L1")
 	got, err := s.Lot(ctx, l.ID)
 	must(t, err)
-	if got.Head != l.Head || got.Origin.Village != "桃园村" || got.Attributes["grade"] != "2" || !got.CreatedAt.Equal(t0) {
+	if got.Head != l.Head || got.Origin.Village != "桃园村" || got.Attributes["grade"] != "2" || !got.CreatedAt.Equal(t0) ||
+		got.Basis["rapeseed"] != trace.MaxQuantity {
 		t.Errorf("Lot = %+v", got)
 	}
 	evs, err := s.Events(ctx, l.ID)
