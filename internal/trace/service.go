@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/agritrace/agritrace/chain/custody"
+	"github.com/agritrace/agritrace/internal/hashchain"
 	"github.com/agritrace/agritrace/internal/jcs"
 )
 
@@ -103,9 +104,10 @@ func (c *change) create(l Lot) *Lot {
 func (c *change) append(id, typ string, qty int64, payload any) error {
 	l := &c.lots[c.index[id]].Lot
 	e := Event{
-		Lot: l.ID, Seq: l.Seq + 1, Type: typ, BizStep: BizSteps[typ], Actor: c.actor.ID,
-		Place: c.place, Time: c.now, Quantity: qty, PrevHash: l.Head,
+		Lot: l.ID, Type: typ, BizStep: BizSteps[typ], Actor: c.actor.ID,
+		Place: c.place, Time: c.now, Quantity: qty,
 	}
+	e.Seq, e.PrevHash = hashchain.Head{Seq: l.Seq, Hash: l.Head}.Next()
 	if payload != nil {
 		b, err := jcs.Marshal(payload)
 		if err != nil {
