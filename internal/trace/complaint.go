@@ -177,9 +177,13 @@ func (s *Service) File(ctx context.Context, reporter *Org, in FileInput) (Compla
 		return Complaint{}, err
 	}
 	w.PrevSeq = -1
+	replay, err := replayFor(ctx, now, w.Complaint)
+	if err != nil {
+		return Complaint{}, err
+	}
 	err = s.Store.Commit(ctx, Change{
 		Complaints: []ComplaintWrite{w}, ComplaintEntries: []ComplaintEntry{entry}, Evidence: evidence,
-		Anchors: []custody.Record{complaintRecord(entry)},
+		Anchors: []custody.Record{complaintRecord(entry)}, Replay: replay,
 	})
 	return w.Complaint, err
 }
@@ -256,10 +260,15 @@ func (s *Service) Work(ctx context.Context, actor Org, id string, in WorkInput) 
 		payload["note"] = in.Note
 	}
 	payload["status"] = c.Status
-	w, entry, err := s.complaintStep(c, in.Action, actor.ID, Now(s.Now()), payload)
+	now := Now(s.Now())
+	w, entry, err := s.complaintStep(c, in.Action, actor.ID, now, payload)
 	if err != nil {
 		return Complaint{}, err
 	}
-	err = s.Store.Commit(ctx, Change{Complaints: []ComplaintWrite{w}, ComplaintEntries: []ComplaintEntry{entry}, Anchors: []custody.Record{complaintRecord(entry)}})
+	replay, err := replayFor(ctx, now, w.Complaint)
+	if err != nil {
+		return Complaint{}, err
+	}
+	err = s.Store.Commit(ctx, Change{Complaints: []ComplaintWrite{w}, ComplaintEntries: []ComplaintEntry{entry}, Anchors: []custody.Record{complaintRecord(entry)}, Replay: replay})
 	return w.Complaint, err
 }

@@ -127,16 +127,19 @@ func (c *change) append(id, typ string, qty int64, payload any) error {
 }
 
 func (c *change) commit(ctx context.Context, st Store) (Result, error) {
-	err := st.Commit(ctx, Change{Lots: c.lots, Events: c.events, Units: c.units, Anchors: c.anchors})
-	if err != nil {
-		return Result{}, err
-	}
 	r := Result{Events: c.events}
 	for _, w := range c.lots {
 		r.Lots = append(r.Lots, w.Lot)
 	}
 	for _, u := range c.units {
 		r.Units = append(r.Units, u.Unit)
+	}
+	replay, err := replayFor(ctx, c.now, r)
+	if err != nil {
+		return Result{}, err
+	}
+	if err := st.Commit(ctx, Change{Lots: c.lots, Events: c.events, Units: c.units, Anchors: c.anchors, Replay: replay}); err != nil {
+		return Result{}, err
 	}
 	return r, nil
 }
@@ -163,7 +166,8 @@ func (s *Service) write(ctx context.Context, build func() (*change, error)) (Res
 			}
 		}
 		var r Result
-		if r, err = c.commit(ctx, s.Store); ErrorCode(err) != ECONFLICT {
+		// A duplicate of a recorded write stays one: rebuilding cannot help.
+		if r, err = c.commit(ctx, s.Store); ErrorCode(err) != ECONFLICT || isReplay(err) {
 			return r, err
 		}
 	}

@@ -51,6 +51,13 @@ func newPlan(c trace.Change, order int64) plan {
 	lots, units, complaints := batch{coll: cLots}, batch{coll: cUnits}, batch{coll: cComplaints}
 	events, entries, anchors := batch{coll: cEvents}, batch{coll: cEntries}, batch{coll: cAnchors}
 	var p plan
+	// The answer goes in first: a duplicate of a recorded write then fails on
+	// it before inserting anything else.
+	if r := c.Replay; r != nil {
+		replays := batch{coll: cReplays}
+		replays.add(replayID(r.Scope, r.Key), replayDoc(*r), "")
+		p.inserts = append(p.inserts, replays)
+	}
 	for _, w := range c.Lots {
 		l := w.Lot
 		if w.PrevSeq < 0 {
@@ -135,6 +142,11 @@ func (s *Store) Commit(ctx context.Context, c trace.Change) error {
 			return err
 		}
 	}
+	if c.Replay != nil {
+		if err := s.purgeReplays(ctx, c.Replay.CreatedAt); err != nil {
+			return err
+		}
+	}
 	p := newPlan(c, order)
 	j := p.journal(time.Now().UTC())
 	if _, err := s.c(cJournal).InsertOne(ctx, j); err != nil {
@@ -210,6 +222,9 @@ func (s *Store) apply(ctx context.Context, j *journal, p plan) error {
 			i, dup := duplicateAt(err)
 			if !dup {
 				return fmt.Errorf("mongo: insert into %s: %w", b.coll, err)
+			}
+			if b.coll == cReplays {
+				return trace.ErrReplayExists
 			}
 			if i >= 0 && i < len(b.dup) {
 				return trace.Errorf(trace.ECONFLICT, "%s", b.dup[i])

@@ -74,6 +74,7 @@ const (
 	cComplaints = "complaints"
 	cEntries    = "complaint_entries"
 	cEvidence   = "evidence"
+	cReplays    = "replays"
 	cJournal    = "journal"
 	cOutcomes   = "journal_outcomes"
 	cLocks      = "locks"
@@ -137,6 +138,7 @@ var indexes = []index{
 	{cComplaints, []string{"serial"}, false},
 	{cEntries, []string{"complaint", "seq"}, true},
 	{cJournal, []string{"at"}, false},
+	{cReplays, []string{"expires"}, false},
 }
 
 func (s *Store) createIndexes(ctx context.Context) error {

@@ -56,6 +56,8 @@ CREATE INDEX IF NOT EXISTS complaints_lot ON complaints (lot);
 CREATE INDEX IF NOT EXISTS complaints_serial ON complaints (serial);
 CREATE TABLE IF NOT EXISTS complaint_entries (complaint TEXT NOT NULL, seq INTEGER NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (complaint, seq));
 CREATE TABLE IF NOT EXISTS evidence (hash TEXT PRIMARY KEY, content_type TEXT NOT NULL, data BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS replays (scope TEXT NOT NULL, key TEXT NOT NULL, expires TEXT NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (scope, key));
+CREATE INDEX IF NOT EXISTS replays_expires ON replays (expires);
 `
 
 // Open opens or creates the database file at path.

@@ -34,6 +34,7 @@ func Run(t *testing.T, open Opener) {
 		{"Anchors", testAnchors},
 		{"Scans", testScans},
 		{"Complaints", testComplaints},
+		{"Replays", testReplays},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open(t)) })
