@@ -159,6 +159,17 @@ func (s *Service) File(ctx context.Context, reporter *Org, in FileInput) (Compla
 		sum := sha256.Sum256(ev.Data)
 		evidence = append(evidence, Evidence{Hash: hex.EncodeToString(sum[:]), ContentType: ev.ContentType, Data: ev.Data})
 	}
+	// A report names the serial on the bottle; the lot comes from the unit, so
+	// that the lot's audit lists the complaint.
+	if in.Lot == "" && in.Serial != "" {
+		u, err := s.Store.Unit(ctx, in.Serial)
+		switch {
+		case err == nil:
+			in.Lot = u.Lot
+		case ErrorCode(err) != ENOTFOUND:
+			return Complaint{}, err
+		}
+	}
 	now := Now(s.Now())
 	c := Complaint{
 		ID: "C" + now.Format("20060102") + strings.ToUpper(randomToken(4)), Serial: in.Serial, Lot: in.Lot,
