@@ -58,9 +58,15 @@ const (
 	// AfterGap: the element itself is intact but follows a gap, so it cannot
 	// link to the element before it; it is displaced by the gap, not altered.
 	AfterGap = "after-gap"
-	// OutOfOrder: the seq is not above that of the element stored before it.
+	// OutOfOrder: the seq is not above that of the element stored before it,
+	// or jumps further ahead than MaxGap.
 	OutOfOrder = "out-of-order"
 )
+
+// MaxGap is the largest run of missing elements Walk names one by one; a seq
+// further ahead is taken for an altered seq, so that one edited number
+// cannot make a verifier list billions of missing records.
+const MaxGap = 1 << 16
 
 // Walk checks stored elements ordered by seq. It returns one problem per
 // element and the seqs absent from the store: below the last stored seq, or
@@ -71,11 +77,11 @@ func Walk(elems []Stored) (problems []string, missing []int64) {
 	problems = make([]string, len(elems))
 	prev := Empty
 	for i, e := range elems {
-		if e.Seq <= prev.Seq && i > 0 {
+		want, wantPrev := prev.Next()
+		if e.Seq < want || e.Seq-want > MaxGap {
 			problems[i] = OutOfOrder
 			continue
 		}
-		want, wantPrev := prev.Next()
 		for s := want; s < e.Seq; s++ {
 			missing = append(missing, s)
 		}

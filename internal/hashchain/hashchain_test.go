@@ -66,6 +66,10 @@ func TestWalk(t *testing.T) {
 			[]string{"", "", hashchain.Unlinked, ""}, nil},
 		{"out of order", func(s []hashchain.Stored) []hashchain.Stored { s[2].Seq = 1; return s },
 			[]string{"", "", hashchain.OutOfOrder, hashchain.AfterGap}, []int64{2}},
+		{"seq pushed far ahead", func(s []hashchain.Stored) []hashchain.Stored { s[3].Seq = 1 << 40; return s },
+			[]string{"", "", "", hashchain.OutOfOrder}, nil},
+		{"negative seq", func(s []hashchain.Stored) []hashchain.Stored { s[0].Seq = -3; return s },
+			[]string{hashchain.OutOfOrder, hashchain.AfterGap, "", ""}, []int64{0}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

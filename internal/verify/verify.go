@@ -135,11 +135,13 @@ func (v Verifier) chain(ctx context.Context, kind, key string, links []link) (Re
 	problems, gaps := hashchain.Walk(stored)
 	// Records the ledger or the outbox knows past the last stored one were
 	// deleted from the end of the chain.
-	from := int64(0)
-	if n := len(links); n > 0 {
-		from = links[n-1].seq + 1
+	top := int64(-1)
+	for i, l := range links {
+		if problems[i] != hashchain.OutOfOrder {
+			top = max(top, l.seq)
+		}
 	}
-	for s := from; s <= last; s++ {
+	for s := top + 1; s <= last; s++ {
 		gaps = append(gaps, s)
 	}
 	r := Report{Kind: kind, Key: key, Ledger: v.Ledger.Info(), Verdict: Verified, Events: []Check{}}
