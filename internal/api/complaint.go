@@ -1,7 +1,6 @@
 package api
 
 import (
-	"encoding/json"
 	"net/http"
 
 	"github.com/agritrace/agritrace/internal/trace"
@@ -25,23 +24,27 @@ func (s *Server) fileComplaint(c *gin.Context) {
 		return
 	}
 	var in trace.FileInput
-	dec := json.NewDecoder(http.MaxBytesReader(c.Writer, c.Request.Body, maxComplaintBody))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&in); err != nil {
-		s.fail(c, trace.Errorf(trace.EINVALID, "request body: %v", err))
+	if err := decode(c, &in, maxComplaintBody); err != nil {
+		s.fail(c, err)
 		return
 	}
 	var by *trace.Org
 	if ok {
 		by = &reporter
 	}
+	answer(c, http.StatusCreated, func(v any) any { return filed(v.(trace.Complaint)) })
 	cp, err := s.Service.File(c.Request.Context(), by, in)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
 	s.committed()
-	c.JSON(http.StatusCreated, gin.H{"id": cp.ID, "status": cp.Status, "createdAt": cp.CreatedAt})
+	c.JSON(http.StatusCreated, filed(cp))
+}
+
+// filed is the answer to a filed complaint: enough to follow it up.
+func filed(cp trace.Complaint) gin.H {
+	return gin.H{"id": cp.ID, "status": cp.Status, "createdAt": cp.CreatedAt}
 }
 
 func (s *Server) listComplaints(c *gin.Context) {
@@ -76,6 +79,7 @@ func (s *Server) workComplaint(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
+	answer(c, http.StatusOK, func(v any) any { return v })
 	cp, err := s.Service.Work(c.Request.Context(), actor(c), c.Param("id"), in)
 	if err != nil {
 		s.fail(c, err)

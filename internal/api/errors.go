@@ -1,9 +1,13 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"net/http"
+	"strings"
 
+	"github.com/agritrace/agritrace/internal/jcs"
 	"github.com/agritrace/agritrace/internal/trace"
 	"github.com/gin-gonic/gin"
 )
@@ -32,6 +36,10 @@ type errorDetail struct {
 // fail writes err as JSON with its status, logging internal errors (whose
 // details never reach the client).
 func (s *Server) fail(c *gin.Context, err error) {
+	if errors.Is(err, trace.ErrReplayExists) {
+		s.duplicate(c)
+		return
+	}
 	code := trace.ErrorCode(err)
 	if code == trace.EINTERNAL {
 		s.Log.Error("internal error", "err", err, "method", c.Request.Method, "path", c.Request.URL.Path)
@@ -41,8 +49,25 @@ func (s *Server) fail(c *gin.Context, err error) {
 
 // bind decodes a JSON body strictly: unknown fields and trailing data are
 // errors, so a misspelt field is reported rather than silently ignored.
-func bind(c *gin.Context, v any) error {
-	dec := json.NewDecoder(http.MaxBytesReader(c.Writer, c.Request.Body, maxBody))
+func bind(c *gin.Context, v any) error { return decode(c, v, maxBody) }
+
+// decode is bind for a body of up to limit bytes. The body must be I-JSON
+// (RFC 7493): what it carries is hashed into the chain, and a duplicate name
+// or a number a double cannot hold would be recorded as something the client
+// never sent.
+func decode(c *gin.Context, v any, limit int64) error {
+	b, err := body(c, limit)
+	if err != nil {
+		return err
+	}
+	if err := jcs.Check(b); err != nil {
+		e := trace.Errorf(trace.EINVALID, "request body is not I-JSON (RFC 7493), so it cannot be recorded as sent: %s", strings.TrimPrefix(err.Error(), "jcs: "))
+		if pe := new(jcs.PathError); errors.As(err, &pe) {
+			e.Field = pe.Field()
+		}
+		return e
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return trace.Errorf(trace.EINVALID, "request body: %v", err)

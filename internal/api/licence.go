@@ -15,6 +15,7 @@ func (s *Server) grantLicence(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
+	answer(c, http.StatusCreated, func(v any) any { return v })
 	e, err := s.Service.GrantLicence(c.Request.Context(), actor(c), c.Param("gtin"), in.Licensee)
 	if err != nil {
 		s.fail(c, err)
@@ -25,6 +26,7 @@ func (s *Server) grantLicence(c *gin.Context) {
 }
 
 func (s *Server) revokeLicence(c *gin.Context) {
+	answer(c, http.StatusOK, func(v any) any { return v })
 	e, err := s.Service.RevokeLicence(c.Request.Context(), actor(c), c.Param("gtin"), c.Param("org"))
 	if err != nil {
 		s.fail(c, err)

@@ -21,6 +21,7 @@ func write[In any](s *Server, op func(context.Context, trace.Org, In) (trace.Res
 			s.fail(c, err)
 			return
 		}
+		answer(c, http.StatusCreated, func(v any) any { return v })
 		r, err := op(c.Request.Context(), actor(c), in)
 		if err != nil {
 			s.fail(c, err)

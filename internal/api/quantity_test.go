@@ -73,6 +73,9 @@ func TestQuantitiesCannotOverflow(t *testing.T) {
 		// The sum of these parts wraps to 1 in 64 bits.
 		{"split into parts that wrap", mill, "/api/v1/lots/" + small + "/split", trace.SplitInput{Parts: []trace.OutputInput{
 			{Lot: "P1", Quantity: math.MaxInt64}, {Lot: "P2", Quantity: math.MaxInt64}, {Lot: "P3", Quantity: 3}}}, 400, trace.EINVALID, "parts[0].quantity"},
+		// Exactly representable, so the body is I-JSON and the domain's own bound refuses it.
+		{"split into exact parts beyond the maximum", mill, "/api/v1/lots/" + small + "/split", trace.SplitInput{Parts: []trace.OutputInput{
+			{Lot: "P1", Quantity: 1 << 62}, {Lot: "P2", Quantity: 1 << 62}}}, 400, trace.EINVALID, "parts[0].quantity"},
 		{"split into parts above the maximum together", mill, "/api/v1/lots/" + small + "/split", trace.SplitInput{Parts: []trace.OutputInput{
 			{Lot: "P1", Quantity: trace.MaxQuantity}, {Lot: "P2", Quantity: trace.MaxQuantity}}}, 422, trace.EUNPROCESSABLE, "parts"},
 		// 16 × (2^60+1) wraps to 16.

@@ -18,9 +18,9 @@ func (s *Server) routes(r *gin.Engine) {
 
 	v1 := r.Group("/api/v1")
 	v1.GET("/lots/:id/verify", s.verifyLot)
-	v1.POST("/complaints", s.fileComplaint)
+	v1.POST("/complaints", s.idempotent(maxComplaintBody), s.fileComplaint)
 
-	auth := v1.Group("", s.authenticate)
+	auth := v1.Group("", s.authenticate, s.idempotent(maxBody))
 	auth.POST("/orgs", s.createOrg)
 	auth.GET("/orgs", s.listOrgs)
 	auth.POST("/orgs/:id/keys", s.createKey)

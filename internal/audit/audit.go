@@ -23,14 +23,6 @@ const (
 	Info   = "info"
 )
 
-// Finding is one thing the auditor should look at.
-type Finding struct {
-	Severity string `json:"severity"`
-	Code     string `json:"code"`
-	Subject  string `json:"subject"`
-	Message  string `json:"message"`
-}
-
 // QuantityCheck compares what a lot held with what left it.
 type QuantityCheck struct {
 	Lot       string `json:"lot"`
@@ -43,6 +35,7 @@ type QuantityCheck struct {
 	UnitsSold int    `json:"unitsSold,omitempty"`
 	OK        bool   `json:"ok"`
 	Problem   string `json:"problem,omitempty"`
+	ProblemZH string `json:"problemZH,omitempty"`
 }
 
 // ComplaintView is a complaint with the verdict on its trail.
@@ -110,7 +103,8 @@ func (a Auditor) Serial(ctx context.Context, serial string) (Report, error) {
 	}
 	r.Scans = mergeScans(r.Scans, scans)
 	if u.Status == trace.UnitSold {
-		r.add(Info, "sold", serial, fmt.Sprintf("sold by %s on %s", u.SoldBy, u.SoldAt.Format(time.DateOnly)))
+		r.addAt(Info, "sold", serial, fmt.Sprintf("sold by %s on %s", u.SoldBy, u.SoldAt.Format(time.DateOnly)),
+			fmt.Sprintf("已由 %s 于 %s 售出", u.SoldBy, u.SoldAt.In(china).Format(time.DateOnly)), u.SoldAt)
 	}
 	return a.finish(ctx, r)
 }
@@ -128,7 +122,8 @@ func (a Auditor) Complaint(ctx context.Context, id string) (Report, error) {
 	r := a.start("complaint", id)
 	r.Complaint = &view
 	if view.Ledger != verify.Verified && view.Ledger != verify.Pending {
-		r.add(High, "complaint_altered", id, "the complaint's trail does not match the ledger: "+view.Ledger)
+		r.add(High, "complaint_altered", id, "the complaint's trail does not match the ledger: "+view.Ledger,
+			"投诉处理记录与区块链账本不一致："+verdictZH[view.Ledger])
 	}
 	lotID := c.Lot
 	if c.Serial != "" {
@@ -142,7 +137,8 @@ func (a Auditor) Complaint(ctx context.Context, id string) (Report, error) {
 			}
 			r.Scans = mergeScans(r.Scans, scans)
 		case trace.ErrorCode(err) == trace.ENOTFOUND:
-			r.add(High, "unknown_serial", c.Serial, "the reported serial was never issued: the product is not genuine")
+			r.add(High, "unknown_serial", c.Serial, "the reported serial was never issued: the product is not genuine",
+				"被投诉的序列号从未签发：产品不是正品")
 		default:
 			return Report{}, err
 		}
@@ -150,7 +146,7 @@ func (a Auditor) Complaint(ctx context.Context, id string) (Report, error) {
 	if lotID != "" {
 		err := a.lots(ctx, &r, lotID)
 		if trace.ErrorCode(err) == trace.ENOTFOUND {
-			r.add(High, "unknown_lot", lotID, "the reported lot was never registered")
+			r.add(High, "unknown_lot", lotID, "the reported lot was never registered", "被投诉的批次从未登记")
 		} else if err != nil {
 			return Report{}, err
 		}
@@ -165,10 +161,6 @@ func (a Auditor) start(kind, id string) Report {
 	}
 	return Report{Subject: id, SubjectKind: kind, GeneratedAt: now().UTC(), Ledger: a.Verifier.Ledger.Info(),
 		Findings: []Finding{}, Quantities: []QuantityCheck{}, Scans: []trace.Scan{}, Complaints: []ComplaintView{}, Verification: []verify.Report{}}
-}
-
-func (r *Report) add(sev, code, subject, msg string) {
-	r.Findings = append(r.Findings, Finding{Severity: sev, Code: code, Subject: subject, Message: msg})
 }
 
 // lots fills the graph and, for every lot in it, verification, quantities,
@@ -187,21 +179,22 @@ func (a Auditor) lots(ctx context.Context, r *Report, lotID string) error {
 		r.Verification = append(r.Verification, v)
 		switch v.Verdict {
 		case verify.Mismatch:
-			r.add(High, "records_altered", l.ID, "events in the store do not match the ledger: the records were altered")
+			r.add(High, "records_altered", l.ID, "events in the store do not match the ledger: the records were altered",
+				"数据库中的事件与区块链账本不一致：记录被篡改")
 		case verify.Missing:
-			r.add(High, "records_missing", l.ID, "events are missing from the store or the ledger")
+			r.add(High, "records_missing", l.ID, "events are missing from the store or the ledger", "数据库或账本中缺少事件记录")
 		case verify.Pending:
-			r.add(Info, "anchoring_pending", l.ID, "some events are still waiting to be anchored")
+			r.add(Info, "anchoring_pending", l.ID, "some events are still waiting to be anchored", "部分事件尚待上链")
 		}
 		if l.Status == trace.LotRecalled {
-			r.add(Info, "recalled", l.ID, "the lot is recalled")
+			r.add(Info, "recalled", l.ID, "the lot is recalled", "该批次已召回")
 		}
 		q, err := a.quantities(ctx, l)
 		if err != nil {
 			return err
 		}
 		if !q.OK {
-			r.add(High, "quantity_exceeded", l.ID, q.Problem)
+			r.add(High, "quantity_exceeded", l.ID, q.Problem, q.ProblemZH)
 		}
 		r.Quantities = append(r.Quantities, q)
 		// Only the lot's alerting scans, found by verdict: a lot of bottles
@@ -251,15 +244,18 @@ func (a Auditor) finish(ctx context.Context, r Report) (Report, error) {
 		if subject == "" {
 			subject = s.Lot
 		}
-		r.add(Medium, "scan_"+s.Verdict, subject, fmt.Sprintf("%s scan in %s on %s: %v", s.Client, scanPlace(s.Region), s.Time.Format("2006-01-02 15:04"), s.Reasons))
+		r.addAt(Medium, "scan_"+s.Verdict, subject, fmt.Sprintf("%s scan in %s on %s: %v", s.Client, scanPlace(s.Region), s.Time.Format("2006-01-02 15:04"), s.Reasons),
+			fmt.Sprintf("%s于%s扫码（%s）：%s %v", scanPlaceZH(s.Region), s.Time.In(china).Format("2006-01-02 15:04"), s.Client, verdictZH[s.Verdict], s.Reasons), s.Time)
 	}
 	for _, c := range r.Complaints {
 		sev := Medium
 		if c.Status == trace.ComplaintConfirmed {
 			sev = High
 		}
-		r.add(sev, "complaint_"+c.Status, c.ID, fmt.Sprintf("%s complaint: %s", c.Kind, c.Description))
+		r.addAt(sev, "complaint_"+c.Status, c.ID, fmt.Sprintf("%s complaint (%s): %s", c.Kind, c.Status, c.Description),
+			fmt.Sprintf("%s投诉（%s）：%s", complaintKindZH[c.Kind], verdictZH[c.Status], c.Description), c.CreatedAt)
 	}
+	r.Findings = group(r.Findings)
 	r.Verdict = Clean
 	for _, f := range r.Findings {
 		if f.Severity != Info {
@@ -292,6 +288,25 @@ func or(a, b string) string {
 	}
 	return b
 }
+
+// scanPlaceZH is scanPlace in Chinese.
+func scanPlaceZH(code string) string {
+	if name := region.Name(code, "zh"); name != code {
+		return fmt.Sprintf("%s（%s）", name, code)
+	}
+	return "地区 " + or(code, "未知")
+}
+
+// verdictZH names verdicts and complaint statuses in Chinese.
+var verdictZH = map[string]string{
+	verify.Verified: "已核验", verify.Pending: "待上链", verify.Missing: "记录缺失", verify.Mismatch: "记录不符",
+	scan.Suspicious: "可疑", scan.NotGenuine: "非正品", scan.Recalled: "已召回",
+	trace.ComplaintOpen: "待处理", trace.ComplaintAssigned: "已指派", trace.ComplaintInvestigating: "调查中",
+	trace.ComplaintConfirmed: "已查实", trace.ComplaintUnfounded: "不成立",
+}
+
+// complaintKindZH names complaint kinds in Chinese.
+var complaintKindZH = map[string]string{"counterfeit": "假冒", "refill": "回收灌装", "quality": "质量", "expired": "过期", "other": "其他"}
 
 // scanPlace says where a scan came from: the division code and, where known,
 // its name.

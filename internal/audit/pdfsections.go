@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strconv"
@@ -66,9 +67,9 @@ func (d *doc) findings() {
 	slices.SortStableFunc(fs, func(a, b Finding) int { return severityRank[a.Severity] - severityRank[b.Severity] })
 	rows := make([][]string, len(fs))
 	for i, f := range fs {
-		rows[i] = []string{f.Severity, f.Code, f.Subject, f.Message}
+		rows[i] = []string{f.Severity, f.Code, f.subjects(), f.summary(true) + "\n" + f.summary(false)}
 	}
-	d.table([]column{{"级别 Severity", 20, 'L'}, {"代码 Code", 32, 'L'}, {"对象 Subject", 40, 'L'}, {"说明 Message", 88, 'L'}}, rows,
+	d.table([]column{{"级别 Severity", 18, 'L'}, {"代码 Code", 30, 'L'}, {"对象 Subject", 38, 'L'}, {"说明 Message", 94, 'L'}}, rows,
 		func(i int) [3]int {
 			if fs[i].Severity == High {
 				return red
@@ -115,9 +116,9 @@ func (d *doc) complaint(c ComplaintView) {
 	d.pdf.SetY(d.pdf.GetY() + 2)
 	rows := make([][]string, len(c.Trail))
 	for i, e := range c.Trail {
-		rows[i] = []string{strconv.FormatInt(e.Seq, 10), e.Action, d.nameID(e.Actor), when(e.Time)}
+		rows[i] = []string{strconv.FormatInt(e.Seq, 10), e.Action, d.nameID(e.Actor), when(e.Time), or(entryNote(e), "-")}
 	}
-	d.table([]column{{"序号 Seq", 16, 'R'}, {"操作 Action", 34, 'L'}, {"操作人 Actor", 90, 'L'}, {"时间 Time (UTC+8)", 40, 'L'}}, rows,
+	d.table([]column{{"序号 Seq", 14, 'R'}, {"操作 Action", 20, 'L'}, {"操作人 Actor", 50, 'L'}, {"时间 Time (UTC+8)", 30, 'L'}, {"备注 Note", 66, 'L'}}, rows,
 		func(int) [3]int { return black })
 	d.style(9, true, ledgerColor(c.Ledger))
 	d.para("投诉记录账本核验 Trail on the ledger: "+or(c.Ledger, "-"), 5)
@@ -231,7 +232,13 @@ func (d *doc) complaints() {
 	cs := d.r.Complaints
 	rows := make([][]string, len(cs))
 	for i, c := range cs {
-		rows[i] = []string{c.ID, c.Kind, c.Status, or(c.Ledger, "-"), truncate(c.Description, 160)}
+		text := truncate(c.Description, 160)
+		for _, e := range c.Trail {
+			if n := entryNote(e); n != "" {
+				text += "\n" + when(e.Time) + " " + e.Action + ": " + truncate(n, 160)
+			}
+		}
+		rows[i] = []string{c.ID, c.Kind, c.Status, or(c.Ledger, "-"), text}
 	}
 	d.table([]column{{"编号 ID", 32, 'L'}, {"类型 Kind", 22, 'L'}, {"状态 Status", 24, 'L'}, {"账本 Ledger", 20, 'L'}, {"描述 Description", 82, 'L'}}, rows,
 		func(i int) [3]int {
@@ -240,4 +247,28 @@ func (d *doc) complaints() {
 			}
 			return black
 		})
+}
+
+// entryNote is what a trail entry says in words: the regulator's note, whom
+// it was assigned to, how it was closed.
+func entryNote(e trace.ComplaintEntry) string {
+	var p struct {
+		Note       string `json:"note"`
+		Assignee   string `json:"assignee"`
+		Resolution string `json:"resolution"`
+	}
+	if json.Unmarshal(e.Payload, &p) != nil {
+		return ""
+	}
+	var parts []string
+	if p.Assignee != "" {
+		parts = append(parts, "指派 assigned to "+p.Assignee)
+	}
+	if p.Resolution != "" {
+		parts = append(parts, "结论 resolution: "+verdictZH[p.Resolution]+" "+p.Resolution)
+	}
+	if p.Note != "" {
+		parts = append(parts, p.Note)
+	}
+	return strings.Join(parts, "; ")
 }

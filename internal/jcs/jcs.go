@@ -7,31 +7,40 @@ package jcs
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"sort"
 	"strconv"
 	"strings"
 	"unicode/utf16"
-	"unicode/utf8"
 )
 
-// Canonicalize returns the RFC 8785 form of one JSON text.
+// Canonicalize returns the RFC 8785 form of one JSON text. It refuses input
+// that is not I-JSON (RFC 7493) instead of repairing it: invalid UTF-8, lone
+// surrogates, duplicate member names, and numbers that a double cannot hold
+// exactly enough for their canonical form to denote the same value.
 func Canonicalize(in []byte) ([]byte, error) {
-	dec := json.NewDecoder(bytes.NewReader(in))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return nil, fmt.Errorf("jcs: %w", err)
+	p := parser{in: in}
+	v, err := p.value()
+	if err != nil {
+		return nil, err
 	}
-	if dec.More() {
-		return nil, fmt.Errorf("jcs: trailing data after JSON value")
+	if p.space(); p.pos != len(in) {
+		return nil, p.errorf("trailing data after JSON value")
 	}
 	var buf bytes.Buffer
 	if err := write(&buf, v); err != nil {
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+// Check reports whether in is I-JSON that Canonicalize accepts, for inputs
+// that are decoded by other means but will be hashed later.
+func Check(in []byte) error {
+	_, err := Canonicalize(in)
+	return err
 }
 
 // Marshal encodes v with encoding/json and canonicalizes the result.
@@ -49,12 +58,8 @@ func write(buf *bytes.Buffer, v any) error {
 		buf.WriteString("null")
 	case bool:
 		buf.WriteString(strconv.FormatBool(v))
-	case json.Number:
-		f, err := strconv.ParseFloat(string(v), 64)
-		if err != nil {
-			return fmt.Errorf("jcs: number %s: %w", v, err)
-		}
-		s, err := formatNumber(f)
+	case number:
+		s, err := canonicalNumber(v)
 		if err != nil {
 			return err
 		}
@@ -68,25 +73,21 @@ func write(buf *bytes.Buffer, v any) error {
 				buf.WriteByte(',')
 			}
 			if err := write(buf, e); err != nil {
-				return err
+				return within(err, fmt.Sprintf("[%d]", i))
 			}
 		}
 		buf.WriteByte(']')
-	case map[string]any:
-		keys := make([]string, 0, len(v))
-		for k := range v {
-			keys = append(keys, k)
-		}
-		sort.Slice(keys, func(i, j int) bool { return lessUTF16(keys[i], keys[j]) })
+	case object:
+		sort.Slice(v, func(i, j int) bool { return lessUTF16(v[i].name, v[j].name) })
 		buf.WriteByte('{')
-		for i, k := range keys {
+		for i, m := range v {
 			if i > 0 {
 				buf.WriteByte(',')
 			}
-			writeString(buf, k)
+			writeString(buf, m.name)
 			buf.WriteByte(':')
-			if err := write(buf, v[k]); err != nil {
-				return err
+			if err := write(buf, m.value); err != nil {
+				return within(err, "."+m.name)
 			}
 		}
 		buf.WriteByte('}')
@@ -94,6 +95,32 @@ func write(buf *bytes.Buffer, v any) error {
 		return fmt.Errorf("jcs: unexpected %T", v)
 	}
 	return nil
+}
+
+// PathError says where in the input a value was refused, so that a client
+// is told which field to fix.
+type PathError struct {
+	// Path is like ".parts[0].quantity": member names after dots, array
+	// indexes in brackets, empty for the top-level value.
+	Path string
+	Err  error
+}
+
+func (e *PathError) Error() string { return fmt.Sprintf("%v (at %s)", e.Err, e.Field()) }
+
+func (e *PathError) Unwrap() error { return e.Err }
+
+// Field is the path without its leading dot, as API errors name fields.
+func (e *PathError) Field() string { return strings.TrimPrefix(e.Path, ".") }
+
+// within prefixes the path of err with one step out towards the root.
+func within(err error, step string) error {
+	var pe *PathError
+	if errors.As(err, &pe) {
+		pe.Path = step + pe.Path
+		return pe
+	}
+	return &PathError{Path: step, Err: err}
 }
 
 // lessUTF16 orders names by UTF-16 code units, as RFC 8785 section 3.2.3 asks;
@@ -126,8 +153,6 @@ func writeString(buf *bytes.Buffer, s string) {
 			buf.WriteString(`\r`)
 		case '\t':
 			buf.WriteString(`\t`)
-		case utf8.RuneError:
-			buf.WriteRune(r)
 		default:
 			if r < 0x20 {
 				fmt.Fprintf(buf, `\u%04x`, r)

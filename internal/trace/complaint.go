@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/agritrace/agritrace/chain/custody"
+	"github.com/agritrace/agritrace/internal/hashchain"
 	"github.com/agritrace/agritrace/internal/jcs"
 )
 
@@ -71,10 +72,10 @@ type ComplaintEntry struct {
 	Hash      string          `json:"hash"`
 }
 
-// ComputeHash is SHA-256 over the RFC 8785 form of the entry without "hash",
-// the same recipe as for custody events.
+// ComputeHash is the entry's chain hash (see internal/hashchain), the same
+// recipe as for custody events.
 func (e ComplaintEntry) ComputeHash() (string, error) {
-	h := struct {
+	h, err := hashchain.Hash(struct {
 		Complaint string          `json:"complaint"`
 		Seq       int64           `json:"seq"`
 		Action    string          `json:"action"`
@@ -82,13 +83,11 @@ func (e ComplaintEntry) ComputeHash() (string, error) {
 		Time      string          `json:"time"`
 		Payload   json.RawMessage `json:"payload,omitempty"`
 		PrevHash  string          `json:"prevHash"`
-	}{e.Complaint, e.Seq, e.Action, e.Actor, FormatTime(e.Time), e.Payload, e.PrevHash}
-	b, err := jcs.Marshal(h)
+	}{e.Complaint, e.Seq, e.Action, e.Actor, FormatTime(e.Time), e.Payload, e.PrevHash})
 	if err != nil {
-		return "", fmt.Errorf("canonical complaint entry %s/%d: %w", e.Complaint, e.Seq, err)
+		return "", fmt.Errorf("complaint entry %s/%d: %w", e.Complaint, e.Seq, err)
 	}
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:]), nil
+	return h, nil
 }
 
 // Evidence is a photo attached to a complaint, kept by its SHA-256.
@@ -160,6 +159,17 @@ func (s *Service) File(ctx context.Context, reporter *Org, in FileInput) (Compla
 		sum := sha256.Sum256(ev.Data)
 		evidence = append(evidence, Evidence{Hash: hex.EncodeToString(sum[:]), ContentType: ev.ContentType, Data: ev.Data})
 	}
+	// A report names the serial on the bottle; the lot comes from the unit, so
+	// that the lot's audit lists the complaint.
+	if in.Lot == "" && in.Serial != "" {
+		u, err := s.Store.Unit(ctx, in.Serial)
+		switch {
+		case err == nil:
+			in.Lot = u.Lot
+		case ErrorCode(err) != ENOTFOUND:
+			return Complaint{}, err
+		}
+	}
 	now := Now(s.Now())
 	c := Complaint{
 		ID: "C" + now.Format("20060102") + strings.ToUpper(randomToken(4)), Serial: in.Serial, Lot: in.Lot,
@@ -178,9 +188,13 @@ func (s *Service) File(ctx context.Context, reporter *Org, in FileInput) (Compla
 		return Complaint{}, err
 	}
 	w.PrevSeq = -1
+	replay, err := replayFor(ctx, now, w.Complaint)
+	if err != nil {
+		return Complaint{}, err
+	}
 	err = s.Store.Commit(ctx, Change{
 		Complaints: []ComplaintWrite{w}, ComplaintEntries: []ComplaintEntry{entry}, Evidence: evidence,
-		Anchors: []custody.Record{complaintRecord(entry)},
+		Anchors: []custody.Record{complaintRecord(entry)}, Replay: replay,
 	})
 	return w.Complaint, err
 }
@@ -191,10 +205,11 @@ func complaintRecord(e ComplaintEntry) custody.Record {
 
 // complaintStep appends one entry to a complaint's trail.
 func (s *Service) complaintStep(c Complaint, action, actor string, now time.Time, payload any) (ComplaintWrite, ComplaintEntry, error) {
-	e := ComplaintEntry{Complaint: c.ID, Seq: c.Seq + 1, Action: action, Actor: actor, Time: now, PrevHash: c.Head}
+	e := ComplaintEntry{Complaint: c.ID, Action: action, Actor: actor, Time: now}
+	e.Seq, e.PrevHash = hashchain.Head{Seq: c.Seq, Hash: c.Head}.Next()
 	b, err := jcs.Marshal(payload)
 	if err != nil {
-		return ComplaintWrite{}, e, err
+		return ComplaintWrite{}, e, fmt.Errorf("complaint %s %s: %w", c.ID, action, err)
 	}
 	e.Payload = b
 	if e.Hash, err = e.ComputeHash(); err != nil {
@@ -256,10 +271,15 @@ func (s *Service) Work(ctx context.Context, actor Org, id string, in WorkInput) 
 		payload["note"] = in.Note
 	}
 	payload["status"] = c.Status
-	w, entry, err := s.complaintStep(c, in.Action, actor.ID, Now(s.Now()), payload)
+	now := Now(s.Now())
+	w, entry, err := s.complaintStep(c, in.Action, actor.ID, now, payload)
 	if err != nil {
 		return Complaint{}, err
 	}
-	err = s.Store.Commit(ctx, Change{Complaints: []ComplaintWrite{w}, ComplaintEntries: []ComplaintEntry{entry}, Anchors: []custody.Record{complaintRecord(entry)}})
+	replay, err := replayFor(ctx, now, w.Complaint)
+	if err != nil {
+		return Complaint{}, err
+	}
+	err = s.Store.Commit(ctx, Change{Complaints: []ComplaintWrite{w}, ComplaintEntries: []ComplaintEntry{entry}, Anchors: []custody.Record{complaintRecord(entry)}, Replay: replay})
 	return w.Complaint, err
 }

@@ -1,12 +1,11 @@
 package trace
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"time"
 
+	"github.com/agritrace/agritrace/internal/hashchain"
 	"github.com/agritrace/agritrace/internal/jcs"
 )
 
@@ -74,29 +73,31 @@ type hashed struct {
 	PrevHash string          `json:"prevHash"`
 }
 
-// CanonicalJSON is the exact text an event's hash is taken over: the event as
-// the API shows it, without "hash", canonicalized by RFC 8785.
-func (e Event) CanonicalJSON() ([]byte, error) {
-	h := hashed{
+func (e Event) hashed() hashed {
+	return hashed{
 		Lot: e.Lot, Seq: e.Seq, Type: e.Type, BizStep: e.BizStep, Actor: e.Actor,
 		Place: e.Place, Time: FormatTime(e.Time), Quantity: e.Quantity,
 		Payload: e.Payload, PrevHash: e.PrevHash,
 	}
-	b, err := jcs.Marshal(h)
+}
+
+// CanonicalJSON is the exact text an event's hash is taken over: the event as
+// the API shows it, without "hash", canonicalized by RFC 8785.
+func (e Event) CanonicalJSON() ([]byte, error) {
+	b, err := jcs.Marshal(e.hashed())
 	if err != nil {
 		return nil, fmt.Errorf("canonical event %s/%d: %w", e.Lot, e.Seq, err)
 	}
 	return b, nil
 }
 
-// ComputeHash returns the lowercase hex SHA-256 of the event's canonical JSON.
+// ComputeHash returns the event's chain hash (see internal/hashchain).
 func (e Event) ComputeHash() (string, error) {
-	b, err := e.CanonicalJSON()
+	h, err := hashchain.Hash(e.hashed())
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("event %s/%d: %w", e.Lot, e.Seq, err)
 	}
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:]), nil
+	return h, nil
 }
 
 // FormatTime is the one textual form of event times, in hashes and in JSON

@@ -2,13 +2,11 @@ package trace
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"time"
 
 	"github.com/agritrace/agritrace/chain/custody"
-	"github.com/agritrace/agritrace/internal/jcs"
+	"github.com/agritrace/agritrace/internal/hashchain"
 )
 
 // Licence actions.
@@ -32,10 +30,10 @@ type LicenceEntry struct {
 	Hash     string    `json:"hash"`
 }
 
-// ComputeHash is SHA-256 over the RFC 8785 form of the entry without "hash",
-// the same recipe as for custody events.
+// ComputeHash is the entry's chain hash (see internal/hashchain), the same
+// recipe as for custody events.
 func (e LicenceEntry) ComputeHash() (string, error) {
-	h := struct {
+	h, err := hashchain.Hash(struct {
 		GTIN     string `json:"gtin"`
 		Seq      int64  `json:"seq"`
 		Action   string `json:"action"`
@@ -43,22 +41,20 @@ func (e LicenceEntry) ComputeHash() (string, error) {
 		Actor    string `json:"actor"`
 		Time     string `json:"time"`
 		PrevHash string `json:"prevHash"`
-	}{e.GTIN, e.Seq, e.Action, e.Licensee, e.Actor, FormatTime(e.Time), e.PrevHash}
-	b, err := jcs.Marshal(h)
+	}{e.GTIN, e.Seq, e.Action, e.Licensee, e.Actor, FormatTime(e.Time), e.PrevHash})
 	if err != nil {
-		return "", fmt.Errorf("canonical licence entry %s/%d: %w", e.GTIN, e.Seq, err)
+		return "", fmt.Errorf("licence entry %s/%d: %w", e.GTIN, e.Seq, err)
 	}
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:]), nil
+	return h, nil
 }
 
-// linkLicence chains e after the GTIN's entries so far: the one place licence
-// entries are linked, kept apart so a shared chain unit can take its place.
+// linkLicence chains e after the GTIN's entries so far.
 func linkLicence(chain []LicenceEntry, e LicenceEntry) (LicenceEntry, error) {
-	e.Seq, e.PrevHash = 0, ""
+	head := hashchain.Empty
 	if n := len(chain); n > 0 {
-		e.Seq, e.PrevHash = chain[n-1].Seq+1, chain[n-1].Hash
+		head = hashchain.Head{Seq: chain[n-1].Seq, Hash: chain[n-1].Hash}
 	}
+	e.Seq, e.PrevHash = head.Next()
 	h, err := e.ComputeHash()
 	e.Hash = h
 	return e, err
@@ -196,9 +192,14 @@ func (s *Service) licenceStep(ctx context.Context, actor Org, gtin, licensee, ac
 	if err != nil {
 		return LicenceEntry{}, err
 	}
+	replay, err := replayFor(ctx, e.Time, e)
+	if err != nil {
+		return LicenceEntry{}, err
+	}
 	err = s.Store.Commit(ctx, Change{
 		Licences: []LicenceEntry{e},
 		Anchors:  []custody.Record{{Kind: custody.KindLicence, Key: e.GTIN, Seq: uint64(e.Seq), Hash: e.Hash, PrevHash: e.PrevHash}},
+		Replay:   replay,
 	})
 	return e, err
 }

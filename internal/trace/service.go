@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/agritrace/agritrace/chain/custody"
+	"github.com/agritrace/agritrace/internal/hashchain"
 	"github.com/agritrace/agritrace/internal/jcs"
 )
 
@@ -103,9 +104,10 @@ func (c *change) create(l Lot) *Lot {
 func (c *change) append(id, typ string, qty int64, payload any) error {
 	l := &c.lots[c.index[id]].Lot
 	e := Event{
-		Lot: l.ID, Seq: l.Seq + 1, Type: typ, BizStep: BizSteps[typ], Actor: c.actor.ID,
-		Place: c.place, Time: c.now, Quantity: qty, PrevHash: l.Head,
+		Lot: l.ID, Type: typ, BizStep: BizSteps[typ], Actor: c.actor.ID,
+		Place: c.place, Time: c.now, Quantity: qty,
 	}
+	e.Seq, e.PrevHash = hashchain.Head{Seq: l.Seq, Hash: l.Head}.Next()
 	if payload != nil {
 		b, err := jcs.Marshal(payload)
 		if err != nil {
@@ -126,16 +128,19 @@ func (c *change) append(id, typ string, qty int64, payload any) error {
 }
 
 func (c *change) commit(ctx context.Context, st Store) (Result, error) {
-	err := st.Commit(ctx, Change{Lots: c.lots, Events: c.events, Units: c.units, Anchors: c.anchors})
-	if err != nil {
-		return Result{}, err
-	}
 	r := Result{Events: c.events}
 	for _, w := range c.lots {
 		r.Lots = append(r.Lots, w.Lot)
 	}
 	for _, u := range c.units {
 		r.Units = append(r.Units, u.Unit)
+	}
+	replay, err := replayFor(ctx, c.now, r)
+	if err != nil {
+		return Result{}, err
+	}
+	if err := st.Commit(ctx, Change{Lots: c.lots, Events: c.events, Units: c.units, Anchors: c.anchors, Replay: replay}); err != nil {
+		return Result{}, err
 	}
 	return r, nil
 }
@@ -162,7 +167,8 @@ func (s *Service) write(ctx context.Context, build func() (*change, error)) (Res
 			}
 		}
 		var r Result
-		if r, err = c.commit(ctx, s.Store); ErrorCode(err) != ECONFLICT {
+		// A duplicate of a recorded write stays one: rebuilding cannot help.
+		if r, err = c.commit(ctx, s.Store); ErrorCode(err) != ECONFLICT || isReplay(err) {
 			return r, err
 		}
 	}

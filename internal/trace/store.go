@@ -67,6 +67,13 @@ type Store interface {
 	// Evidence returns a stored photo by its SHA-256.
 	Evidence(ctx context.Context, hash string) (Evidence, error)
 
+	// Replay returns the stored answer for an idempotency key, expired or
+	// not, or ENOTFOUND.
+	Replay(ctx context.Context, scope, key string) (Replay, error)
+	// SaveReplay stores the answer to a write that is not a Change. It
+	// replaces an expired one and returns ErrReplayExists for a live one.
+	SaveReplay(ctx context.Context, r Replay) error
+
 	Close() error
 }
 
@@ -88,6 +95,11 @@ type Change struct {
 	// event or complaint entry, written in the same transaction so none is
 	// ever lost.
 	Anchors []custody.Record
+	// Replay is the answer to the write, kept for retries with the same
+	// Idempotency-Key; committed with the change, so that a write is never
+	// recorded without it. Commit returns ErrReplayExists when an unexpired
+	// one with the same scope and key exists, and then writes nothing.
+	Replay *Replay
 }
 
 // LotWrite is a lot's new state. PrevSeq is the Seq the writer read, or -1 for

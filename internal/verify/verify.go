@@ -4,10 +4,13 @@
 package verify
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/agritrace/agritrace/chain/custody"
+	"github.com/agritrace/agritrace/internal/hashchain"
 	"github.com/agritrace/agritrace/internal/trace"
 )
 
@@ -41,6 +44,9 @@ type Check struct {
 	TxID       string `json:"txId,omitempty"`
 	Block      uint64 `json:"block,omitempty"`
 	Org        string `json:"org,omitempty"`
+	// AfterGap marks an intact record that follows deleted ones: displaced by
+	// the gap, not altered itself.
+	AfterGap bool `json:"afterGap,omitempty"`
 }
 
 // Report is the verification of one chain: a lot's events or a complaint's trail.
@@ -123,44 +129,71 @@ func (v Verifier) chain(ctx context.Context, kind, key string, links []link) (Re
 		return Report{}, fmt.Errorf("verify %s %s: read ledger: %w", kind, key, err)
 	}
 	onLedger := map[uint64]custody.Entry{}
+	last := int64(-1)
 	for _, e := range entries {
 		onLedger[e.Seq] = e
+		last = max(last, int64(e.Seq))
 	}
 	outbox := map[uint64]trace.Anchor{}
 	for _, a := range anchors {
 		outbox[a.Seq] = a
+		last = max(last, int64(a.Seq))
+	}
+	stored := make([]hashchain.Stored, len(links))
+	failed := make([]error, len(links))
+	for i, l := range links {
+		stored[i] = hashchain.Stored{Seq: l.seq, PrevHash: l.prev, Hash: l.hash}
+		stored[i].Computed, failed[i] = l.compute()
+	}
+	problems, gaps := hashchain.Walk(stored)
+	// Records the ledger or the outbox knows past the last stored one were
+	// deleted from the end of the chain.
+	top := int64(-1)
+	for i, l := range links {
+		if problems[i] != hashchain.OutOfOrder {
+			top = max(top, l.seq)
+		}
+	}
+	for s := top + 1; s <= last; s++ {
+		gaps = append(gaps, s)
 	}
 	r := Report{Kind: kind, Key: key, Ledger: v.Ledger.Info(), Verdict: Verified, Events: []Check{}}
-	prev := ""
 	for i, l := range links {
-		c := check(l, prev, int64(i), onLedger, outbox)
-		// Chain to the stored hash: an edited element is then reported once, not
-		// again as a broken link in the one after it.
-		prev = l.hash
+		c := check(l, stored[i].Computed, problems[i], failed[i], onLedger, outbox)
 		r.Verdict = Worst(r.Verdict, c.Verdict)
 		r.Events = append(r.Events, c)
 	}
-	// Records on the ledger with nothing in the store: the element was deleted.
-	for _, e := range entries {
-		if e.Seq >= uint64(len(links)) {
-			r.Events = append(r.Events, Check{
-				Seq: int64(e.Seq), LedgerHash: e.Hash, Verdict: Missing, TxID: e.TxID, Org: e.Org,
-				Reason: "the ledger holds this record but the store does not: it was deleted",
-			})
-			r.Verdict = Worst(r.Verdict, Missing)
-		}
+	for _, seq := range gaps {
+		r.Events = append(r.Events, missing(seq, onLedger, outbox))
+		r.Verdict = Worst(r.Verdict, Missing)
 	}
+	slices.SortStableFunc(r.Events, func(a, b Check) int { return cmp.Compare(a.Seq, b.Seq) })
 	return r, nil
 }
 
-func check(l link, prev string, want int64, onLedger map[uint64]custody.Entry, outbox map[uint64]trace.Anchor) Check {
-	c := Check{Seq: l.seq, Type: l.typ, StoredHash: l.hash}
-	computed, err := l.compute()
-	if err != nil {
-		c.Verdict, c.Reason = Mismatch, "the stored record cannot be canonicalized: "+err.Error()
+// missing is the check of a seq the store lacks, saying who still knows it.
+func missing(seq int64, onLedger map[uint64]custody.Entry, outbox map[uint64]trace.Anchor) Check {
+	c := Check{Seq: seq, Verdict: Missing}
+	if e, ok := onLedger[uint64(seq)]; ok {
+		c.LedgerHash, c.TxID, c.Block, c.Org = e.Hash, e.TxID, e.Block, e.Org
+		c.Reason = fmt.Sprintf("record %d is on the ledger but not in the store: it was deleted", seq)
 		return c
 	}
-	c.Computed = computed
+	if a, ok := outbox[uint64(seq)]; ok {
+		c.LedgerHash = a.Hash
+		c.Reason = fmt.Sprintf("record %d was queued for the ledger but is not in the store: it was deleted", seq)
+		return c
+	}
+	c.Reason = fmt.Sprintf("record %d is not in the store, and neither the ledger nor the outbox holds it: it was deleted", seq)
+	return c
+}
+
+func check(l link, computed, problem string, failed error, onLedger map[uint64]custody.Entry, outbox map[uint64]trace.Anchor) Check {
+	c := Check{Seq: l.seq, Type: l.typ, StoredHash: l.hash, Computed: computed, AfterGap: problem == hashchain.AfterGap}
+	if failed != nil {
+		c.Verdict, c.Reason = Mismatch, "the stored record cannot be canonicalized: "+failed.Error()
+		return c
+	}
 	a, queued := outbox[uint64(l.seq)]
 	if queued {
 		c.TxID, c.Block = a.TxID, a.Block
@@ -173,11 +206,11 @@ func check(l link, prev string, want int64, onLedger map[uint64]custody.Entry, o
 		}
 	}
 	switch {
-	case l.seq != want:
-		c.Verdict, c.Reason = Mismatch, fmt.Sprintf("the store has record %d where %d belongs: records were removed", l.seq, want)
-	case computed != l.hash:
+	case problem == hashchain.OutOfOrder:
+		c.Verdict, c.Reason = Mismatch, fmt.Sprintf("the store has record %d out of order: its seq was altered", l.seq)
+	case problem == hashchain.Edited:
 		c.Verdict, c.Reason = Mismatch, "the stored record no longer matches its recorded hash: it was edited"
-	case l.prev != prev:
+	case problem == hashchain.Unlinked:
 		c.Verdict, c.Reason = Mismatch, "the record does not chain to the one before it"
 	case held && entry.Hash != computed:
 		c.Verdict, c.Reason = Mismatch, "the ledger holds a different hash for this record: the store was altered"
@@ -191,6 +224,9 @@ func check(l link, prev string, want int64, onLedger map[uint64]custody.Entry, o
 		c.Verdict, c.Reason = Missing, "the store says this record was anchored, but the ledger does not hold it"
 	default:
 		c.Verdict, c.Reason = Missing, "this record was never queued for the ledger"
+	}
+	if c.AfterGap && c.Reason == "" {
+		c.Reason = fmt.Sprintf("intact; it follows deleted records, so it cannot link to record %d", l.seq-1)
 	}
 	return c
 }

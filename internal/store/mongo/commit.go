@@ -52,6 +52,13 @@ func newPlan(c trace.Change, order int64) plan {
 	events, entries, anchors := batch{coll: cEvents}, batch{coll: cEntries}, batch{coll: cAnchors}
 	licences := licenceBatch(c.Licences)
 	var p plan
+	// The answer goes in first: a duplicate of a recorded write then fails on
+	// it before inserting anything else.
+	if r := c.Replay; r != nil {
+		replays := batch{coll: cReplays}
+		replays.add(replayID(r.Scope, r.Key), replayDoc(*r), "")
+		p.inserts = append(p.inserts, replays)
+	}
 	for _, w := range c.Lots {
 		l := w.Lot
 		if w.PrevSeq < 0 {
@@ -148,6 +155,11 @@ func (s *Store) Commit(ctx context.Context, c trace.Change) error {
 			return err
 		}
 	}
+	if c.Replay != nil {
+		if err := s.purgeReplays(ctx, c.Replay.CreatedAt); err != nil {
+			return err
+		}
+	}
 	p := newPlan(c, order)
 	j := p.journal(time.Now().UTC())
 	if _, err := s.c(cJournal).InsertOne(ctx, j); err != nil {
@@ -223,6 +235,9 @@ func (s *Store) apply(ctx context.Context, j *journal, p plan) error {
 			i, dup := duplicateAt(err)
 			if !dup {
 				return fmt.Errorf("mongo: insert into %s: %w", b.coll, err)
+			}
+			if b.coll == cReplays {
+				return trace.ErrReplayExists
 			}
 			if i >= 0 && i < len(b.dup) {
 				return trace.Errorf(trace.ECONFLICT, "%s", b.dup[i])

@@ -74,6 +74,7 @@ const (
 	cComplaints = "complaints"
 	cEntries    = "complaint_entries"
 	cEvidence   = "evidence"
+	cReplays    = "replays"
 	cJournal    = "journal"
 	cOutcomes   = "journal_outcomes"
 	cLocks      = "locks"
@@ -140,6 +141,7 @@ var indexes = []index{
 	{cEntries, []string{"complaint", "seq"}, true},
 	{cLicences, []string{"gtin", "seq"}, true},
 	{cJournal, []string{"at"}, false},
+	{cReplays, []string{"expires"}, false},
 }
 
 func (s *Store) createIndexes(ctx context.Context) error {

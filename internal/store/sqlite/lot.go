@@ -12,6 +12,13 @@ import (
 // Commit implements trace.Store in one SQLite transaction.
 func (s *Store) Commit(ctx context.Context, c trace.Change) error {
 	return s.tx(ctx, func(tx *sql.Tx) error {
+		// The answer first: a duplicate of a recorded write is then told
+		// apart from a lost race, whatever else it would have changed.
+		if c.Replay != nil {
+			if err := insertReplay(ctx, tx, *c.Replay); err != nil {
+				return err
+			}
+		}
 		for _, w := range c.Lots {
 			if err := writeLot(ctx, tx, w); err != nil {
 				return err

@@ -58,6 +58,8 @@ CREATE TABLE IF NOT EXISTS complaint_entries (complaint TEXT NOT NULL, seq INTEG
 CREATE TABLE IF NOT EXISTS evidence (hash TEXT PRIMARY KEY, content_type TEXT NOT NULL, data BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS prefixes (prefix TEXT PRIMARY KEY, org TEXT NOT NULL, doc TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS licence_entries (gtin TEXT NOT NULL, seq INTEGER NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (gtin, seq));
+CREATE TABLE IF NOT EXISTS replays (scope TEXT NOT NULL, key TEXT NOT NULL, expires TEXT NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (scope, key));
+CREATE INDEX IF NOT EXISTS replays_expires ON replays (expires);
 `
 
 // Open opens or creates the database file at path.

@@ -38,6 +38,7 @@ func Run(t *testing.T, open Opener) {
 		{"KeyRevocation", testKeyRevocation},
 		{"Prefixes", testPrefixes},
 		{"Licences", testLicences},
+		{"Replays", testReplays},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open(t)) })
