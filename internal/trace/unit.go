@@ -25,12 +25,20 @@ type Unit struct {
 
 // Scan is one look-up of a label or lot by a consumer or inspector.
 type Scan struct {
-	ID      string    `json:"id"`
-	Serial  string    `json:"serial,omitempty"`
-	Lot     string    `json:"lot,omitempty"`
-	Time    time.Time `json:"time"`
-	Region  string    `json:"region,omitempty"`
-	Client  string    `json:"client"`
-	Verdict string    `json:"verdict"`
-	Reasons []string  `json:"reasons,omitempty"`
+	ID     string    `json:"id"`
+	Serial string    `json:"serial,omitempty"`
+	Lot    string    `json:"lot,omitempty"`
+	Time   time.Time `json:"time"`
+	Region string    `json:"region,omitempty"`
+	// RegionSource is the evidence that placed the scan: ip, geolocation,
+	// inspector or none (empty on scans recorded before sources were).
+	RegionSource string `json:"regionSource,omitempty"`
+	// ReportedRegion is a place the scanner offered that was not weighed.
+	ReportedRegion string `json:"reportedRegion,omitempty"`
+	// Scanner is a hash of the scanner's cookie and address: reloads by one
+	// phone share it.
+	Scanner string   `json:"scanner,omitempty"`
+	Client  string   `json:"client"`
+	Verdict string   `json:"verdict"`
+	Reasons []string `json:"reasons,omitempty"`
 }
