@@ -24,7 +24,7 @@ const adminUsage = `usage:
   agritrace admin label-key retire ID [-data DIR | -label-keys FILE]
   agritrace admin label-key revoke ID [-data DIR | -label-keys FILE]
 
-Every flag of "agritrace serve" (-data, -mongodb-uri, ...) is accepted too. Roles: ` + "producer, collector, processor, logistics, retailer, regulator, admin" + `
+Every flag of "agritrace serve" (-data, -mongodb-uri, ...) is accepted too. Roles: ` + "producer, collector, processor, logistics, retailer, regulator, lab, admin" + `
 `
 
 // admin works on the store directly: it is how the first organization and key

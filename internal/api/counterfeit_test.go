@@ -147,30 +147,6 @@ func TestScanRules(t *testing.T) {
 	}
 }
 
-// TestManyScansOfOneLabel: one phone reloading the page is one scanner, and
-// the verdict says how many there were; many phones are a cloned code.
-func TestManyScansOfOneLabel(t *testing.T) {
-	e := start(t)
-	st := e.story(t)
-	shopper := e.phone("", "")
-	var last scanAnswer
-	for range 6 {
-		last = scanWith(t, shopper, st.ShelfURL, nil)
-	}
-	if last.Verdict != "genuine" || last.Scanners != 1 {
-		t.Errorf("sixth reload by one phone: %s %v, %d scanners; want genuine and 1", last.Verdict, last.codes(), last.Scanners)
-	}
-	for range 5 {
-		last = scanWith(t, e.phone("", ""), st.ShelfURL, nil)
-	}
-	if last.Verdict != "suspicious" || !slices.Contains(last.codes(), "many_scans") || last.Scanners != 6 {
-		t.Errorf("sixth phone: %s %v, %d scanners; want suspicious many_scans by 6", last.Verdict, last.codes(), last.Scanners)
-	}
-	if !strings.Contains(last.Reasons[0].EN, "6 distinct scanners") || !strings.Contains(last.Reasons[0].ZH, "6 个不同的扫描者") {
-		t.Errorf("many_scans reason does not count scanners: %+v", last.Reasons[0])
-	}
-}
-
 func TestOverYieldAndOverPacking(t *testing.T) {
 	e := start(t)
 	setupProducts(t, e)
