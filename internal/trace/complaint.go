@@ -41,23 +41,23 @@ const (
 // regulator's work on it. Every change to it is an entry in a hash chain that
 // is anchored like custody events, so a complaint cannot silently vanish.
 type Complaint struct {
-	ID          string   `json:"id"`
-	Serial      string   `json:"serial,omitempty"`
-	Lot         string   `json:"lot,omitempty"`
-	Kind        string   `json:"kind"`
-	Description string   `json:"description"`
-	Evidence    []string `json:"evidence,omitempty"`
-	Region      string   `json:"region,omitempty"`
-	Reporter    string   `json:"reporter"`
-	Status      string   `json:"status"`
-	Assignee    string   `json:"assignee,omitempty"`
+	ID          string    `json:"id"`
+	Serial      string    `json:"serial,omitempty"`
+	Lot         string    `json:"lot,omitempty"`
+	Kind        string    `json:"kind"`
+	Description string    `json:"description"`
+	Evidence    []string  `json:"evidence,omitempty"`
+	Region      string    `json:"region,omitempty"`
+	Reporter    string    `json:"reporter"`
+	Status      string    `json:"status"`
+	Assignee    string    `json:"assignee,omitempty"`
+	Seq         int64     `json:"seq"`
+	Head        string    `json:"head"`
+	CreatedAt   time.Time `json:"createdAt"`
+	UpdatedAt   time.Time `json:"updatedAt"`
 	// Scope is what a confirmed finding covers: the serial reported (empty)
 	// or, with ScopeLot, every unit of the lot.
-	Scope     string    `json:"scope,omitempty"`
-	Seq       int64     `json:"seq"`
-	Head      string    `json:"head"`
-	CreatedAt time.Time `json:"createdAt"`
-	UpdatedAt time.Time `json:"updatedAt"`
+	Scope string `json:"scope,omitempty"`
 }
 
 // Closed reports whether the complaint is decided.

@@ -18,11 +18,12 @@ const (
 	RoleLogistics = "logistics"
 	RoleRetailer  = "retailer"
 	RoleRegulator = "regulator"
-	// RoleLab is an accredited testing laboratory: it records test results on
-	// any lot, and they are shown as an accredited lab's.
-	RoleLab   = "lab"
-	RoleAdmin = "admin"
+	RoleAdmin     = "admin"
 )
+
+// RoleLab is an accredited testing laboratory: it records test results on any
+// lot, and they are shown as an accredited lab's.
+const RoleLab = "lab"
 
 // Roles lists every role, in the order the docs give them.
 var Roles = []string{RoleProducer, RoleCollector, RoleProcessor, RoleLogistics, RoleRetailer, RoleRegulator, RoleLab, RoleAdmin}

@@ -25,11 +25,14 @@ type Unit struct {
 
 // Scan is one look-up of a label or lot by a consumer or inspector.
 type Scan struct {
-	ID     string    `json:"id"`
-	Serial string    `json:"serial,omitempty"`
-	Lot    string    `json:"lot,omitempty"`
-	Time   time.Time `json:"time"`
-	Region string    `json:"region,omitempty"`
+	ID      string    `json:"id"`
+	Serial  string    `json:"serial,omitempty"`
+	Lot     string    `json:"lot,omitempty"`
+	Time    time.Time `json:"time"`
+	Region  string    `json:"region,omitempty"`
+	Client  string    `json:"client"`
+	Verdict string    `json:"verdict"`
+	Reasons []string  `json:"reasons,omitempty"`
 	// RegionSource is the evidence that placed the scan: ip, geolocation,
 	// inspector or none (empty on scans recorded before sources were).
 	RegionSource string `json:"regionSource,omitempty"`
@@ -37,8 +40,5 @@ type Scan struct {
 	ReportedRegion string `json:"reportedRegion,omitempty"`
 	// Scanner is a hash of the scanner's cookie and address: reloads by one
 	// phone share it.
-	Scanner string   `json:"scanner,omitempty"`
-	Client  string   `json:"client"`
-	Verdict string   `json:"verdict"`
-	Reasons []string `json:"reasons,omitempty"`
+	Scanner string `json:"scanner,omitempty"`
 }
