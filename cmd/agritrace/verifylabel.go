@@ -50,6 +50,9 @@ type offlineResult struct {
 	Verdict string `json:"verdict"`           // "valid" or "invalid"
 	Code    string `json:"code,omitempty"`    // why not, for scripts
 	Message string `json:"message,omitempty"` // why not, for people
+	// Note says what the offline check cannot decide: a retired key's labels
+	// are genuine only for units made before it was retired.
+	Note string `json:"note,omitempty"`
 }
 
 type onlineResult struct {
@@ -70,6 +73,7 @@ var offlineCodes = []struct {
 	{label.ErrUnknownKey, "unknown_key"},
 	{label.ErrMalformedSignature, "malformed_signature"},
 	{label.ErrSignatureMismatch, "bad_signature"},
+	{label.ErrKeyRevoked, "key_revoked"},
 }
 
 // verifyLabel checks a label from a photo or its URL: first offline against
@@ -162,6 +166,9 @@ func verifyLabel(ctx context.Context, args []string, stdout, stderr io.Writer) e
 				r.Offline.Code = c.code
 			}
 		}
+	} else if retired := ks.Retired(link.KeyID); !retired.IsZero() {
+		r.Offline.Note = fmt.Sprintf("key %s was retired on %s: the label is genuine only if its unit was made before then, which the online check knows",
+			link.KeyID, retired.Format(time.RFC3339))
 	}
 	// Ask the service even when the signature fails: it records the scan, so
 	// regulators hear about the fake, and may say more (an unknown serial).
@@ -270,6 +277,9 @@ func printLabelReport(w io.Writer, r labelReport) {
 	fmt.Fprintf(w, "QR code   version %d, %d×%d modules\n", r.QR.Version, r.QR.Modules, r.QR.Modules)
 	if r.Offline.Verdict == "valid" {
 		fmt.Fprintf(w, "Offline   signature valid (keys from %s)\n", r.Keys)
+		if r.Offline.Note != "" {
+			fmt.Fprintf(w, "          %s\n", r.Offline.Note)
+		}
 	} else {
 		fmt.Fprintf(w, "Offline   signature INVALID: %s [%s]\n", r.Offline.Message, r.Offline.Code)
 	}

@@ -52,6 +52,9 @@ type options struct {
 	noWorker  bool
 	dir       string
 	bootstrap bool
+	// ips places scans by address, behind a proxy on loopback whose
+	// X-Forwarded-For tests set.
+	ips scan.IPLocator
 }
 
 func start(t testing.TB, opts ...func(*options)) *env {
@@ -84,9 +87,14 @@ func start(t testing.TB, opts ...func(*options)) *env {
 	svc := trace.NewService(st, keys)
 	w := anchor.New(st, ledger, log)
 	w.Idle, w.MaxBackoff = 50*time.Millisecond, 100*time.Millisecond
+	verifier := verify.Verifier{Store: st, Ledger: ledger}
 	srv := &api.Server{
-		Service: svc, Store: st, Verifier: verify.Verifier{Store: st, Ledger: ledger}, Keys: keys,
-		Judge: scan.Judge{Store: st, Labels: keys, Rules: scan.Defaults}, Log: log, Committed: w.Kick, Ready: []api.Pinger{st},
+		Service: svc, Store: st, Verifier: verifier, Keys: keys,
+		Judge: scan.Judge{Store: st, Service: svc, Verifier: verifier, Labels: keys, IPs: o.ips, Rules: scan.Defaults},
+		Log:   log, Committed: w.Kick, Ready: []api.Pinger{st},
+	}
+	if o.ips != nil {
+		srv.TrustedProxies = []string{"127.0.0.1"}
 	}
 	hs := httptest.NewServer(srv.Handler())
 	srv.BaseURL = hs.URL

@@ -1,67 +1,29 @@
 package api
 
 import (
-	"context"
-	"fmt"
+	"crypto/rand"
+	"encoding/hex"
 	"html/template"
 	"net/http"
 	"net/url"
-	"sort"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/agritrace/agritrace/internal/scan"
 	"github.com/agritrace/agritrace/internal/trace"
-	"github.com/agritrace/agritrace/internal/verify"
 	"github.com/agritrace/agritrace/web"
 	"github.com/gin-gonic/gin"
 )
 
-// Provenance is what a scan shows: the page renders it, and JSON clients get it as is.
-type Provenance struct {
-	// Serial and LotID are what was scanned, known or not.
-	Serial       string         `json:"serial,omitempty"`
-	LotID        string         `json:"lotId"`
-	Verdict      string         `json:"verdict"`
-	Reasons      []scan.Reason  `json:"reasons,omitempty"`
-	Unit         *trace.Unit    `json:"unit,omitempty"`
-	Lot          *trace.Lot     `json:"lot,omitempty"`
-	Product      *trace.Product `json:"product,omitempty"`
-	Origins      []trace.Origin `json:"origins,omitempty"`
-	Quality      []Quality      `json:"quality,omitempty"`
-	Steps        []Step         `json:"steps,omitempty"`
-	Ledger       *LedgerVerdict `json:"ledger,omitempty"`
-	ScannedAt    string         `json:"scannedAt"`
-	Lang         string         `json:"-"`
-	OtherLangURL template.URL   `json:"-"`
-}
-
-// Quality is one test result on a lot in the product's history.
-type Quality struct {
-	Lot   string `json:"lot"`
-	Key   string `json:"key"`
-	Value any    `json:"value"`
-}
-
-// Step is one custody event on the journey, with its ledger verdict.
-type Step struct {
-	Lot       string      `json:"lot"`
-	Seq       int64       `json:"seq"`
-	Type      string      `json:"type"`
-	Actor     string      `json:"actor"`
-	ActorName string      `json:"actorName"`
-	Place     trace.Place `json:"place"`
-	Time      string      `json:"time"`
-	Quantity  string      `json:"quantity"`
-	Check     string      `json:"check"`
-	TxID      string      `json:"txId,omitempty"`
-	Block     uint64      `json:"block,omitempty"`
-}
-
-// LedgerVerdict sums up the verification of every event on the journey.
-type LedgerVerdict struct {
-	trace.LedgerInfo
-	Verdict string `json:"verdict"`
+// scanPage is a provenance as the page renders it, in the reader's language.
+type scanPage struct {
+	*scan.Provenance
+	Lang         string
+	OtherLangURL template.URL
+	// Located is set when the phone's location was sent, so the page does
+	// not offer the button again.
+	Located bool
 }
 
 func (s *Server) mountWeb(r *gin.Engine) {
@@ -71,48 +33,34 @@ func (s *Server) mountWeb(r *gin.Engine) {
 
 // scanUnit resolves a unit's Digital Link: the page a phone opens from a QR label.
 func (s *Server) scanUnit(c *gin.Context) {
-	ctx := c.Request.Context()
-	in := scan.Label{
-		GTIN: c.Param("gtin"), Lot: c.Param("lot"), Serial: c.Param("serial"), KeyID: c.Query("k"), Signature: c.Query("s"),
-		Client: s.client(c), Region: region(c), Time: time.Now().UTC(),
-	}
-	res, err := s.Judge.Unit(ctx, in)
+	in := s.scanInput(c)
+	in.Serial, in.KeyID, in.Signature = c.Param("serial"), c.Query("k"), c.Query("s")
+	p, err := s.Judge.Unit(c.Request.Context(), in)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	p := Provenance{Serial: in.Serial, LotID: trace.LotID(in.GTIN, in.Lot)}
-	if res.Unit != nil {
-		p.Unit = res.Unit
-		if err := s.provenance(ctx, &p, &res, res.Unit.Lot); err != nil {
-			s.fail(c, err)
-			return
-		}
-	}
-	p.Verdict, p.Reasons = res.Verdict, res.Reasons
-	s.recordScan(c, in, trace.LotID(in.GTIN, in.Lot), res)
+	s.recordScan(c, &p)
 	s.render(c, &p)
 }
 
 // scanLot resolves a lot-level Digital Link, as printed on bags and drums.
 func (s *Server) scanLot(c *gin.Context) {
-	ctx := c.Request.Context()
-	in := scan.Label{GTIN: c.Param("gtin"), Lot: c.Param("lot"), Client: s.client(c), Region: region(c), Time: time.Now().UTC()}
-	res := scan.Result{Verdict: scan.Genuine}
-	p := Provenance{LotID: trace.LotID(in.GTIN, in.Lot)}
-	err := s.provenance(ctx, &p, &res, trace.LotID(in.GTIN, in.Lot))
-	switch {
-	case trace.ErrorCode(err) == trace.ENOTFOUND:
-		res.UnknownLot()
-	case err != nil:
+	p, err := s.Judge.Lot(c.Request.Context(), s.scanInput(c))
+	if err != nil {
 		s.fail(c, err)
 		return
-	case p.Lot.Status == trace.LotRecalled:
-		res.LotRecalledFinding()
 	}
-	p.Verdict, p.Reasons = res.Verdict, res.Reasons
-	s.recordScan(c, in, trace.LotID(in.GTIN, in.Lot), res)
+	s.recordScan(c, &p)
 	s.render(c, &p)
+}
+
+// scanInput gathers the evidence a scan carries; the judge weighs it.
+func (s *Server) scanInput(c *gin.Context) scan.Label {
+	return scan.Label{
+		GTIN: c.Param("gtin"), Lot: c.Param("lot"), Client: s.client(c), Declared: region(c),
+		Address: c.ClientIP(), Token: s.scannerToken(c), Geo: coords(c), Time: time.Now().UTC(),
+	}
 }
 
 // client tells an inspector, who scans with the regulator's key, from a consumer.
@@ -123,8 +71,8 @@ func (s *Server) client(c *gin.Context) string {
 	return scan.Consumer
 }
 
-// region is the coarse place a scan comes from, as the page's script or the
-// inspector's scanner reports it; anything but a division code is ignored.
+// region is the place given in the URL; anything but a division code is
+// ignored, and the judge weighs it only from an inspector.
 func region(c *gin.Context) string {
 	r := c.Query("region")
 	if trace.ValidateRegion("region", r) != nil {
@@ -133,153 +81,60 @@ func region(c *gin.Context) string {
 	return r
 }
 
-// provenance fills p with the lot, its upstream journey and its verification,
-// and adds to res what the ledger says.
-func (s *Server) provenance(ctx context.Context, p *Provenance, res *scan.Result, lotID string) error {
-	lots, err := s.Service.Upstream(ctx, lotID)
-	if err != nil {
-		return err
+// coords are the phone's location as the page's location button sends it.
+func coords(c *gin.Context) *scan.Coords {
+	lat, err1 := strconv.ParseFloat(c.Query("lat"), 64)
+	lon, err2 := strconv.ParseFloat(c.Query("lon"), 64)
+	if err1 != nil || err2 != nil {
+		return nil
 	}
-	lot := lots[0]
-	p.Lot = &lot
-	if prod, err := s.Store.Product(ctx, lot.GTIN); err == nil {
-		p.Product = &prod
-	}
-	names := s.orgNames(ctx)
-	ledger := verify.Verified
-	type sortKey struct {
-		at    time.Time
-		depth int
-	}
-	keys := map[*Step]sortKey{}
-	var steps []*Step
-	for depth, l := range lots {
-		if l.Origin != nil && len(l.Parents) == 0 {
-			p.Origins = append(p.Origins, *l.Origin)
-		}
-		report, err := s.Verifier.Lot(ctx, l.ID)
-		if err != nil {
-			return err
-		}
-		p.Ledger = &LedgerVerdict{LedgerInfo: report.Ledger}
-		ledger = verify.Worst(ledger, report.Verdict)
-		checks := map[int64]verify.Check{}
-		for _, ch := range report.Events {
-			checks[ch.Seq] = ch
-		}
-		events, err := s.Store.Events(ctx, l.ID)
-		if err != nil {
-			return err
-		}
-		for _, e := range events {
-			ch := checks[e.Seq]
-			step := &Step{
-				Lot: e.Lot, Seq: e.Seq, Type: e.Type, Actor: e.Actor, ActorName: or(names[e.Actor], e.Actor), Place: e.Place,
-				Time: e.Time.In(chinaTime).Format("2006-01-02 15:04"), Quantity: quantity(e.Quantity, l.BaseUnit),
-				Check: ch.Verdict, TxID: ch.TxID, Block: ch.Block,
-			}
-			keys[step] = sortKey{e.Time, depth}
-			steps = append(steps, step)
-		}
-		keys := make([]string, 0, len(l.Attributes))
-		for k := range l.Attributes {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			p.Quality = append(p.Quality, Quality{Lot: l.Number, Key: k, Value: l.Attributes[k]})
-		}
-	}
-	// The journey reads in time order; events of the same instant (a transform
-	// touches several lots at once) read upstream first.
-	sort.SliceStable(steps, func(i, j int) bool {
-		a, b := keys[steps[i]], keys[steps[j]]
-		if !a.at.Equal(b.at) {
-			return a.at.Before(b.at)
-		}
-		return a.depth > b.depth
-	})
-	for _, st := range steps {
-		p.Steps = append(p.Steps, *st)
-	}
-	p.Ledger.Verdict = ledger
-	switch ledger {
-	case verify.Mismatch, verify.Missing:
-		res.LedgerAltered()
-	case verify.Pending:
-		if res.Verdict == scan.Genuine {
-			res.Verdict = scan.Pending
-		}
-	}
-	return nil
+	return &scan.Coords{Lat: lat, Lon: lon}
 }
 
-// chinaTime shows times as the people scanning read clocks.
-var chinaTime = time.FixedZone("CST", 8*3600)
+// scannerCookie holds a random first-party token that tells one phone's
+// reloads from many phones' scans. It says nothing about the person and is
+// sent only to this site.
+const scannerCookie = "agritrace_scanner"
 
-func quantity(q int64, base string) string {
-	switch base {
-	case "g":
-		if q >= 1_000_000 {
-			return fmt.Sprintf("%.3f t", float64(q)/1e6)
-		}
-		return fmt.Sprintf("%.3f kg", float64(q)/1e3)
-	case "mL":
-		return fmt.Sprintf("%.1f L", float64(q)/1e3)
+// scannerToken returns the scanner's token, issuing one when the request
+// carries none (or one not of our making).
+func (s *Server) scannerToken(c *gin.Context) string {
+	if tok, err := c.Cookie(scannerCookie); err == nil && len(tok) == 32 && strings.Trim(tok, "0123456789abcdef") == "" {
+		return tok
 	}
-	return fmt.Sprintf("%d pcs", q)
-}
-
-func or(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
-}
-
-func (s *Server) orgNames(ctx context.Context) map[string]string {
-	orgs, err := s.Store.Orgs(ctx)
-	names := map[string]string{}
-	if err != nil {
-		s.Log.Warn("list organizations for a page", "err", err)
-		return names
-	}
-	for _, o := range orgs {
-		names[o.ID] = o.Name
-	}
-	return names
+	b := make([]byte, 16)
+	rand.Read(b)
+	tok := hex.EncodeToString(b)
+	c.SetSameSite(http.SameSiteLaxMode)
+	c.SetCookie(scannerCookie, tok, 2*365*24*3600, "/", "", strings.HasPrefix(s.BaseURL, "https://"), true)
+	return tok
 }
 
 // recordScan keeps every scan; a scan that cannot be recorded still gets its
 // answer, since the person holding the bottle is owed one.
-func (s *Server) recordScan(c *gin.Context, in scan.Label, lotID string, res scan.Result) {
-	sc := trace.Scan{
-		ID: newID(), Serial: in.Serial, Lot: lotID, Time: in.Time, Region: in.Region,
-		Client: in.Client, Verdict: res.Verdict,
-	}
-	for _, r := range res.Reasons {
-		sc.Reasons = append(sc.Reasons, r.Code)
-	}
+func (s *Server) recordScan(c *gin.Context, p *scan.Provenance) {
+	sc := p.Record
+	sc.ID = newID()
 	if err := s.Store.AddScan(c.Request.Context(), sc); err != nil {
-		s.Log.Error("record scan", "err", err, "serial", in.Serial)
+		s.Log.Error("record scan", "err", err, "serial", sc.Serial)
 	}
-	if res.Alert() {
-		s.Log.Warn("suspicious scan", "serial", in.Serial, "lot", lotID, "verdict", res.Verdict, "reasons", sc.Reasons, "region", in.Region)
+	if (scan.Result{Verdict: sc.Verdict}).Alert() {
+		s.Log.Warn("suspicious scan", "serial", sc.Serial, "lot", sc.Lot, "verdict", sc.Verdict, "reasons", sc.Reasons,
+			"region", sc.Region, "source", sc.RegionSource)
 	}
 }
 
-func (s *Server) render(c *gin.Context, p *Provenance) {
-	p.ScannedAt = time.Now().In(chinaTime).Format("2006-01-02 15:04:05")
-	status := http.StatusOK
+func (s *Server) render(c *gin.Context, p *scan.Provenance) {
 	if wantsJSON(c) {
-		c.JSON(status, p)
+		c.JSON(http.StatusOK, p)
 		return
 	}
-	p.Lang = web.Lang(c.Query("lang"), c.GetHeader("Accept-Language"))
+	pg := scanPage{Provenance: p, Located: c.Query("lat") != ""}
+	pg.Lang = web.Lang(c.Query("lang"), c.GetHeader("Accept-Language"))
 	q := c.Request.URL.Query()
-	q.Set("lang", map[string]string{"zh": "en", "en": "zh"}[p.Lang])
-	p.OtherLangURL = template.URL((&url.URL{Path: c.Request.URL.Path, RawQuery: q.Encode()}).String())
-	c.HTML(status, "scan.html", p)
+	q.Set("lang", map[string]string{"zh": "en", "en": "zh"}[pg.Lang])
+	pg.OtherLangURL = template.URL((&url.URL{Path: c.Request.URL.Path, RawQuery: q.Encode()}).String())
+	c.HTML(http.StatusOK, "scan.html", pg)
 }
 
 func wantsJSON(c *gin.Context) bool {

@@ -24,6 +24,9 @@ type Config struct {
 	LabelKeys string
 	Yields    string
 	PDFFont   string
+	// IPDB is an ip2region v1 database that places scans by client address;
+	// empty places none that way.
+	IPDB string
 	// TrustedProxies are the load balancers whose X-Forwarded-For is believed
 	// when telling clients apart (for rate limits); none by default.
 	TrustedProxies []string
@@ -53,6 +56,7 @@ var Settings = []Setting{
 	{"label-keys", "AGRITRACE_LABEL_KEYS", "<data>/label-keys.json", "Ed25519 label signing keys (created when absent)"},
 	{"yields", "AGRITRACE_YIELDS", "", "JSON file of transform yield rules, replacing the defaults (rapeseed to oil 30-45 %, meal 50-70 %, roasted seed 85-100 %; roasted seed to oil 30-50 %, meal 50-75 %)"},
 	{"pdf-font", "AGRITRACE_PDF_FONT", "", "TrueType font with Chinese glyphs for PDF audits (default: Debian's fonts-droid-fallback)"},
+	{"ip-db", "AGRITRACE_IP_DB", "", "ip2region v1 .db file that places scans by client address (default: scans are not placed by address)"},
 	{"trusted-proxies", "AGRITRACE_TRUSTED_PROXIES", "", "comma-separated addresses or CIDRs of proxies whose X-Forwarded-For is trusted"},
 	{"log-level", "AGRITRACE_LOG_LEVEL", "info", "debug, info, warn or error"},
 	{"anchor-batch", "AGRITRACE_ANCHOR_BATCH", "200", "records sent to the ledger per call"},
@@ -92,7 +96,7 @@ func build(vals map[string]*string) (Config, error) {
 	c := Config{
 		Addr: *vals["addr"], DataDir: *vals["data"], PublicURL: *vals["public-url"], MongoURI: *vals["mongodb-uri"],
 		MongoDB: *vals["mongodb-db"], Ledger: *vals["ledger"], LabelKeys: *vals["label-keys"], FabricEnv: *vals["fabric-env"],
-		Yields: *vals["yields"], PDFFont: *vals["pdf-font"],
+		Yields: *vals["yields"], PDFFont: *vals["pdf-font"], IPDB: *vals["ip-db"],
 	}
 	for _, p := range strings.Split(*vals["trusted-proxies"], ",") {
 		if p = strings.TrimSpace(p); p != "" {

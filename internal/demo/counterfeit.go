@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"strings"
 
 	"github.com/agritrace/agritrace/internal/trace"
 )
@@ -24,14 +25,24 @@ type Fake struct {
 
 // Counterfeit tells the second story: the QR code of a genuine bottle is
 // copied onto bottles of cheap oil that turn up in a village shop in another
-// county. Shoppers there scan it and are warned; one reports it; the
-// regulator inspects, closes the complaint as confirmed, and the audit says why.
+// county. Shoppers there scan it and, as more phones than one bottle ever
+// meets scan it, are warned; one reports it; the regulator inspects, closes
+// the complaint as confirmed, the copied code scans as not genuine from then
+// on, and the audit says why. The copied bottle is another than the story's
+// shelf bottle, which stays genuine.
 func Counterfeit(ctx context.Context, base string, keys map[string]string, st Story, log io.Writer) (Fake, error) {
 	fake := Fake{ClonedURL: st.ShelfURL}
-	u, err := url.Parse(st.ShelfURL)
+	for _, b := range st.BottleURLs {
+		if b != st.ShelfURL && b != st.SoldURL && !contains(st.Sold, serialOf(strings.Split(b, "?")[0])) {
+			fake.ClonedURL = b
+		}
+	}
+	u, err := url.Parse(fake.ClonedURL)
 	if err != nil {
 		return fake, err
 	}
+	// Each call is another phone: the client keeps no cookies. A region in
+	// the URL counts only from the inspector; a shopper's is recorded only.
 	scanFrom := func(org, region string) (string, []string, error) {
 		q := u.Query()
 		q.Set("region", region)
@@ -57,8 +68,13 @@ func Counterfeit(ctx context.Context, base string, keys map[string]string, st St
 	if err := step("a shopper in Zhaojun town scans a genuine bottle: "+v, err); err != nil {
 		return fake, err
 	}
-	v, codes, err := scanFrom("", GonganCounty)
-	if err := step(fmt.Sprintf("the same QR code, copied onto fake bottles, is scanned in Gong'an county: %s %v", v, codes), err); err != nil {
+	var codes []string
+	for range 5 {
+		if v, codes, err = scanFrom("", GonganCounty); err != nil {
+			break
+		}
+	}
+	if err := step(fmt.Sprintf("the same QR code, copied onto fake bottles, is scanned by five shoppers in Gong'an county; the fifth sees: %s %v", v, codes), err); err != nil {
 		return fake, err
 	}
 	var filed struct{ ID string }
@@ -83,6 +99,10 @@ func Counterfeit(ctx context.Context, base string, keys map[string]string, st St
 		return fake, err
 	}
 	if err := step("the complaint is closed as confirmed", reg.Do(ctx, "POST", path, trace.WorkInput{Action: "close", Resolution: trace.ComplaintConfirmed, Note: "确认为克隆标签假冒产品，已下架并立案。"}, nil)); err != nil {
+		return fake, err
+	}
+	v, codes, err = scanFrom("", GonganCounty)
+	if err := step(fmt.Sprintf("from now on the copied code scans as: %s %v", v, codes), err); err != nil {
 		return fake, err
 	}
 	var report struct {

@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 )
 
 // Why a label fails offline verification. Each names one thing a person
@@ -22,6 +23,7 @@ var (
 	ErrUnknownKey         = errors.New("the label names a key that is not in the key set")
 	ErrMalformedSignature = errors.New("the label signature is malformed")
 	ErrSignatureMismatch  = errors.New("the signature does not match the label: it was forged or altered")
+	ErrKeyRevoked         = errors.New("the label's signing key was revoked: no label it signed can be trusted")
 )
 
 // KeySetPath is where a service publishes its label public keys.
@@ -141,18 +143,22 @@ func (k PublicKey) publicKey() (ed25519.PublicKey, error) {
 
 // Verify checks link's signature with the key it names, without any network.
 // It returns an error wrapping ErrNoSignature, ErrUnknownKey,
-// ErrMalformedSignature or ErrSignatureMismatch when the label fails.
+// ErrMalformedSignature, ErrSignatureMismatch or ErrKeyRevoked when the
+// label fails. A retired key still verifies: whether the unit was made before
+// the retirement only the service knows (see Retired).
 func (ks KeySet) Verify(link Link) error {
 	if link.Signature == "" {
 		return ErrNoSignature
 	}
 	var pub ed25519.PublicKey
+	revoked := false
 	for _, k := range ks.Keys {
 		if k.ID == link.KeyID && link.KeyID != "" {
 			var err error
 			if pub, err = k.publicKey(); err != nil {
 				return fmt.Errorf("label key set: %w", err)
 			}
+			revoked = k.Status == StatusRevoked || !k.RevokedAt.IsZero()
 			break
 		}
 	}
@@ -169,5 +175,18 @@ func (ks KeySet) Verify(link Link) error {
 	if !ed25519.Verify(pub, Message(link.GTIN, link.Lot, link.Serial), sig) {
 		return ErrSignatureMismatch
 	}
+	if revoked {
+		return fmt.Errorf("%w (key %s)", ErrKeyRevoked, link.KeyID)
+	}
 	return nil
+}
+
+// Retired returns when the key a label names was retired, zero if it was not.
+func (ks KeySet) Retired(keyID string) time.Time {
+	for _, k := range ks.Keys {
+		if k.ID == keyID {
+			return k.RetiredAt
+		}
+	}
+	return time.Time{}
 }

@@ -17,16 +17,24 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/agritrace/agritrace/internal/trace"
 )
 
 // Key is one signing key. Keys are kept after rotation so older labels still verify.
 type Key struct {
-	ID   string `json:"id"`
-	Seed []byte `json:"seed"`
-	pub  ed25519.PublicKey
-	priv ed25519.PrivateKey
+	ID        string    `json:"id"`
+	Seed      []byte    `json:"seed"`
+	CreatedAt time.Time `json:"createdAt,omitzero"`
+	// RetiredAt is when the key stopped signing: a label it signed for a
+	// unit made later was not issued by the service.
+	RetiredAt time.Time `json:"retiredAt,omitzero"`
+	// RevokedAt is when the key was declared compromised: no label it signed
+	// is trusted any more.
+	RevokedAt time.Time `json:"revokedAt,omitzero"`
+	pub       ed25519.PublicKey
+	priv      ed25519.PrivateKey
 }
 
 // Keyring holds the signing keys; the active one signs new labels.
@@ -57,7 +65,9 @@ func freshKey() *Key {
 	if _, err := rand.Read(seed); err != nil {
 		panic(err)
 	}
-	return newKey(seed)
+	k := newKey(seed)
+	k.CreatedAt = time.Now().UTC().Truncate(time.Second)
+	return k
 }
 
 // NewKeyring returns a keyring with one fresh key.
@@ -87,7 +97,9 @@ func LoadOrCreate(path string) (*Keyring, error) {
 		if len(k.Seed) != ed25519.SeedSize {
 			return nil, fmt.Errorf("label keys: %s: key %d has a bad seed", path, i)
 		}
-		kr.Keys[i] = newKey(k.Seed)
+		loaded := newKey(k.Seed)
+		loaded.CreatedAt, loaded.RetiredAt, loaded.RevokedAt = k.CreatedAt, k.RetiredAt, k.RevokedAt
+		kr.Keys[i] = loaded
 	}
 	if kr.key(kr.Active) == nil {
 		return nil, fmt.Errorf("label keys: %s: active key %q is not in the file", path, kr.Active)
@@ -236,12 +248,27 @@ func ParseLink(raw string) (Link, error) {
 	return Link{GTIN: parts[1], Lot: lot, Serial: serial, KeyID: u.Query().Get("k"), Signature: u.Query().Get("s")}, nil
 }
 
+// Key statuses as published.
+const (
+	StatusActive  = "active"
+	StatusRetired = "retired"
+	StatusRevoked = "revoked"
+)
+
 // PublicKey is a label key as published for offline checking.
 type PublicKey struct {
 	ID        string `json:"kid"`
 	Algorithm string `json:"alg"`
 	Key       string `json:"x"`
 	Active    bool   `json:"active"`
+	// Status is active (signs new labels), retired (verifies labels of units
+	// made before RetiredAt), or revoked (verifies nothing); a key that was
+	// rotated out without being retired stays "retired" with no date, as
+	// before statuses were published.
+	Status    string    `json:"status,omitempty"`
+	CreatedAt time.Time `json:"createdAt,omitzero"`
+	RetiredAt time.Time `json:"retiredAt,omitzero"`
+	RevokedAt time.Time `json:"revokedAt,omitzero"`
 }
 
 // KeySet is the published form of a keyring.
@@ -255,7 +282,17 @@ func (kr *Keyring) Public() KeySet {
 	defer kr.mu.RUnlock()
 	var ks KeySet
 	for _, k := range kr.Keys {
-		ks.Keys = append(ks.Keys, PublicKey{ID: k.ID, Algorithm: "Ed25519", Key: base64.RawURLEncoding.EncodeToString(k.pub), Active: k.ID == kr.Active})
+		pk := PublicKey{
+			ID: k.ID, Algorithm: "Ed25519", Key: base64.RawURLEncoding.EncodeToString(k.pub), Active: k.ID == kr.Active,
+			Status: StatusRetired, CreatedAt: k.CreatedAt, RetiredAt: k.RetiredAt, RevokedAt: k.RevokedAt,
+		}
+		switch {
+		case !k.RevokedAt.IsZero():
+			pk.Status = StatusRevoked
+		case pk.Active:
+			pk.Status = StatusActive
+		}
+		ks.Keys = append(ks.Keys, pk)
 	}
 	return ks
 }

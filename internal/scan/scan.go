@@ -5,6 +5,7 @@
 package scan
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/agritrace/agritrace/internal/region"
 	"github.com/agritrace/agritrace/internal/trace"
+	"github.com/agritrace/agritrace/internal/verify"
 )
 
 // Verdicts, from best to worst as the scanner sees them.
@@ -42,6 +44,11 @@ const (
 	SoldElsewhere    = "sold_elsewhere"
 	ShelvedAfterSale = "shelved_after_sale"
 	RecordsAltered   = "records_altered"
+	KeyRevoked       = "key_revoked"
+	KeyRetired       = "key_retired"
+	// ConfirmedCounterfeit is a regulator's closed finding on the serial or,
+	// when the finding covers it, on the whole lot.
+	ConfirmedCounterfeit = "confirmed_counterfeit"
 )
 
 // Reason is one finding, in plain words in Chinese and English.
@@ -56,6 +63,11 @@ type Result struct {
 	Verdict string      `json:"verdict"`
 	Reasons []Reason    `json:"reasons,omitempty"`
 	Unit    *trace.Unit `json:"-"`
+	// Place is where the scan was placed and on what evidence.
+	Place Place `json:"-"`
+	// Scanners is how many distinct consumer scanners have scanned the label,
+	// this one included.
+	Scanners int `json:"-"`
 }
 
 // AlertVerdicts are the verdicts regulators should look at.
@@ -76,12 +88,21 @@ var rank = map[string]int{Genuine: 0, Pending: 1, Suspicious: 2, Recalled: 3, No
 // Signer checks label signatures.
 type Signer interface {
 	Verify(keyID, gtin, lot, serial, sig string) bool
+	// KeyDates says when a key was retired (it signs no new labels) and
+	// revoked (no label it signed is to be trusted); zero for never.
+	KeyDates(keyID string) (retired, revoked time.Time)
+}
+
+// IPLocator maps a client address to a division code (internal/iploc).
+type IPLocator interface {
+	Region(addr string) string
 }
 
 // Rules holds the thresholds; the zero value is not useful, use Defaults.
 type Rules struct {
-	// MaxConsumerScans is how many consumer scans of one unit are normal: a
-	// buyer checks a bottle once or twice, a cloned code is scanned everywhere.
+	// MaxConsumerScans is how many distinct consumers scanning one unit is
+	// normal: a buyer checks a bottle once or twice and reloads the page, a
+	// cloned code is scanned by phones everywhere.
 	MaxConsumerScans int
 	// Window bounds how far back scan history is read.
 	Window time.Duration
@@ -90,24 +111,40 @@ type Rules struct {
 // Defaults are the thresholds the service starts with.
 var Defaults = Rules{MaxConsumerScans: 5, Window: 365 * 24 * time.Hour}
 
-// Judge reads what it needs from the store.
+// Judge owns the verdict: it reads what it needs from the store, the
+// ledger verification and the location evidence, and returns the whole
+// provenance a scan shows.
 type Judge struct {
-	Store  trace.Store
-	Labels Signer
-	Rules  Rules
+	Store    trace.Store
+	Service  *trace.Service
+	Verifier verify.Verifier
+	Labels   Signer
+	// IPs places scans by their client address; nil places none that way.
+	IPs   IPLocator
+	Rules Rules
 }
 
-// Label is one scan of a unit label as it arrives.
+// Label is one scan of a unit label (or, with no Serial, of a lot) as it
+// arrives.
 type Label struct {
 	GTIN, Lot, Serial, KeyID, Signature string
 	Client                              string
-	Region                              string
-	Time                                time.Time
+	// Declared is the region given in the URL; only an inspector's counts.
+	Declared string
+	// Address is the client's network address, Token its first-party
+	// scanner cookie, Geo the phone's location if the shopper shared it.
+	Address string
+	Token   string
+	Geo     *Coords
+	Time    time.Time
 }
 
-// Unit judges a unit scan before it is recorded.
-func (j Judge) Unit(ctx context.Context, l Label) (Result, error) {
-	r := Result{Verdict: Genuine}
+// Coords are a phone's reported latitude and longitude in degrees.
+type Coords struct{ Lat, Lon float64 }
+
+// unit judges a unit scan before it is recorded.
+func (j Judge) unit(ctx context.Context, l Label) (Result, error) {
+	r := Result{Verdict: Genuine, Place: j.locate(l)}
 	u, err := j.Store.Unit(ctx, l.Serial)
 	switch {
 	case trace.ErrorCode(err) == trace.ENOTFOUND:
@@ -123,6 +160,15 @@ func (j Judge) Unit(ctx context.Context, l Label) (Result, error) {
 		return r, nil
 	case !j.Labels.Verify(l.KeyID, l.GTIN, l.Lot, l.Serial, l.Signature):
 		r.add(NotGenuine, BadSignature, "防伪签名无效：标签被伪造或篡改", "the label signature is not valid: the label was forged or altered")
+		return r, nil
+	}
+	if retired, revoked := j.Labels.KeyDates(l.KeyID); !revoked.IsZero() {
+		r.add(NotGenuine, KeyRevoked, "签名密钥已被吊销：此密钥签发的标签都不可信", "the signing key was revoked: no label it signed can be trusted")
+		return r, nil
+	} else if !retired.IsZero() && u.CreatedAt.After(retired) {
+		r.add(NotGenuine, KeyRetired,
+			fmt.Sprintf("此标签在签名密钥于 %s 停用之后才签发，不是正规签发的标签", retired.In(chinaTime).Format("2006-01-02 15:04")),
+			fmt.Sprintf("this label was signed after its key was retired on %s: it was not issued properly", retired.In(chinaTime).Format("2006-01-02 15:04")))
 		return r, nil
 	}
 	r.Unit = &u
@@ -142,7 +188,7 @@ func (j Judge) Unit(ctx context.Context, l Label) (Result, error) {
 		return r, err
 	}
 	j.pattern(ctx, &r, l, u, market, history)
-	return r, nil
+	return r, j.findings(ctx, &r, u.Serial, u.Lot)
 }
 
 // name is something named in both languages of the reasons.
@@ -179,80 +225,61 @@ func (j Judge) market(ctx context.Context, lot trace.Lot) (string, error) {
 	return "", nil
 }
 
-// prefecture is the 4-digit prefix of a division code: two counties in the
-// same prefecture are neighbours, two in different ones are far apart for a
-// bottle of oil bought in a township shop.
-func prefecture(region string) string {
-	if len(region) < 4 {
-		return ""
-	}
-	return region[:4]
-}
-
-func far(a, b string) bool {
-	pa, pb := prefecture(a), prefecture(b)
-	return pa != "" && pb != "" && pa != pb
-}
-
 func (j Judge) pattern(ctx context.Context, r *Result, l Label, u trace.Unit, market string, history []trace.Scan) {
 	since := l.Time.Add(-j.Rules.Window)
-	consumer := 0
-	var elsewhere string
+	here, sold := r.Place, Place{Region: market, Source: sourceRecord}
+	scanners := map[string]bool{}
+	var elsewhere Place
 	for _, s := range history {
 		if s.Time.Before(since) || s.Client != Consumer {
 			continue
 		}
-		consumer++
-		if far(s.Region, l.Region) && elsewhere == "" {
-			elsewhere = s.Region
+		// Scans recorded before scanners were told apart count one each.
+		scanners[cmp.Or(s.Scanner, s.ID)] = true
+		if there := (Place{Region: s.Region, Source: s.RegionSource}); elsewhere.Region == "" && far(there, here) {
+			elsewhere = there
 		}
 	}
 	if l.Client == Consumer {
-		consumer++
+		scanners[scannerID(l)] = true
+		r.Scanners = len(scanners)
 	}
-	if consumer > j.Rules.MaxConsumerScans {
+	if n := len(scanners); n > j.Rules.MaxConsumerScans {
 		r.add(Suspicious, ManyScans,
-			fmt.Sprintf("此标签已被消费者扫描 %d 次，正品通常只扫一两次，可能是复制的二维码", consumer),
-			fmt.Sprintf("consumers have scanned this label %d times; a genuine bottle is scanned once or twice, so the code may have been copied", consumer))
+			fmt.Sprintf("已有 %d 个不同的扫描者（手机或网络地址）扫描过此标签，正品通常只有一两个人扫，可能是复制的二维码", n),
+			fmt.Sprintf("%d distinct scanners (phones or network addresses) have scanned this label; a genuine bottle is scanned by one or two people, so the code may have been copied", n))
 	}
-	if elsewhere != "" {
+	if elsewhere.Region != "" {
 		r.add(Suspicious, ClonedLabel,
-			fmt.Sprintf("同一标签也在相距很远的%s被扫描：同一瓶油不可能同时出现在两地，标签可能被克隆", place(elsewhere).zh),
-			fmt.Sprintf("the same label was also scanned far away, in %s: one bottle cannot be in both places, so the label has probably been cloned", place(elsewhere).en))
+			fmt.Sprintf("同一标签也在相距很远的%s被扫描（%s）：同一瓶油不可能同时出现在两地，标签可能被克隆", place(elsewhere.Region).zh, here.source().zh),
+			fmt.Sprintf("the same label was also scanned far away, in %s (%s): one bottle cannot be in both places, so the label has probably been cloned", place(elsewhere.Region).en, here.source().en))
 	}
-	if l.Region != "" && market != "" && far(market, l.Region) && u.Status != trace.UnitSold {
+	if far(sold, here) && u.Status != trace.UnitSold {
 		r.add(Suspicious, FarFromMarket,
-			fmt.Sprintf("此批次发往%s销售，却在%s被扫描", place(market).zh, place(l.Region).zh),
-			fmt.Sprintf("this lot was shipped for sale in %s but is scanned in %s", place(market).en, place(l.Region).en))
+			fmt.Sprintf("此批次发往%s销售，却在%s被扫描（%s）", place(market).zh, place(here.Region).zh, here.source().zh),
+			fmt.Sprintf("this lot was shipped for sale in %s but is scanned in %s (%s)", place(market).en, place(here.Region).en, here.source().en))
 	}
 	if u.Status == trace.UnitSold {
-		sold := u.SoldAt.In(time.FixedZone("CST", 8*3600)).Format("2006-01-02")
+		soldOn := u.SoldAt.In(chinaTime).Format("2006-01-02")
 		switch {
 		case l.Client == Inspector:
 			seller := j.orgName(ctx, u.SoldBy)
 			r.add(Suspicious, ShelvedAfterSale,
-				fmt.Sprintf("此瓶已于 %s 由%s售出；售出后又出现在货架上的瓶子是回收灌装的", sold, seller.zh),
-				fmt.Sprintf("this bottle was sold on %s by %s; a sold bottle back on a shelf has been refilled", sold, seller.en))
-		case l.Region != "" && far(market, l.Region):
+				fmt.Sprintf("此瓶已于 %s 由%s售出；售出后又出现在货架上的瓶子是回收灌装的", soldOn, seller.zh),
+				fmt.Sprintf("this bottle was sold on %s by %s; a sold bottle back on a shelf has been refilled", soldOn, seller.en))
+		case far(sold, here):
 			r.add(Suspicious, SoldElsewhere,
-				fmt.Sprintf("此瓶已于 %s 在%s售出，现在却在远处的%s被扫描，可能是回收灌装的瓶子", sold, place(market).zh, place(l.Region).zh),
-				fmt.Sprintf("this bottle was sold on %s in %s and is now scanned far away, in %s: it may be a refilled bottle", sold, place(market).en, place(l.Region).en))
+				fmt.Sprintf("此瓶已于 %s 在%s售出，现在却在远处的%s被扫描（%s），可能是回收灌装的瓶子", soldOn, place(market).zh, place(here.Region).zh, here.source().zh),
+				fmt.Sprintf("this bottle was sold on %s in %s and is now scanned far away, in %s (%s): it may be a refilled bottle", soldOn, place(market).en, place(here.Region).en, here.source().en))
 		}
 	}
 }
 
-// LedgerAltered adds the finding that the records behind a product disagree
+// chinaTime shows times as the people scanning read clocks.
+var chinaTime = time.FixedZone("CST", 8*3600)
+
+// ledgerAltered adds the finding that the records behind a product disagree
 // with the ledger.
-func (r *Result) LedgerAltered() {
+func (r *Result) ledgerAltered() {
 	r.add(Suspicious, RecordsAltered, "此产品的记录与区块链账本不一致：记录被篡改", "the records of this product do not match the ledger: they were altered")
-}
-
-// LotRecalledFinding marks a lot-level scan of a recalled lot.
-func (r *Result) LotRecalledFinding() {
-	r.add(Recalled, LotRecalled, "该批次已被召回，请勿食用", "this lot has been recalled: do not consume")
-}
-
-// UnknownLot marks a lot-level scan of a lot never registered.
-func (r *Result) UnknownLot() {
-	r.add(NotGenuine, UnknownSerial, "未知批次：从未登记", "unknown lot: it was never registered")
 }

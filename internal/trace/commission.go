@@ -2,7 +2,6 @@ package trace
 
 import (
 	"context"
-	"maps"
 	"strings"
 )
 
@@ -77,8 +76,9 @@ type InspectInput struct {
 	Place   *PlaceInput    `json:"place"`
 }
 
-// Inspect records a quality test on a lot: by its custodian, or by a regulator
-// in the field. The results also become the lot's current attributes.
+// Inspect records a quality test on a lot: by its custodian, or by a
+// regulator or accredited lab on any lot. Results are appended as an inspect
+// event; a lot's attributes stay what was declared when it was made.
 func (s *Service) Inspect(ctx context.Context, actor Org, lotID string, in InspectInput) (Result, error) {
 	if len(in.Results) == 0 {
 		return Result{}, FieldErrorf(EINVALID, "results", "give at least one result, e.g. {\"moisture\": 7.2}")
@@ -97,18 +97,16 @@ func (s *Service) Inspect(ctx context.Context, actor Org, lotID string, in Inspe
 		if err != nil {
 			return nil, err
 		}
-		if !actor.Has(RoleRegulator) {
+		if !actor.Has(RoleRegulator, RoleLab) {
 			if err := custodianOf(actor, l, "lot"); err != nil {
 				return nil, err
 			}
 		}
+		// Results live in the inspect events only, each with who recorded
+		// it: copying them into the lot's attributes let a holder's later
+		// figure overwrite a regulator's.
 		c := s.newChange(actor, place)
-		t := c.track(l)
-		t.Attributes = maps.Clone(t.Attributes)
-		if t.Attributes == nil {
-			t.Attributes = map[string]any{}
-		}
-		maps.Copy(t.Attributes, in.Results)
+		c.track(l)
 		payload := map[string]any{"results": in.Results}
 		if in.Note != "" {
 			payload["note"] = in.Note

@@ -25,6 +25,9 @@ const (
 	ComplaintUnfounded     = "unfounded"
 )
 
+// ScopeLot is a closing finding that covers the complaint's whole lot.
+const ScopeLot = "lot"
+
 // ComplaintKinds are what people report.
 var ComplaintKinds = []string{"counterfeit", "refill", "quality", "expired", "other"}
 
@@ -53,6 +56,9 @@ type Complaint struct {
 	Head        string    `json:"head"`
 	CreatedAt   time.Time `json:"createdAt"`
 	UpdatedAt   time.Time `json:"updatedAt"`
+	// Scope is what a confirmed finding covers: the serial reported (empty)
+	// or, with ScopeLot, every unit of the lot.
+	Scope string `json:"scope,omitempty"`
 }
 
 // Closed reports whether the complaint is decided.
@@ -227,6 +233,9 @@ type WorkInput struct {
 	Assignee   string `json:"assignee"`
 	Note       string `json:"note"`
 	Resolution string `json:"resolution"`
+	// Scope "lot" on a confirmed close extends the finding to every unit of
+	// the complaint's lot; empty keeps it to what was reported.
+	Scope string `json:"scope"`
 }
 
 // Work applies a regulator's action: assign it, add a note (which marks it
@@ -264,6 +273,18 @@ func (s *Service) Work(ctx context.Context, actor Org, id string, in WorkInput) 
 		}
 		c.Status = in.Resolution
 		payload["resolution"] = in.Resolution
+		switch {
+		case in.Scope == "":
+		case in.Scope != ScopeLot:
+			return Complaint{}, FieldErrorf(EINVALID, "scope", "scope must be lot or left out")
+		case in.Resolution != ComplaintConfirmed:
+			return Complaint{}, FieldErrorf(EINVALID, "scope", "only a confirmed finding covers a lot")
+		case c.Lot == "":
+			return Complaint{}, FieldErrorf(EINVALID, "scope", "complaint %s names no lot for the finding to cover", c.ID)
+		default:
+			c.Scope = ScopeLot
+			payload["scope"] = ScopeLot
+		}
 	default:
 		return Complaint{}, FieldErrorf(EINVALID, "action", "action must be assign, note or close")
 	}

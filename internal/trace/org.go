@@ -21,8 +21,12 @@ const (
 	RoleAdmin     = "admin"
 )
 
+// RoleLab is an accredited testing laboratory: it records test results on any
+// lot, and they are shown as an accredited lab's.
+const RoleLab = "lab"
+
 // Roles lists every role, in the order the docs give them.
-var Roles = []string{RoleProducer, RoleCollector, RoleProcessor, RoleLogistics, RoleRetailer, RoleRegulator, RoleAdmin}
+var Roles = []string{RoleProducer, RoleCollector, RoleProcessor, RoleLogistics, RoleRetailer, RoleRegulator, RoleLab, RoleAdmin}
 
 // Org is an organization that acts on lots: a co-op, collection center, mill,
 // distribution center, shop or regulator.

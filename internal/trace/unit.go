@@ -33,4 +33,12 @@ type Scan struct {
 	Client  string    `json:"client"`
 	Verdict string    `json:"verdict"`
 	Reasons []string  `json:"reasons,omitempty"`
+	// RegionSource is the evidence that placed the scan: ip, geolocation,
+	// inspector or none (empty on scans recorded before sources were).
+	RegionSource string `json:"regionSource,omitempty"`
+	// ReportedRegion is a place the scanner offered that was not weighed.
+	ReportedRegion string `json:"reportedRegion,omitempty"`
+	// Scanner is a hash of the scanner's cookie and address: reloads by one
+	// phone share it.
+	Scanner string `json:"scanner,omitempty"`
 }

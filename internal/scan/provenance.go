@@ -1,0 +1,291 @@
+package scan
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/agritrace/agritrace/internal/trace"
+	"github.com/agritrace/agritrace/internal/verify"
+)
+
+// Provenance is what a scan shows: the page renders it, and JSON clients get
+// it as is.
+type Provenance struct {
+	// Serial and LotID are what was scanned, known or not.
+	Serial  string   `json:"serial,omitempty"`
+	LotID   string   `json:"lotId"`
+	Verdict string   `json:"verdict"`
+	Reasons []Reason `json:"reasons,omitempty"`
+	Place   Place    `json:"place"`
+	// Scanners is how many distinct consumers have scanned this label.
+	Scanners  int            `json:"scanners,omitempty"`
+	Unit      *trace.Unit    `json:"unit,omitempty"`
+	Lot       *trace.Lot     `json:"lot,omitempty"`
+	Product   *trace.Product `json:"product,omitempty"`
+	Origins   []trace.Origin `json:"origins,omitempty"`
+	Quality   []Quality      `json:"quality,omitempty"`
+	Steps     []Step         `json:"steps,omitempty"`
+	Ledger    *LedgerVerdict `json:"ledger,omitempty"`
+	ScannedAt string         `json:"scannedAt"`
+	// Record is the scan to keep.
+	Record trace.Scan `json:"-"`
+}
+
+// In what capacity a test result was recorded.
+const (
+	CapacityRegulator = "regulator"
+	CapacityLab       = "lab"
+	CapacityHolder    = "holder"
+)
+
+// Quality is one test result on a lot in the product's history, with who
+// recorded it, in what capacity and when. Every result is listed, so a
+// holder's later figure sits beside a regulator's, never in its place.
+type Quality struct {
+	Lot      string `json:"lot"`
+	Key      string `json:"key"`
+	Value    any    `json:"value"`
+	By       string `json:"by"`
+	ByName   string `json:"byName"`
+	Capacity string `json:"capacity"`
+	// Official marks a regulator's or accredited lab's result.
+	Official bool   `json:"official"`
+	Time     string `json:"time"`
+	at       time.Time
+}
+
+// Step is one custody event on the journey, with its ledger verdict.
+type Step struct {
+	Lot       string      `json:"lot"`
+	Seq       int64       `json:"seq"`
+	Type      string      `json:"type"`
+	Actor     string      `json:"actor"`
+	ActorName string      `json:"actorName"`
+	Place     trace.Place `json:"place"`
+	Time      string      `json:"time"`
+	Quantity  string      `json:"quantity"`
+	Check     string      `json:"check"`
+	TxID      string      `json:"txId,omitempty"`
+	Block     uint64      `json:"block,omitempty"`
+}
+
+// LedgerVerdict sums up the verification of every event on the journey.
+type LedgerVerdict struct {
+	trace.LedgerInfo
+	Verdict string `json:"verdict"`
+}
+
+// Unit judges a scan of a unit label and returns everything its page shows.
+func (j Judge) Unit(ctx context.Context, l Label) (Provenance, error) {
+	r, err := j.unit(ctx, l)
+	if err != nil {
+		return Provenance{}, err
+	}
+	p := Provenance{Serial: l.Serial, LotID: trace.LotID(l.GTIN, l.Lot)}
+	if r.Unit != nil {
+		p.Unit = r.Unit
+		if err := j.provenance(ctx, &p, &r, r.Unit.Lot); err != nil {
+			return Provenance{}, err
+		}
+	}
+	return j.finish(p, l, r), nil
+}
+
+// Lot judges a scan of a lot-level link, as printed on bags and drums.
+func (j Judge) Lot(ctx context.Context, l Label) (Provenance, error) {
+	r := Result{Verdict: Genuine, Place: j.locate(l)}
+	p := Provenance{LotID: trace.LotID(l.GTIN, l.Lot)}
+	err := j.provenance(ctx, &p, &r, p.LotID)
+	switch {
+	case trace.ErrorCode(err) == trace.ENOTFOUND:
+		r.add(NotGenuine, UnknownSerial, "未知批次：从未登记", "unknown lot: it was never registered")
+	case err != nil:
+		return Provenance{}, err
+	default:
+		if p.Lot.Status == trace.LotRecalled {
+			r.add(Recalled, LotRecalled, "该批次已被召回，请勿食用", "this lot has been recalled: do not consume")
+		}
+		if err := j.findings(ctx, &r, "", p.LotID); err != nil {
+			return Provenance{}, err
+		}
+	}
+	return j.finish(p, l, r), nil
+}
+
+func (j Judge) finish(p Provenance, l Label, r Result) Provenance {
+	p.Verdict, p.Reasons, p.Place, p.Scanners = r.Verdict, r.Reasons, r.Place, r.Scanners
+	p.ScannedAt = l.Time.In(chinaTime).Format("2006-01-02 15:04:05")
+	p.Record = trace.Scan{
+		Serial: l.Serial, Lot: p.LotID, Time: l.Time, Region: r.Place.Region,
+		RegionSource: r.Place.Source, ReportedRegion: r.Place.Reported, Scanner: scannerID(l),
+		Client: l.Client, Verdict: r.Verdict,
+	}
+	for _, rs := range r.Reasons {
+		p.Record.Reasons = append(p.Record.Reasons, rs.Code)
+	}
+	return p
+}
+
+// provenance fills p with the lot, its upstream journey, its test results
+// and its verification, and adds to r what the ledger says.
+func (j Judge) provenance(ctx context.Context, p *Provenance, r *Result, lotID string) error {
+	lots, err := j.Service.Upstream(ctx, lotID)
+	if err != nil {
+		return err
+	}
+	lot := lots[0]
+	p.Lot = &lot
+	if prod, err := j.Store.Product(ctx, lot.GTIN); err == nil {
+		p.Product = &prod
+	}
+	orgs, err := j.Store.Orgs(ctx)
+	if err != nil {
+		return fmt.Errorf("provenance of %s: %w", lotID, err)
+	}
+	byID := map[string]trace.Org{}
+	for _, o := range orgs {
+		byID[o.ID] = o
+	}
+	ledger := verify.Verified
+	type sortKey struct {
+		at    time.Time
+		depth int
+	}
+	keys := map[*Step]sortKey{}
+	var steps []*Step
+	for depth, l := range lots {
+		if l.Origin != nil && len(l.Parents) == 0 {
+			p.Origins = append(p.Origins, *l.Origin)
+		}
+		report, err := j.Verifier.Lot(ctx, l.ID)
+		if err != nil {
+			return err
+		}
+		p.Ledger = &LedgerVerdict{LedgerInfo: report.Ledger}
+		ledger = verify.Worst(ledger, report.Verdict)
+		checks := map[int64]verify.Check{}
+		for _, ch := range report.Events {
+			checks[ch.Seq] = ch
+		}
+		events, err := j.Store.Events(ctx, l.ID)
+		if err != nil {
+			return err
+		}
+		for _, e := range events {
+			ch := checks[e.Seq]
+			step := &Step{
+				Lot: e.Lot, Seq: e.Seq, Type: e.Type, Actor: e.Actor, ActorName: or(byID[e.Actor].Name, e.Actor), Place: e.Place,
+				Time: e.Time.In(chinaTime).Format("2006-01-02 15:04"), Quantity: quantity(e.Quantity, l.BaseUnit),
+				Check: ch.Verdict, TxID: ch.TxID, Block: ch.Block,
+			}
+			keys[step] = sortKey{e.Time, depth}
+			steps = append(steps, step)
+		}
+		p.Quality = append(p.Quality, results(l, events, byID)...)
+	}
+	// The journey reads in time order; events of the same instant (a transform
+	// touches several lots at once) read upstream first.
+	sort.SliceStable(steps, func(i, j int) bool {
+		a, b := keys[steps[i]], keys[steps[j]]
+		if !a.at.Equal(b.at) {
+			return a.at.Before(b.at)
+		}
+		return a.depth > b.depth
+	})
+	for _, st := range steps {
+		p.Steps = append(p.Steps, *st)
+	}
+	// Results read by test, official ones first, then in time order.
+	sort.SliceStable(p.Quality, func(i, j int) bool {
+		a, b := p.Quality[i], p.Quality[j]
+		switch {
+		case a.Key != b.Key:
+			return a.Key < b.Key
+		case a.Official != b.Official:
+			return a.Official
+		}
+		return a.at.Before(b.at)
+	})
+	p.Ledger.Verdict = ledger
+	switch ledger {
+	case verify.Mismatch, verify.Missing:
+		r.ledgerAltered()
+	case verify.Pending:
+		if r.Verdict == Genuine {
+			r.Verdict = Pending
+		}
+	}
+	return nil
+}
+
+// results lists a lot's test results: the attributes declared when it was
+// made, by the organization that made it, and every inspection's results by
+// whoever recorded them.
+func results(l trace.Lot, events []trace.Event, orgs map[string]trace.Org) []Quality {
+	var out []Quality
+	add := func(e trace.Event, vals map[string]any) {
+		ks := make([]string, 0, len(vals))
+		for k := range vals {
+			ks = append(ks, k)
+		}
+		sort.Strings(ks)
+		o := orgs[e.Actor]
+		capacity := capacityOf(o)
+		for _, k := range ks {
+			out = append(out, Quality{
+				Lot: l.Number, Key: k, Value: vals[k], By: e.Actor, ByName: or(o.Name, e.Actor), Capacity: capacity,
+				Official: capacity != CapacityHolder, Time: e.Time.In(chinaTime).Format("2006-01-02 15:04"), at: e.Time,
+			})
+		}
+	}
+	for _, e := range events {
+		switch {
+		case e.Seq == 0 && len(l.Attributes) > 0:
+			add(e, l.Attributes)
+		case e.Type == trace.EventInspect:
+			var body struct {
+				Results map[string]any `json:"results"`
+			}
+			d := json.NewDecoder(bytes.NewReader(e.Payload))
+			d.UseNumber() // a figure reads as it was recorded
+			if d.Decode(&body) == nil {
+				add(e, body.Results)
+			}
+		}
+	}
+	return out
+}
+
+func capacityOf(o trace.Org) string {
+	switch {
+	case o.Has(trace.RoleRegulator):
+		return CapacityRegulator
+	case o.Has(trace.RoleLab):
+		return CapacityLab
+	}
+	return CapacityHolder
+}
+
+func quantity(q int64, base string) string {
+	switch base {
+	case "g":
+		if q >= 1_000_000 {
+			return fmt.Sprintf("%.3f t", float64(q)/1e6)
+		}
+		return fmt.Sprintf("%.3f kg", float64(q)/1e3)
+	case "mL":
+		return fmt.Sprintf("%.1f L", float64(q)/1e3)
+	}
+	return fmt.Sprintf("%d pcs", q)
+}
+
+func or(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
