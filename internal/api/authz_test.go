@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/agritrace/agritrace/internal/audit"
 	"strings"
 	"testing"
 	"time"
@@ -146,6 +147,35 @@ func TestGTINOwnership(t *testing.T) {
 	if l.Verification.Verdict != verify.Missing {
 		t.Errorf("licence chain with its revocation deleted verifies as %s, want missing", l.Verification.Verdict)
 	}
+
+	// The audit of the lot packed under licence says the licences were
+	// altered; once the grant is deleted too, it also says the lot was made
+	// without one, although the store no longer shows any licence at all.
+	licensedLot := trace.LotID(demo.Bottle, "LIC1")
+	rep := lotAudit(t, e, demo.Admin, licensedLot)
+	if !hasFinding(rep, "licence_altered") || hasFinding(rep, "unlicensed_gtin") {
+		t.Errorf("audit with the revocation deleted: %+v", rep.Findings)
+	}
+	if _, err := e.Store.DB().Exec(`DELETE FROM licence_entries WHERE gtin = ?`, demo.Bottle); err != nil {
+		t.Fatal(err)
+	}
+	if rep := lotAudit(t, e, demo.Admin, licensedLot); !hasFinding(rep, "licence_altered") || !hasFinding(rep, "unlicensed_gtin") {
+		t.Errorf("audit with every licence entry deleted: %+v", rep.Findings)
+	}
+	// The owner's own lots need no licence.
+	if rep := lotAudit(t, e, demo.Regulator, st.BottleLot); hasFinding(rep, "unlicensed_gtin") {
+		t.Errorf("the owner's own bottles are reported unlicensed: %+v", rep.Findings)
+	}
+}
+
+// lotAudit is a lot's audit as org reads it.
+func lotAudit(t *testing.T, e *env, org, lot string) audit.Report {
+	t.Helper()
+	var rep audit.Report
+	if err := e.as(org).Do(bg, "GET", "/api/v1/audits/lots/"+lot, nil, &rep); err != nil {
+		t.Fatal(err)
+	}
+	return rep
 }
 
 // TestPrefixes: declaring, approving, and one prefix, one owner.

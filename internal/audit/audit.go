@@ -171,6 +171,9 @@ func (a Auditor) lots(ctx context.Context, r *Report, lotID string) error {
 		return err
 	}
 	r.Graph = g
+	if err := a.licences(ctx, r, g.Nodes); err != nil {
+		return err
+	}
 	for _, l := range g.Nodes {
 		v, err := a.Verifier.Lot(ctx, l.ID)
 		if err != nil {

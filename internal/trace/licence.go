@@ -98,6 +98,18 @@ func licensed(entries []LicenceEntry, org string) bool {
 	return false
 }
 
+// LicensedAt reports whether org held a licence from entries at time at: the
+// question an audit asks of a lot made under someone else's GTIN.
+func LicensedAt(entries []LicenceEntry, org string, at time.Time) bool {
+	var before []LicenceEntry
+	for _, e := range entries {
+		if !e.Time.After(at) {
+			before = append(before, e)
+		}
+	}
+	return licensed(before, org)
+}
+
 // owner returns the organization a product belongs to. Products registered
 // before ownership was recorded belong to the holder of the approved prefix
 // covering their GTIN, if there is one.
