@@ -171,24 +171,27 @@ type run struct {
 	cjk  bool
 }
 
-// runs splits s into ASCII, set in Helvetica, and the rest, set in the CJK
-// font; a rune neither has becomes '?'.
+// runs splits s into Latin-1, set in Helvetica (whose text is bytes of
+// Windows-1252, which agrees with Latin-1 there), and the rest, set in the
+// CJK font; a rune neither has becomes '?'.
 func (r *renderer) runs(s string) []run {
 	var out []run
 	for _, c := range s {
 		isCJK := false
+		text := ""
 		switch {
-		case c >= ' ' && c < 0x7F:
+		case c >= ' ' && c < 0x7F, c >= 0xA0 && c <= 0xFF:
+			text = string([]byte{byte(c)})
 		case r.font.Has(c):
-			isCJK = true
+			isCJK, text = true, string(c)
 		default:
-			c = '?'
+			text = "?"
 		}
 		if n := len(out); n > 0 && out[n-1].cjk == isCJK {
-			out[n-1].text += string(c)
+			out[n-1].text += text
 			continue
 		}
-		out = append(out, run{string(c), isCJK})
+		out = append(out, run{text, isCJK})
 	}
 	return out
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/agritrace/agritrace/internal/demo"
 	"github.com/agritrace/agritrace/internal/label"
 	"github.com/agritrace/agritrace/internal/labelprint"
 	"github.com/agritrace/agritrace/internal/store/sqlite"
@@ -80,5 +81,89 @@ func TestOpenAfterStop(t *testing.T) {
 	}
 	if again, _ := p.Get(mill, "cut"); again.Status != labelprint.Failed || again.Error != cut.Error {
 		t.Errorf("reopened: %+v, want %+v", again, cut)
+	}
+}
+
+// bottles records, through the domain, a lot of n bottles packed at the demo
+// mill, and returns the mill and the lot's id.
+func bottles(t *testing.T, svc *trace.Service, n int) (trace.Org, string) {
+	t.Helper()
+	ctx := context.Background()
+	orgs := map[string]trace.Org{}
+	for _, o := range demo.Cast() {
+		o, err := svc.Bootstrap(ctx, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		orgs[o.ID] = o
+	}
+	for org, prefix := range demo.Prefixes() {
+		if _, err := svc.RegisterPrefix(ctx, org, prefix); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, p := range demo.Products() {
+		if _, err := svc.CreateProduct(ctx, orgs[p.Owner], p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cc, mill := orgs[demo.Collector], orgs[demo.Mill]
+	seed := trace.LotID(demo.Seed, "A1")
+	oil := trace.LotID(demo.Oil, "O1")
+	steps := []func() (trace.Result, error){
+		func() (trace.Result, error) {
+			return svc.Commission(ctx, cc, trace.CommissionInput{GTIN: demo.Seed, Lot: "A1", Quantity: 1_000_000, Origin: &trace.Origin{Region: "420526", Village: "桃园村"}})
+		},
+		func() (trace.Result, error) { return svc.Ship(ctx, cc, seed, trace.ShipInput{To: demo.Mill}) },
+		func() (trace.Result, error) { return svc.Receive(ctx, mill, seed, trace.ReceiveInput{}) },
+		func() (trace.Result, error) {
+			return svc.Transform(ctx, mill, trace.TransformInput{Inputs: []trace.Portion{{Lot: seed, Quantity: 1_000_000}}, Outputs: []trace.OutputInput{{GTIN: demo.Oil, Lot: "O1", Quantity: 380_000}}})
+		},
+		func() (trace.Result, error) {
+			return svc.Pack(ctx, mill, oil, trace.PackInput{GTIN: demo.Bottle, Lot: "B1", Count: n, UnitSize: 5000})
+		},
+	}
+	for i, step := range steps {
+		if _, err := step(); err != nil {
+			t.Fatalf("step %d: %v", i, err)
+		}
+	}
+	return mill, trace.LotID(demo.Bottle, "B1")
+}
+
+// TestRunNamesItsStarter: the run record names the organization and, when
+// the console passes one, the person who started it, and survives a restart.
+func TestRunNamesItsStarter(t *testing.T) {
+	svc := service(t)
+	mill, lot := bottles(t, svc, 3)
+	dir := t.TempDir()
+	p, err := labelprint.Open(svc, labelprint.Options{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	stopped := make(chan struct{})
+	go func() { p.Run(ctx); close(stopped) }()
+	run, err := p.Start(labelprint.WithPerson(context.Background(), "王芳"), mill, lot, labelprint.A4, nil, "https://trace.example.cn")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for run.Status == labelprint.Queued || run.Status == labelprint.Running {
+		time.Sleep(10 * time.Millisecond) // leave the core to the run
+		if run, err = p.Get(mill, run.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stop()
+	<-stopped
+	if run.Status != labelprint.Done || run.Org != demo.Mill || run.Person != "王芳" || run.CreatedAt.IsZero() || run.Done != 3 {
+		t.Fatalf("run = %+v", run)
+	}
+	p, err = labelprint.Open(svc, labelprint.Options{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again, err := p.Get(mill, run.ID); err != nil || again != run {
+		t.Fatalf("reopened: %+v, %v; want %+v", again, err, run)
 	}
 }
