@@ -85,7 +85,7 @@ func TestOpenAfterStop(t *testing.T) {
 }
 
 // bottles records, through the domain, a lot of n bottles packed at the demo
-// mill, and returns the mill and the lot's id.
+// mill (of 10 mL: samples), and returns the mill and the lot's id.
 func bottles(t *testing.T, svc *trace.Service, n int) (trace.Org, string) {
 	t.Helper()
 	ctx := context.Background()
@@ -120,7 +120,7 @@ func bottles(t *testing.T, svc *trace.Service, n int) (trace.Org, string) {
 			return svc.Transform(ctx, mill, trace.TransformInput{Inputs: []trace.Portion{{Lot: seed, Quantity: 1_000_000}}, Outputs: []trace.OutputInput{{GTIN: demo.Oil, Lot: "O1", Quantity: 380_000}}})
 		},
 		func() (trace.Result, error) {
-			return svc.Pack(ctx, mill, oil, trace.PackInput{GTIN: demo.Bottle, Lot: "B1", Count: n, UnitSize: 5000})
+			return svc.Pack(ctx, mill, oil, trace.PackInput{GTIN: demo.Bottle, Lot: "B1", Count: n, UnitSize: 10})
 		},
 	}
 	for i, step := range steps {
@@ -165,5 +165,42 @@ func TestRunNamesItsStarter(t *testing.T) {
 	}
 	if again, err := p.Get(mill, run.ID); err != nil || again != run {
 		t.Fatalf("reopened: %+v, %v; want %+v", again, err, run)
+	}
+}
+
+// TestShutdownCancelsRun: stopping the printer stops a run under way, which
+// then says it was cancelled, and leaves no PDF behind.
+func TestShutdownCancelsRun(t *testing.T) {
+	svc := service(t)
+	mill, lot := bottles(t, svc, labelprint.MaxLabels)
+	dir := t.TempDir()
+	p, err := labelprint.Open(svc, labelprint.Options{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	stopped := make(chan struct{})
+	go func() { p.Run(ctx); close(stopped) }()
+	run, err := p.Start(context.Background(), mill, lot, labelprint.Thermal, nil, "https://trace.example.cn")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for run.Done == 0 {
+		time.Sleep(10 * time.Millisecond)
+		if run, err = p.Get(mill, run.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stop()
+	<-stopped
+	run, err = p.Get(mill, run.ID)
+	if err != nil || run.Status != labelprint.Failed || !strings.Contains(run.Error, "cancelled") || run.Done >= run.Total {
+		t.Fatalf("run after shutdown = %+v, %v", run, err)
+	}
+	if pdfs, _ := filepath.Glob(filepath.Join(dir, "*.pdf")); len(pdfs) > 0 {
+		t.Errorf("a cancelled run left %v", pdfs)
+	}
+	if tmps, _ := filepath.Glob(filepath.Join(dir, "*.tmp")); len(tmps) > 0 {
+		t.Errorf("a cancelled run left %v", tmps)
 	}
 }
