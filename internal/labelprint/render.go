@@ -84,7 +84,14 @@ const (
 // names; with a nil font what Helvetica cannot print shows as '?'. progress,
 // if not nil, is told the number of labels laid out so far; Render stops with
 // ctx's error when ctx ends.
-func Render(ctx context.Context, w io.Writer, layout Layout, labels []Label, font *audit.Font, progress func(done int)) error {
+func Render(ctx context.Context, w io.Writer, layout Layout, labels []Label, font *audit.Font, progress func(done int)) (err error) {
+	defer func() {
+		// fpdf panics on some fonts it parsed but cannot subset; a run fails
+		// rather than the service.
+		if p := recover(); p != nil {
+			err = fmt.Errorf("labelprint: render: %v", p)
+		}
+	}()
 	g, ok := geometries[layout]
 	if !ok {
 		return fmt.Errorf("labelprint: unknown layout %q", layout)

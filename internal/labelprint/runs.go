@@ -117,6 +117,13 @@ func Open(svc *trace.Service, opts Options) (*Printer, error) {
 	} else {
 		opts.Log.Warn("labels print product names without Chinese characters", "err", err)
 	}
+	// PDFs and records half written when the service stopped.
+	tmps, _ := filepath.Glob(filepath.Join(opts.Dir, "*.tmp"))
+	for _, f := range tmps {
+		if err := remove(f); err != nil {
+			opts.Log.Warn("unfinished print file not deleted", "file", f, "err", err)
+		}
+	}
 	files, err := filepath.Glob(filepath.Join(opts.Dir, "*.json"))
 	if err != nil {
 		return nil, fmt.Errorf("labelprint: %w", err)

@@ -39,7 +39,7 @@ func write(t *testing.T, path string, v any) {
 
 // TestOpenAfterStop: a run the service was rendering when it stopped is
 // reported failed, not left running for ever, and a finished run past its
-// time is deleted with its PDF.
+// time is deleted with its PDF, as is a PDF left half written.
 func TestOpenAfterStop(t *testing.T) {
 	svc := service(t)
 	dir := t.TempDir()
@@ -54,9 +54,15 @@ func TestOpenAfterStop(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	if err := os.WriteFile(filepath.Join(dir, "cut.123.tmp"), []byte("%PDF-"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	p, err := labelprint.Open(svc, labelprint.Options{Dir: dir})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "cut.123.tmp")); !os.IsNotExist(err) {
+		t.Errorf("the half-written PDF of the interrupted run is still there: %v", err)
 	}
 	cut, err := p.Get(mill, "cut")
 	if err != nil || cut.Status != labelprint.Failed || !strings.Contains(cut.Error, "stopped") || cut.ExpiresAt.IsZero() {
