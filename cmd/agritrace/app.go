@@ -19,6 +19,7 @@ import (
 	"github.com/agritrace/agritrace/internal/config"
 	"github.com/agritrace/agritrace/internal/iploc"
 	"github.com/agritrace/agritrace/internal/label"
+	"github.com/agritrace/agritrace/internal/labelprint"
 	"github.com/agritrace/agritrace/internal/scan"
 	"github.com/agritrace/agritrace/internal/store/mongo"
 	"github.com/agritrace/agritrace/internal/store/sqlite"
@@ -35,6 +36,7 @@ type app struct {
 	keys    *label.Keyring
 	service *trace.Service
 	anchor  *anchor.Worker
+	printer *labelprint.Printer
 	server  *api.Server
 	closers []io.Closer
 }
@@ -86,6 +88,13 @@ func open(ctx context.Context, cfg config.Config, log *slog.Logger, withLedger b
 	}
 	a.anchor = anchor.New(st, a.ledger, log)
 	a.anchor.Batch, a.anchor.Idle = cfg.AnchorBatch, cfg.AnchorIdle
+	a.printer, err = labelprint.Open(a.service, labelprint.Options{
+		Dir: filepath.Join(cfg.DataDir, "print-runs"), Keep: cfg.PrintKeep, FontPath: cfg.PDFFont, Log: log,
+	})
+	if err != nil {
+		a.Close()
+		return nil, err
+	}
 	verifier := verify.Verifier{Store: st, Ledger: a.ledger}
 	judge := scan.Judge{Store: st, Service: a.service, Verifier: verifier, Labels: a.keys, Rules: scan.Defaults}
 	if cfg.IPDB != "" {
@@ -99,7 +108,7 @@ func open(ctx context.Context, cfg config.Config, log *slog.Logger, withLedger b
 	a.server = &api.Server{
 		Service: a.service, Store: st, Verifier: verifier, Keys: a.keys, Judge: judge,
 		BaseURL: cfg.PublicURL, Log: log, Committed: a.anchor.Kick, Ready: []api.Pinger{st}, PDFFont: cfg.PDFFont,
-		TrustedProxies: cfg.TrustedProxies,
+		TrustedProxies: cfg.TrustedProxies, Printer: a.printer,
 	}
 	return a, nil
 }
@@ -168,13 +177,17 @@ func listen(addr string) (net.Listener, error) {
 	return ln, nil
 }
 
-// serveHTTP runs the server and the anchoring worker until ctx ends, then
-// shuts down gracefully.
+// serveHTTP runs the server, the anchoring worker and the label printer
+// until ctx ends, then shuts down gracefully.
 func (a *app) serveHTTP(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{Handler: a.server.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	workerCtx, stopWorker := context.WithCancel(context.WithoutCancel(ctx))
 	workerDone := make(chan struct{})
 	go func() { a.anchor.Run(workerCtx); close(workerDone) }()
+	// Print runs under way are cancelled at shutdown; their records say so.
+	printCtx, stopPrinter := context.WithCancel(context.WithoutCancel(ctx))
+	printerDone := make(chan struct{})
+	go func() { a.printer.Run(printCtx); close(printerDone) }()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	var err error
@@ -189,7 +202,9 @@ func (a *app) serveHTTP(ctx context.Context, ln net.Listener) error {
 		err = serr
 	}
 	stopWorker()
+	stopPrinter()
 	<-workerDone
+	<-printerDone
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/agritrace/agritrace/internal/api"
 	"github.com/agritrace/agritrace/internal/demo"
 	"github.com/agritrace/agritrace/internal/label"
+	"github.com/agritrace/agritrace/internal/labelprint"
 	"github.com/agritrace/agritrace/internal/scan"
 	"github.com/agritrace/agritrace/internal/store/sqlite"
 	"github.com/agritrace/agritrace/internal/trace"
@@ -87,9 +88,15 @@ func start(t testing.TB, opts ...func(*options)) *env {
 	svc := trace.NewService(st, keys)
 	w := anchor.New(st, ledger, log)
 	w.Idle, w.MaxBackoff = 50*time.Millisecond, 100*time.Millisecond
+	printer, err := labelprint.Open(svc, labelprint.Options{Dir: filepath.Join(o.dir, "print-runs"), Log: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	printed := make(chan struct{})
+	go func() { printer.Run(ctx); close(printed) }()
 	verifier := verify.Verifier{Store: st, Ledger: ledger}
 	srv := &api.Server{
-		Service: svc, Store: st, Verifier: verifier, Keys: keys,
+		Printer: printer, Service: svc, Store: st, Verifier: verifier, Keys: keys,
 		Judge: scan.Judge{Store: st, Service: svc, Verifier: verifier, Labels: keys, IPs: o.ips, Rules: scan.Defaults},
 		Log:   log, Committed: w.Kick, Ready: []api.Pinger{st},
 	}
@@ -109,6 +116,7 @@ func start(t testing.TB, opts ...func(*options)) *env {
 		hs.Close()
 		cancel()
 		<-done
+		<-printed
 		led.Close()
 		st.Close()
 	})

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/agritrace/agritrace/internal/label"
+	"github.com/agritrace/agritrace/internal/labelprint"
 	"github.com/agritrace/agritrace/internal/scan"
 	"github.com/agritrace/agritrace/internal/trace"
 	"github.com/agritrace/agritrace/internal/verify"
@@ -48,6 +49,8 @@ type Server struct {
 	// PDFFont is a TrueType font with Chinese glyphs for printed audits;
 	// empty means audit.DefaultFontPath().
 	PDFFont string
+	// Printer runs label print runs in the background.
+	Printer *labelprint.Printer
 }
 
 // Handler returns the HTTP handler with every route.

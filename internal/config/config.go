@@ -33,6 +33,8 @@ type Config struct {
 	LogLevel       slog.Level
 	AnchorBatch    int
 	AnchorIdle     time.Duration
+	// PrintKeep is how long finished label print runs and their PDFs are kept.
+	PrintKeep time.Duration
 	// FabricEnv is a file of KEY=VALUE lines with the Fabric client settings,
 	// as scripts/fabric/up.sh writes it; variables already set win over it.
 	FabricEnv string
@@ -61,6 +63,7 @@ var Settings = []Setting{
 	{"log-level", "AGRITRACE_LOG_LEVEL", "info", "debug, info, warn or error"},
 	{"anchor-batch", "AGRITRACE_ANCHOR_BATCH", "200", "records sent to the ledger per call"},
 	{"anchor-idle", "AGRITRACE_ANCHOR_IDLE", "2s", "how often the anchoring worker looks for work when not woken"},
+	{"print-keep", "AGRITRACE_PRINT_KEEP", "24h", "how long finished label print runs and their PDFs are kept in <data>/print-runs"},
 }
 
 // Load parses args (without the program and subcommand names) with getenv
@@ -122,6 +125,9 @@ func build(vals map[string]*string) (Config, error) {
 	var err error
 	if c.AnchorIdle, err = time.ParseDuration(*vals["anchor-idle"]); err != nil || c.AnchorIdle <= 0 {
 		return Config{}, fmt.Errorf("-anchor-idle must be a duration such as 2s, not %q", *vals["anchor-idle"])
+	}
+	if c.PrintKeep, err = time.ParseDuration(*vals["print-keep"]); err != nil || c.PrintKeep <= 0 {
+		return Config{}, fmt.Errorf("-print-keep must be a duration such as 24h, not %q", *vals["print-keep"])
 	}
 	switch c.Ledger {
 	case "embedded", "fabric":

@@ -5,6 +5,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/agritrace/agritrace/internal/config"
 )
@@ -20,7 +21,7 @@ func TestLoad(t *testing.T) {
 	}{
 		{"defaults and env", nil, func(c config.Config) bool {
 			return c.Addr == "127.0.0.1:9000" && c.PublicURL == "http://127.0.0.1:9000" && c.DataDir == "./agritrace-data" &&
-				c.LabelKeys == "agritrace-data/label-keys.json" && c.AnchorBatch == 200 && c.IPDB == ""
+				c.LabelKeys == "agritrace-data/label-keys.json" && c.AnchorBatch == 200 && c.IPDB == "" && c.PrintKeep == 24*time.Hour
 		}, false},
 		{"ip database", []string{"-ip-db", "/var/lib/ip2region.db"}, func(c config.Config) bool { return c.IPDB == "/var/lib/ip2region.db" }, false},
 		{"flag beats env", []string{"-addr", ":1", "-public-url", "https://trace.example.cn/"}, func(c config.Config) bool {
@@ -33,6 +34,8 @@ func TestLoad(t *testing.T) {
 		{"stray argument", []string{"extra"}, nil, true},
 		{"trusted proxies", []string{"-trusted-proxies", "10.0.0.0/8, 192.168.1.1"}, func(c config.Config) bool { return len(c.TrustedProxies) == 2 }, false},
 		{"bad proxy", []string{"-trusted-proxies", "lb.example"}, nil, true},
+		{"print keep", []string{"-print-keep", "2h"}, func(c config.Config) bool { return c.PrintKeep == 2*time.Hour }, false},
+		{"bad print keep", []string{"-print-keep", "0s"}, nil, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

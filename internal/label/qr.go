@@ -52,3 +52,14 @@ func Size(content string) (version, modules int, err error) {
 	}
 	return q.VersionNumber, len(q.Bitmap()) - 8, nil
 }
+
+// Bitmap returns content's QR code as rows of modules, true for dark, with
+// the standard 4-module quiet zone, at the error correction every label uses,
+// for printers that draw the modules themselves.
+func Bitmap(content string) ([][]bool, error) {
+	q, err := qrcode.New(content, recovery)
+	if err != nil {
+		return nil, fmt.Errorf("label: QR: %w", err)
+	}
+	return q.Bitmap(), nil
+}
