@@ -16,7 +16,7 @@ import (
 )
 
 const adminUsage = `usage:
-  agritrace admin org create -id ID -name NAME -roles r1,r2 -region CODE [-name-en NAME] [store flags]
+  agritrace admin org create -id ID -name NAME -roles r1,r2 -region CODE [-name-en NAME] [-sc SCCODE] [store flags]
   agritrace admin org list [store flags]
   agritrace admin org disable ORG [store flags]
   agritrace admin org enable ORG [store flags]
@@ -53,6 +53,7 @@ func admin(ctx context.Context, args []string, getenv func(string) string, stdou
 		fs.StringVar(&o.NameEN, "name-en", "", "name in English")
 		fs.StringVar(&roles, "roles", "", "comma-separated roles")
 		fs.StringVar(&o.Region, "region", "", "administrative division code (6, 9 or 12 digits)")
+		fs.StringVar(&o.SCCode, "sc", "", "food production licence number (SC and 14 digits), for processors that hold one")
 	case "key create":
 		fs.StringVar(&keyOrg, "org", "", "organization the key is for")
 	case "org disable", "org enable", "key list":
@@ -118,8 +119,11 @@ func admin(ctx context.Context, args []string, getenv func(string) string, stdou
 		}
 		for _, o := range orgs {
 			state := ""
+			if o.SCCode != "" {
+				state = "  " + o.SCCode
+			}
 			if o.Disabled {
-				state = "  (disabled)"
+				state += "  (disabled)"
 			}
 			fmt.Fprintf(stdout, "%-20s %-10s %-24s %s%s\n", o.ID, o.Region, strings.Join(o.Roles, ","), o.Name, state)
 		}

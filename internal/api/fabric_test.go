@@ -76,15 +76,17 @@ func TestFabricAnchoring(t *testing.T) {
 	var p struct {
 		Verdict string
 		Ledger  struct{ Kind, Channel, Verdict string }
-		Steps   []struct {
-			TxID  string
-			Block uint64
+		Journey []struct {
+			Steps []struct {
+				TxID  string
+				Block uint64
+			}
 		}
 	}
 	if err := e.as("").Do(bg, "GET", st.ShelfURL[len(e.URL):], nil, &p); err != nil {
 		t.Fatal(err)
 	}
-	if p.Verdict != "genuine" || p.Ledger.Kind != "fabric" || p.Ledger.Channel != "custody" || p.Ledger.Verdict != "verified" || p.Steps[0].Block == 0 {
+	if p.Verdict != "genuine" || p.Ledger.Kind != "fabric" || p.Ledger.Channel != "custody" || p.Ledger.Verdict != "verified" || p.Journey[0].Steps[0].Block == 0 {
 		t.Errorf("scan on Fabric: %+v", p)
 	}
 	_, page := get(t, st.ShelfURL, "Accept", "text/html")

@@ -28,12 +28,23 @@ func Cast() []trace.Org {
 		{ID: Admin, Name: "兴山县商务局", NameEN: "Xingshan County Commerce Bureau", Roles: []string{trace.RoleAdmin}, Region: "420526"},
 		{ID: Coop, Name: "桃园村油菜种植专业合作社", NameEN: "Taoyuan Village Rapeseed Co-op", Roles: []string{trace.RoleProducer}, Region: "420526101201"},
 		{ID: Collector, Name: "兴山县农产品集配中心", NameEN: "Xingshan Produce Collection Center", Roles: []string{trace.RoleCollector}, Region: "420526"},
-		{ID: Mill, Name: "古夫镇菜籽油坊", NameEN: "Gufu Town Oil Mill", Roles: []string{trace.RoleProcessor}, Region: "420526101"},
+		{ID: Mill, Name: "古夫镇菜籽油坊", NameEN: "Gufu Town Oil Mill", Roles: []string{trace.RoleProcessor}, Region: "420526101", SCCode: MillSC},
 		{ID: DC, Name: "兴山县物流配送中心", NameEN: "Xingshan County Distribution Center", Roles: []string{trace.RoleLogistics}, Region: "420526"},
 		{ID: Shop, Name: "昭君镇商贸中心超市", NameEN: "Zhaojun Town Commerce Center Shop", Roles: []string{trace.RoleRetailer}, Region: "420526102"},
 		{ID: Regulator, Name: "兴山县市场监督管理局", NameEN: "Xingshan County Market Regulation", Roles: []string{trace.RoleRegulator}, Region: "420526"},
 	}
 }
+
+// MillSC is the mill's food production licence number: edible oil (102), in
+// Hubei (42), Yichang (05), Xingshan (26).
+const MillSC = "SC10242052600137"
+
+// Growers of the two seed lots: the first agreed to be named to shoppers, the
+// second did not, so scan pages show only her village and farm.
+const (
+	NamedGrower   = "王德明"
+	UnnamedGrower = "李秀兰"
+)
 
 // GS1 Company Prefixes of the cast (GS1 China's range begins 690): the
 // collection center's covers its bulk rapeseed, the mill's its oil, meal and
@@ -116,18 +127,22 @@ func Run(ctx context.Context, base string, keys map[string]string, log io.Writer
 		kg              int64
 		village, farm   string
 		region, harvest string
+		grower          string
+		consent         bool
 		moisture, oil   float64
 		impurities      float64
 		grade           string
 	}{
-		{"RS" + run + "A", 6000, "桃园村", "桃园村油菜种植专业合作社", "420526101201", "2026-05-12", 7.2, 41.8, 1.4, "二等"},
-		{"RS" + run + "B", 4500, "响滩村", "响滩村家庭农场", "420526101205", "2026-05-15", 7.6, 40.6, 1.9, "二等"},
+		{"RS" + run + "A", 6000, "桃园村", "桃园村油菜种植专业合作社", "420526101201", "2026-05-12", NamedGrower, true, 7.2, 41.8, 1.4, "二等"},
+		{"RS" + run + "B", 4500, "响滩村", "响滩村家庭农场", "420526101205", "2026-05-15", UnnamedGrower, false, 7.6, 40.6, 1.9, "二等"},
 	}
 	for _, l := range seedLots {
 		var r result
 		err := as(Collector).Do(ctx, "POST", "/api/v1/lots", trace.CommissionInput{
 			GTIN: Seed, Lot: l.number, Quantity: l.kg * 1000,
-			Origin: &trace.Origin{Region: l.region, Village: l.village, Farm: l.farm, HarvestDate: l.harvest},
+			Origin: &trace.Origin{
+				Region: l.region, Village: l.village, Farm: l.farm, HarvestDate: l.harvest, Grower: l.grower, GrowerConsent: l.consent,
+			},
 		}, &r)
 		if err := step(fmt.Sprintf("collection center buys %d kg of rapeseed from %s (lot %s)", l.kg, l.farm, l.number), err); err != nil {
 			return st, err

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/agritrace/agritrace/internal/standard"
 	"github.com/agritrace/agritrace/internal/trace"
 	"github.com/agritrace/agritrace/internal/verify"
 )
@@ -22,13 +23,18 @@ type Provenance struct {
 	Reasons []Reason `json:"reasons,omitempty"`
 	Place   Place    `json:"place"`
 	// Scanners is how many distinct consumers have scanned this label.
-	Scanners  int            `json:"scanners,omitempty"`
-	Unit      *trace.Unit    `json:"unit,omitempty"`
-	Lot       *trace.Lot     `json:"lot,omitempty"`
-	Product   *trace.Product `json:"product,omitempty"`
-	Origins   []trace.Origin `json:"origins,omitempty"`
+	Scanners int            `json:"scanners,omitempty"`
+	Unit     *trace.Unit    `json:"unit,omitempty"`
+	Lot      *trace.Lot     `json:"lot,omitempty"`
+	Product  *trace.Product `json:"product,omitempty"`
+	// Origins are as the public may see them: a grower's name only with
+	// the grower's consent (trace.Origin.Public).
+	Origins []trace.Origin `json:"origins,omitempty"`
+	// Maker is the processor that made or packed the product.
+	Maker     *Maker         `json:"maker,omitempty"`
+	Recall    *Recall        `json:"recall,omitempty"`
 	Quality   []Quality      `json:"quality,omitempty"`
-	Steps     []Step         `json:"steps,omitempty"`
+	Journey   []Chapter      `json:"journey,omitempty"`
 	Ledger    *LedgerVerdict `json:"ledger,omitempty"`
 	ScannedAt string         `json:"scannedAt"`
 	// Record is the scan to keep.
@@ -55,7 +61,12 @@ type Quality struct {
 	// Official marks a regulator's or accredited lab's result.
 	Official bool   `json:"official"`
 	Time     string `json:"time"`
-	at       time.Time
+	// Limit is what the applicable national standard allows, and Verdict
+	// (standard.Pass or Fail) whether Value meets it; both are absent for a
+	// result no standard in our table covers.
+	Limit   *standard.Limit `json:"limit,omitempty"`
+	Verdict string          `json:"verdict,omitempty"`
+	at      time.Time
 }
 
 // Step is one custody event on the journey, with its ledger verdict.
@@ -66,11 +77,14 @@ type Step struct {
 	Actor     string      `json:"actor"`
 	ActorName string      `json:"actorName"`
 	Place     trace.Place `json:"place"`
-	Time      string      `json:"time"`
-	Quantity  string      `json:"quantity"`
-	Check     string      `json:"check"`
-	TxID      string      `json:"txId,omitempty"`
-	Block     uint64      `json:"block,omitempty"`
+	// To and ToName are whom a shipment went to.
+	To       string `json:"to,omitempty"`
+	ToName   string `json:"toName,omitempty"`
+	Time     string `json:"time"`
+	Quantity string `json:"quantity"`
+	Check    string `json:"check"`
+	TxID     string `json:"txId,omitempty"`
+	Block    uint64 `json:"block,omitempty"`
 }
 
 // LedgerVerdict sums up the verification of every event on the journey.
@@ -151,15 +165,12 @@ func (j Judge) provenance(ctx context.Context, p *Provenance, r *Result, lotID s
 		byID[o.ID] = o
 	}
 	ledger := verify.Verified
-	type sortKey struct {
-		at    time.Time
-		depth int
-	}
-	keys := map[*Step]sortKey{}
-	var steps []*Step
-	for depth, l := range lots {
+	// Chapters read from the fields to the shelf: the deepest upstream lot
+	// first, the scanned lot last.
+	for depth := len(lots) - 1; depth >= 0; depth-- {
+		l := lots[depth]
 		if l.Origin != nil && len(l.Parents) == 0 {
-			p.Origins = append(p.Origins, *l.Origin)
+			p.Origins = append(p.Origins, l.Origin.Public())
 		}
 		report, err := j.Verifier.Lot(ctx, l.ID)
 		if err != nil {
@@ -167,37 +178,27 @@ func (j Judge) provenance(ctx context.Context, p *Provenance, r *Result, lotID s
 		}
 		p.Ledger = &LedgerVerdict{LedgerInfo: report.Ledger}
 		ledger = verify.Worst(ledger, report.Verdict)
-		checks := map[int64]verify.Check{}
-		for _, ch := range report.Events {
-			checks[ch.Seq] = ch
-		}
 		events, err := j.Store.Events(ctx, l.ID)
 		if err != nil {
 			return err
 		}
-		for _, e := range events {
-			ch := checks[e.Seq]
-			step := &Step{
-				Lot: e.Lot, Seq: e.Seq, Type: e.Type, Actor: e.Actor, ActorName: or(byID[e.Actor].Name, e.Actor), Place: e.Place,
-				Time: e.Time.In(chinaTime).Format("2006-01-02 15:04"), Quantity: quantity(e.Quantity, l.BaseUnit),
-				Check: ch.Verdict, TxID: ch.TxID, Block: ch.Block,
-			}
-			keys[step] = sortKey{e.Time, depth}
-			steps = append(steps, step)
+		// A lot whose product is not registered still has a journey to show.
+		prod, _ := j.Store.Product(ctx, l.GTIN)
+		p.Journey = append(p.Journey, chapter(l, prod, events, report.Events, byID))
+		p.Quality = append(p.Quality, results(l, prod.Category, events, byID)...)
+		if depth == 0 {
+			p.Recall = recallOf(events, byID)
 		}
-		p.Quality = append(p.Quality, results(l, events, byID)...)
+		// The processor nearest the scanned lot (the one that packed it) is
+		// the maker, so later chapters overwrite earlier ones.
+		if o := byID[l.Producer]; o.Has(trace.RoleProcessor) {
+			p.Maker = &Maker{ID: o.ID, Name: o.Name, NameEN: o.NameEN, SCCode: o.SCCode}
+		}
 	}
-	// The journey reads in time order; events of the same instant (a transform
-	// touches several lots at once) read upstream first.
-	sort.SliceStable(steps, func(i, j int) bool {
-		a, b := keys[steps[i]], keys[steps[j]]
-		if !a.at.Equal(b.at) {
-			return a.at.Before(b.at)
-		}
-		return a.depth > b.depth
-	})
-	for _, st := range steps {
-		p.Steps = append(p.Steps, *st)
+	if lot.Origin != nil {
+		// The scanned lot itself goes out to the public too.
+		public := lot.Origin.Public()
+		p.Lot.Origin = &public
 	}
 	// Results read by test, official ones first, then in time order.
 	sort.SliceStable(p.Quality, func(i, j int) bool {
@@ -225,7 +226,7 @@ func (j Judge) provenance(ctx context.Context, p *Provenance, r *Result, lotID s
 // results lists a lot's test results: the attributes declared when it was
 // made, by the organization that made it, and every inspection's results by
 // whoever recorded them.
-func results(l trace.Lot, events []trace.Event, orgs map[string]trace.Org) []Quality {
+func results(l trace.Lot, category string, events []trace.Event, orgs map[string]trace.Org) []Quality {
 	var out []Quality
 	add := func(e trace.Event, vals map[string]any) {
 		ks := make([]string, 0, len(vals))
@@ -236,10 +237,14 @@ func results(l trace.Lot, events []trace.Event, orgs map[string]trace.Org) []Qua
 		o := orgs[e.Actor]
 		capacity := capacityOf(o)
 		for _, k := range ks {
-			out = append(out, Quality{
+			q := Quality{
 				Lot: l.Number, Key: k, Value: vals[k], By: e.Actor, ByName: or(o.Name, e.Actor), Capacity: capacity,
 				Official: capacity != CapacityHolder, Time: e.Time.In(chinaTime).Format("2006-01-02 15:04"), at: e.Time,
-			})
+			}
+			if lim, ok := standard.For(category, k); ok {
+				q.Limit, q.Verdict = &lim, lim.Judge(vals[k])
+			}
+			out = append(out, q)
 		}
 	}
 	for _, e := range events {

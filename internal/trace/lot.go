@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Lot statuses.
@@ -51,6 +52,20 @@ type Origin struct {
 	Village     string `json:"village,omitempty"`
 	Farm        string `json:"farm,omitempty"`
 	HarvestDate string `json:"harvestDate,omitempty"`
+	// Grower is an individual farmer's name: personal information (PIPL),
+	// which the public scan page shows only when GrowerConsent records that
+	// the farmer agreed. Organizations reading the lot see it regardless.
+	Grower        string `json:"grower,omitempty"`
+	GrowerConsent bool   `json:"growerConsent,omitempty"`
+}
+
+// Public is the origin as anyone scanning a label may see it: without the
+// grower's name unless the grower consented.
+func (o Origin) Public() Origin {
+	if !o.GrowerConsent {
+		o.Grower = ""
+	}
+	return o
 }
 
 // Portion is a quantity of a lot: an input of a transform, a parent of a lot.
@@ -90,6 +105,12 @@ func (o *Origin) Validate() error {
 	}
 	if strings.TrimSpace(o.Village) == "" && strings.TrimSpace(o.Farm) == "" {
 		return FieldErrorf(EINVALID, "origin.village", "name the village or the farm/co-op the produce came from")
+	}
+	if o.GrowerConsent && strings.TrimSpace(o.Grower) == "" {
+		return FieldErrorf(EINVALID, "origin.growerConsent", "consent to show a grower's name needs the grower's name")
+	}
+	if utf8.RuneCountInString(o.Grower) > 50 {
+		return FieldErrorf(EINVALID, "origin.grower", "grower's name must be at most 50 characters")
 	}
 	return nil
 }

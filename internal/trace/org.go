@@ -31,11 +31,15 @@ var Roles = []string{RoleProducer, RoleCollector, RoleProcessor, RoleLogistics, 
 // Org is an organization that acts on lots: a co-op, collection center, mill,
 // distribution center, shop or regulator.
 type Org struct {
-	ID        string    `json:"id"`
-	Name      string    `json:"name"`
-	NameEN    string    `json:"nameEn,omitempty"`
-	Roles     []string  `json:"roles"`
-	Region    string    `json:"region"`
+	ID     string   `json:"id"`
+	Name   string   `json:"name"`
+	NameEN string   `json:"nameEn,omitempty"`
+	Roles  []string `json:"roles"`
+	Region string   `json:"region"`
+	// SCCode is the food production licence number (食品生产许可证编号) of a
+	// processor that holds one; the scan page shows it for the organization
+	// that made or packed the product.
+	SCCode    string    `json:"scCode,omitempty"`
 	CreatedAt time.Time `json:"createdAt"`
 	// Disabled organizations cannot sign in and nothing is shipped to them;
 	// what they recorded before stays valid.
@@ -60,6 +64,11 @@ func (o Org) Has(roles ...string) bool {
 var (
 	orgIDPattern  = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{1,39}$`)
 	regionPattern = regexp.MustCompile(`^([0-9]{6}|[0-9]{9}|[0-9]{12})$`)
+	// An SC code is "SC" and 14 digits: a 3-digit food category whose first
+	// digit is 1 for food, province, city and county (2 digits each), a 4-digit
+	// sequence and a check digit. The check digit's algorithm is not published,
+	// so it is not verified.
+	scCodePattern = regexp.MustCompile(`^SC1[0-9]{13}$`)
 )
 
 // Validate checks an organization before it is created.
@@ -78,6 +87,9 @@ func (o Org) Validate() error {
 		if !slices.Contains(Roles, r) {
 			return FieldErrorf(EINVALID, "roles", "unknown role %q (known: %s)", r, strings.Join(Roles, ", "))
 		}
+	}
+	if o.SCCode != "" && !scCodePattern.MatchString(o.SCCode) {
+		return FieldErrorf(EINVALID, "scCode", "food production licence number must be SC and 14 digits, the first 1 (food)")
 	}
 	return ValidateRegion("region", o.Region)
 }
