@@ -29,6 +29,9 @@ type Service struct {
 	OilDensity float64
 	// Yields bound what transforms may claim; see YieldRule.
 	Yields []YieldRule
+	// SessionIdle and SessionLifetime shorten console sessions (tests);
+	// zero means the defaults of session.go.
+	SessionIdle, SessionLifetime time.Duration
 }
 
 // NewService returns a Service with the real clock and typical rapeseed oil density.
