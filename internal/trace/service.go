@@ -131,6 +131,9 @@ func (c *change) append(id, typ string, qty int64, payload any) error {
 }
 
 func (c *change) commit(ctx context.Context, st Store) (Result, error) {
+	if err := c.stamp(PersonFrom(ctx)); err != nil {
+		return Result{}, err
+	}
 	r := Result{Events: c.events}
 	for _, w := range c.lots {
 		r.Lots = append(r.Lots, w.Lot)
