@@ -52,6 +52,10 @@ type options struct {
 	noWorker  bool
 	dir       string
 	bootstrap bool
+	// service and server adjust the service and the HTTP server before
+	// they serve (a test clock, tighter limits).
+	service func(*trace.Service)
+	server  func(*api.Server)
 }
 
 func start(t testing.TB, opts ...func(*options)) *env {
@@ -82,11 +86,17 @@ func start(t testing.TB, opts ...func(*options)) *env {
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	svc := trace.NewService(st, keys)
+	if o.service != nil {
+		o.service(svc)
+	}
 	w := anchor.New(st, ledger, log)
 	w.Idle, w.MaxBackoff = 50*time.Millisecond, 100*time.Millisecond
 	srv := &api.Server{
 		Service: svc, Store: st, Verifier: verify.Verifier{Store: st, Ledger: ledger}, Keys: keys,
 		Judge: scan.Judge{Store: st, Labels: keys, Rules: scan.Defaults}, Log: log, Committed: w.Kick, Ready: []api.Pinger{st},
+	}
+	if o.server != nil {
+		o.server(srv)
 	}
 	hs := httptest.NewServer(srv.Handler())
 	srv.BaseURL = hs.URL
