@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -86,6 +87,18 @@ func (p *page) OrgName(id string) string {
 		return n + " (" + id + ")"
 	}
 	return id
+}
+
+// Qty shows a quantity in base units (g, mL, pieces) in the unit people
+// weigh and pour in: kg and L, to the gram and millilitre.
+func (p *page) Qty(n int64, base string) string {
+	switch base {
+	case "g", "mL":
+		unit := map[string]string{"g": "kg", "mL": "L"}[base]
+		s := strconv.FormatFloat(float64(n)/1000, 'f', -1, 64)
+		return s + " " + unit
+	}
+	return strconv.FormatInt(n, 10) + " " + base
 }
 
 // Locked reports whether a user is locked out now.
