@@ -24,6 +24,10 @@ const adminUsage = `usage:
   agritrace admin key list ORG [store flags]
   agritrace admin key revoke ORG KEYID [store flags]
   agritrace admin prefix add ORG PREFIX [store flags]   (an approved GS1 Company Prefix)
+  agritrace admin user create ORG LOGIN -name NAME [-role admin|staff] [-phone N] [-password P] [store flags]
+  agritrace admin user list ORG [store flags]
+  agritrace admin user disable ORG LOGIN [store flags]
+  agritrace admin user reset-password ORG LOGIN [-password P] [store flags]
   agritrace admin label-key list [-data DIR | -label-keys FILE]
   agritrace admin label-key rotate [-data DIR | -label-keys FILE]
   agritrace admin label-key retire ID [-data DIR | -label-keys FILE]
@@ -44,6 +48,7 @@ func admin(ctx context.Context, args []string, getenv func(string) string, stdou
 	fs.SetOutput(stderr)
 	var o trace.Org
 	var roles, keyOrg string
+	var user trace.UserInput
 	// want names the positional arguments a command takes.
 	var want []string
 	switch what {
@@ -62,6 +67,19 @@ func admin(ctx context.Context, args []string, getenv func(string) string, stdou
 		want = []string{"ORG", "KEYID"}
 	case "prefix add":
 		want = []string{"ORG", "PREFIX"}
+	case "user create":
+		fs.StringVar(&user.Name, "name", "", "the person's name")
+		fs.StringVar(&user.Role, "role", trace.UserStaff, "role in the organization: admin (manages its users) or staff")
+		fs.StringVar(&user.Phone, "phone", "", "phone number (optional)")
+		fs.StringVar(&user.Password, "password", "", "password (at least 10 characters); empty prints a generated one once")
+		want = []string{"ORG", "LOGIN"}
+	case "user reset-password":
+		fs.StringVar(&user.Password, "password", "", "new password; empty prints a generated one once")
+		want = []string{"ORG", "LOGIN"}
+	case "user list":
+		want = []string{"ORG"}
+	case "user disable":
+		want = []string{"ORG", "LOGIN"}
 	case "org list", "label-key list", "label-key rotate":
 	case "label-key retire", "label-key revoke":
 		// The key id comes before the flags: admin label-key retire 1a2b3c4d -data DIR.
@@ -126,6 +144,10 @@ func admin(ctx context.Context, args []string, getenv func(string) string, stdou
 				state += "  (disabled)"
 			}
 			fmt.Fprintf(stdout, "%-20s %-10s %-24s %s%s\n", o.ID, o.Region, strings.Join(o.Roles, ","), o.Name, state)
+		}
+	case "user create", "user list", "user disable", "user reset-password":
+		if err := adminUser(ctx, a.service, what, pos, user, stdout); err != nil {
+			return describe(err)
 		}
 	default:
 		if err := adminOrgKeyPrefix(ctx, a.service, what, pos, stdout); err != nil {

@@ -26,6 +26,7 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, std
 	fs.SetOutput(stderr)
 	exit := fs.Bool("exit", false, "stop once the story is loaded and anchored instead of serving")
 	target := fs.String("url", "", "load the story into the service running at this URL (give the store flags it runs with, for the demo's keys)")
+	password := fs.String("password", "", "password of the demo's console users (at least 10 characters); empty prints a generated one once")
 	settings := config.Bind(fs, getenv)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -39,7 +40,7 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, std
 	}
 	log := newLogger(stderr, max(cfg.LogLevel, slog.LevelError))
 	if *target != "" {
-		return demoInto(ctx, *target, cfg, log, stdout)
+		return demoInto(ctx, *target, cfg, *password, log, stdout)
 	}
 	a, ln, err := listenAndOpen(ctx, cfg, log)
 	if err != nil {
@@ -47,6 +48,11 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, std
 	}
 	defer a.Close()
 	keys, err := castKeys(ctx, a)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	people, err := castUsers(ctx, a, *password)
 	if err != nil {
 		ln.Close()
 		return err
@@ -61,6 +67,7 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, std
 	if err := tellStory(ctx, base, keys, stdout); err != nil {
 		return err
 	}
+	people.print(stdout, base)
 	if *exit {
 		stopServing()
 		return <-served
@@ -73,7 +80,7 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, std
 // organizations and keys are written to that service's store directly, as
 // "agritrace admin" does, since nobody holds a key to create them through the
 // API; everything else goes through the API.
-func demoInto(ctx context.Context, base string, cfg config.Config, log *slog.Logger, stdout io.Writer) error {
+func demoInto(ctx context.Context, base string, cfg config.Config, password string, log *slog.Logger, stdout io.Writer) error {
 	u, err := url.Parse(base)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return fmt.Errorf("demo: -url %q is not an http(s) URL of a running service", base)
@@ -87,6 +94,10 @@ func demoInto(ctx context.Context, base string, cfg config.Config, log *slog.Log
 		return err
 	}
 	keys, err := castKeys(ctx, a)
+	var people demoUsers
+	if err == nil {
+		people, err = castUsers(ctx, a, password)
+	}
 	a.Close()
 	if err != nil {
 		return err
@@ -99,7 +110,11 @@ func demoInto(ctx context.Context, base string, cfg config.Config, log *slog.Log
 		return fmt.Errorf("demo: %w", err)
 	}
 	fmt.Fprintf(stdout, "AgriTrace demo loaded into %s\n\n", base)
-	return tellStory(ctx, base, keys, stdout)
+	if err := tellStory(ctx, base, keys, stdout); err != nil {
+		return err
+	}
+	people.print(stdout, base)
+	return nil
 }
 
 // storeName says which store cfg opens, for error messages.
@@ -168,4 +183,43 @@ func castKeys(ctx context.Context, a *app) (map[string]string, error) {
 		}
 	}
 	return keys, nil
+}
+
+// demoUsers are the console users of the demo and their one password.
+type demoUsers struct {
+	users    []trace.User
+	password string
+}
+
+// castUsers gives each demo organization one console user, its user admin,
+// signed in as "<org>.clerk" ("<org>.admin" for the county's admin). They
+// all get password, or one generated password; a user left by an earlier
+// run gets it too.
+func castUsers(ctx context.Context, a *app, password string) (demoUsers, error) {
+	if password == "" {
+		password = trace.GeneratePassword()
+	}
+	people := demoUsers{password: password}
+	for _, o := range demo.Cast() {
+		in := trace.UserInput{Org: o.ID, Login: o.ID + ".clerk", Name: o.Name, Role: trace.UserAdmin, Password: password}
+		if o.Has(trace.RoleAdmin) {
+			in.Login = o.ID + ".admin"
+		}
+		u, _, err := a.service.CreateUser(ctx, trace.CommandLine, trace.User{}, in)
+		if trace.ErrorCode(err) == trace.ECONFLICT {
+			u, _, err = a.service.ResetPassword(ctx, trace.CommandLine, trace.User{}, o.ID, in.Login, password)
+		}
+		if err != nil {
+			return demoUsers{}, fmt.Errorf("demo: console user of %s: %w", o.ID, describe(err))
+		}
+		people.users = append(people.users, u)
+	}
+	return people, nil
+}
+
+func (p demoUsers) print(stdout io.Writer, base string) {
+	fmt.Fprintf(stdout, "\nSign in to the console at %s/console/ as one of (password %s, shown once):\n", base, p.password)
+	for _, u := range p.users {
+		fmt.Fprintf(stdout, "  %-26s %s\n", u.Login, u.Name)
+	}
 }

@@ -25,7 +25,8 @@ func TestDemo(t *testing.T) {
 	if err != nil {
 		t.Fatalf("demo: %v\n%s\n%s", err, out.String(), errOut.String())
 	}
-	for _, want := range []string{"every event anchored on the embedded ledger and verified", "Scan a bottle still on the shelf: http://", "complaint_confirmed", "many_scans", "confirmed_counterfeit"} {
+	for _, want := range []string{"every event anchored on the embedded ledger and verified", "Scan a bottle still on the shelf: http://", "complaint_confirmed", "many_scans", "confirmed_counterfeit",
+		"/console/ as one of (password ", "xingshan-cc.clerk", "county-commerce.admin"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("demo output lacks %q:\n%s", want, out.String())
 		}
@@ -52,7 +53,7 @@ func TestDemoIntoRunningService(t *testing.T) {
 	}
 
 	out.Reset()
-	err = run(context.Background(), []string{"demo", "-url", base, "-data", dir}, noenv, &out, &errOut)
+	err = run(context.Background(), []string{"demo", "-url", base, "-data", dir, "-password", "demo-password-1"}, noenv, &out, &errOut)
 	if err != nil {
 		t.Fatalf("demo -url: %v\n%s\n%s", err, out.String(), errOut.String())
 	}
@@ -65,6 +66,20 @@ func TestDemoIntoRunningService(t *testing.T) {
 	}
 	if verdict := scanVerdict(t, shelf); verdict != "genuine" {
 		t.Errorf("scan of the printed URL: verdict %q", verdict)
+	}
+
+	// The printed console users sign in to the running service.
+	if !strings.Contains(out.String(), "password demo-password-1") || !strings.Contains(out.String(), "xingshan-cc.clerk") {
+		t.Fatalf("demo printed no console users:\n%s", out.String())
+	}
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := noFollow.PostForm(base+"/console/signin", url.Values{"login": {"xingshan-cc.clerk"}, "password": {"demo-password-1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/console/" {
+		t.Errorf("demo user sign-in: %d %s", resp.StatusCode, resp.Header.Get("Location"))
 	}
 }
 

@@ -56,6 +56,10 @@ type options struct {
 	// ips places scans by address, behind a proxy on loopback whose
 	// X-Forwarded-For tests set.
 	ips scan.IPLocator
+	// service and server adjust the service and the HTTP server before
+	// they serve (a test clock, tighter limits).
+	service func(*trace.Service)
+	server  func(*api.Server)
 }
 
 func start(t testing.TB, opts ...func(*options)) *env {
@@ -86,6 +90,9 @@ func start(t testing.TB, opts ...func(*options)) *env {
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	svc := trace.NewService(st, keys)
+	if o.service != nil {
+		o.service(svc)
+	}
 	w := anchor.New(st, ledger, log)
 	w.Idle, w.MaxBackoff = 50*time.Millisecond, 100*time.Millisecond
 	printer, err := labelprint.Open(svc, labelprint.Options{Dir: filepath.Join(o.dir, "print-runs"), Log: log})
@@ -102,6 +109,9 @@ func start(t testing.TB, opts ...func(*options)) *env {
 	}
 	if o.ips != nil {
 		srv.TrustedProxies = []string{"127.0.0.1"}
+	}
+	if o.server != nil {
+		o.server(srv)
 	}
 	hs := httptest.NewServer(srv.Handler())
 	srv.BaseURL = hs.URL

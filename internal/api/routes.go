@@ -15,6 +15,7 @@ func (s *Server) routes(r *gin.Engine) {
 	r.GET("/01/:gtin/10/:lot/21/:serial", s.scanUnit)
 	r.GET("/01/:gtin/10/:lot", s.scanLot)
 	s.mountWeb(r)
+	s.mountConsole(r)
 
 	v1 := r.Group("/api/v1")
 	v1.GET("/lots/:id/verify", s.verifyLot)

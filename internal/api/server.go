@@ -46,6 +46,10 @@ type Server struct {
 	// with none, the client is the peer address, so a caller cannot dodge the
 	// complaint rate limit by inventing a header.
 	TrustedProxies []string
+	// SignInEvery and SignInBurst rate-limit console sign-in attempts per
+	// client address; zero means one every 6 seconds with a burst of 20.
+	SignInEvery time.Duration
+	SignInBurst int
 	// PDFFont is a TrueType font with Chinese glyphs for printed audits;
 	// empty means audit.DefaultFontPath().
 	PDFFont string

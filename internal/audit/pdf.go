@@ -286,6 +286,15 @@ func (d *doc) nameID(id string) string {
 	return id
 }
 
+// actor names an organization and, for a record made in the console, the
+// person who acted for it.
+func (d *doc) actor(org, person string) string {
+	if person == "" {
+		return d.nameID(org)
+	}
+	return d.nameID(org) + " / " + person
+}
+
 func when(t time.Time) string {
 	if t.IsZero() {
 		return "-"

@@ -116,7 +116,7 @@ func (d *doc) complaint(c ComplaintView) {
 	d.pdf.SetY(d.pdf.GetY() + 2)
 	rows := make([][]string, len(c.Trail))
 	for i, e := range c.Trail {
-		rows[i] = []string{strconv.FormatInt(e.Seq, 10), e.Action, d.nameID(e.Actor), when(e.Time), or(entryNote(e), "-")}
+		rows[i] = []string{strconv.FormatInt(e.Seq, 10), e.Action, d.actor(e.Actor, e.Person), when(e.Time), or(entryNote(e), "-")}
 	}
 	d.table([]column{{"序号 Seq", 14, 'R'}, {"操作 Action", 20, 'L'}, {"操作人 Actor", 50, 'L'}, {"时间 Time (UTC+8)", 30, 'L'}, {"备注 Note", 66, 'L'}}, rows,
 		func(int) [3]int { return black })

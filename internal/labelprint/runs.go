@@ -35,7 +35,7 @@ type Run struct {
 	Lot    string `json:"lot"`
 	Layout Layout `json:"layout"`
 	// Org started the run, and Person when the console names one (see
-	// WithPerson).
+	// trace.WithPerson).
 	Org        string    `json:"org"`
 	Person     string    `json:"person,omitempty"`
 	Status     string    `json:"status"`
@@ -48,18 +48,6 @@ type Run struct {
 	FinishedAt time.Time `json:"finishedAt,omitzero"`
 	// ExpiresAt is when a finished run and its PDF are deleted.
 	ExpiresAt time.Time `json:"expiresAt,omitzero"`
-}
-
-type personKey struct{}
-
-// WithPerson names the person acting in ctx, for the run record.
-func WithPerson(ctx context.Context, person string) context.Context {
-	return context.WithValue(ctx, personKey{}, person)
-}
-
-func personIn(ctx context.Context) string {
-	p, _ := ctx.Value(personKey{}).(string)
-	return p
 }
 
 // Options configure a Printer.
@@ -189,7 +177,7 @@ func (p *Printer) Start(ctx context.Context, actor trace.Org, lot string, layout
 		return Run{}, err
 	}
 	now := trace.Now(p.svc.Now())
-	j := &job{run: Run{ID: newID(), Lot: lot, Layout: layout, Org: actor.ID, Person: personIn(ctx), Status: Queued,
+	j := &job{run: Run{ID: newID(), Lot: lot, Layout: layout, Org: actor.ID, Person: trace.PersonFrom(ctx), Status: Queued,
 		Total: len(labels), Pages: pages(layout, len(labels)), CreatedAt: now}}
 	p.mu.Lock()
 	if id, busy := p.active[actor.ID]; busy {

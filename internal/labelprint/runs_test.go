@@ -150,7 +150,7 @@ func TestRunNamesItsStarter(t *testing.T) {
 	ctx, stop := context.WithCancel(context.Background())
 	stopped := make(chan struct{})
 	go func() { p.Run(ctx); close(stopped) }()
-	run, err := p.Start(labelprint.WithPerson(context.Background(), "王芳"), mill, lot, labelprint.A4, nil, "https://trace.example.cn")
+	run, err := p.Start(trace.WithPerson(context.Background(), "王芳"), mill, lot, labelprint.A4, nil, "https://trace.example.cn")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -68,14 +68,16 @@ func (c Complaint) Closed() bool {
 
 // ComplaintEntry is one step of a complaint's audit trail.
 type ComplaintEntry struct {
-	Complaint string          `json:"complaint"`
-	Seq       int64           `json:"seq"`
-	Action    string          `json:"action"`
-	Actor     string          `json:"actor"`
-	Time      time.Time       `json:"time"`
-	Payload   json.RawMessage `json:"payload,omitempty"`
-	PrevHash  string          `json:"prevHash"`
-	Hash      string          `json:"hash"`
+	Complaint string `json:"complaint"`
+	Seq       int64  `json:"seq"`
+	Action    string `json:"action"`
+	Actor     string `json:"actor"`
+	// Person is the console user who acted for Actor, as in Event.
+	Person   string          `json:"person,omitempty"`
+	Time     time.Time       `json:"time"`
+	Payload  json.RawMessage `json:"payload,omitempty"`
+	PrevHash string          `json:"prevHash"`
+	Hash     string          `json:"hash"`
 }
 
 // ComputeHash is the entry's chain hash (see internal/hashchain), the same
@@ -86,10 +88,11 @@ func (e ComplaintEntry) ComputeHash() (string, error) {
 		Seq       int64           `json:"seq"`
 		Action    string          `json:"action"`
 		Actor     string          `json:"actor"`
+		Person    string          `json:"person,omitempty"`
 		Time      string          `json:"time"`
 		Payload   json.RawMessage `json:"payload,omitempty"`
 		PrevHash  string          `json:"prevHash"`
-	}{e.Complaint, e.Seq, e.Action, e.Actor, FormatTime(e.Time), e.Payload, e.PrevHash})
+	}{e.Complaint, e.Seq, e.Action, e.Actor, e.Person, FormatTime(e.Time), e.Payload, e.PrevHash})
 	if err != nil {
 		return "", fmt.Errorf("complaint entry %s/%d: %w", e.Complaint, e.Seq, err)
 	}
@@ -189,7 +192,7 @@ func (s *Service) File(ctx context.Context, reporter *Org, in FileInput) (Compla
 		c.Evidence = append(c.Evidence, ev.Hash)
 	}
 	payload := map[string]any{"kind": c.Kind, "description": c.Description, "serial": c.Serial, "lot": c.Lot, "region": c.Region, "evidence": c.Evidence}
-	w, entry, err := s.complaintStep(c, "filed", c.Reporter, now, payload)
+	w, entry, err := s.complaintStep(ctx, c, "filed", c.Reporter, now, payload)
 	if err != nil {
 		return Complaint{}, err
 	}
@@ -209,9 +212,10 @@ func complaintRecord(e ComplaintEntry) custody.Record {
 	return custody.Record{Kind: custody.KindComplaint, Key: e.Complaint, Seq: uint64(e.Seq), Hash: e.Hash, PrevHash: e.PrevHash}
 }
 
-// complaintStep appends one entry to a complaint's trail.
-func (s *Service) complaintStep(c Complaint, action, actor string, now time.Time, payload any) (ComplaintWrite, ComplaintEntry, error) {
-	e := ComplaintEntry{Complaint: c.ID, Action: action, Actor: actor, Time: now}
+// complaintStep appends one entry to a complaint's trail, naming the person
+// ctx carries (see WithPerson).
+func (s *Service) complaintStep(ctx context.Context, c Complaint, action, actor string, now time.Time, payload any) (ComplaintWrite, ComplaintEntry, error) {
+	e := ComplaintEntry{Complaint: c.ID, Action: action, Actor: actor, Person: PersonFrom(ctx), Time: now}
 	e.Seq, e.PrevHash = hashchain.Head{Seq: c.Seq, Hash: c.Head}.Next()
 	b, err := jcs.Marshal(payload)
 	if err != nil {
@@ -293,7 +297,7 @@ func (s *Service) Work(ctx context.Context, actor Org, id string, in WorkInput) 
 	}
 	payload["status"] = c.Status
 	now := Now(s.Now())
-	w, entry, err := s.complaintStep(c, in.Action, actor.ID, now, payload)
+	w, entry, err := s.complaintStep(ctx, c, in.Action, actor.ID, now, payload)
 	if err != nil {
 		return Complaint{}, err
 	}

@@ -40,11 +40,14 @@ var BizSteps = map[string]string{
 // Event is one custody step of one lot. Events of a lot are numbered 0, 1, 2...
 // and each carries the hash of the one before it.
 type Event struct {
-	Lot      string          `json:"lot"`
-	Seq      int64           `json:"seq"`
-	Type     string          `json:"type"`
-	BizStep  string          `json:"bizStep"`
-	Actor    string          `json:"actor"`
+	Lot     string `json:"lot"`
+	Seq     int64  `json:"seq"`
+	Type    string `json:"type"`
+	BizStep string `json:"bizStep"`
+	Actor   string `json:"actor"`
+	// Person is the login of the user who acted for Actor in the console;
+	// empty for a machine's API key, and then left out of the hash.
+	Person   string          `json:"person,omitempty"`
 	Place    Place           `json:"place"`
 	Time     time.Time       `json:"time"`
 	Quantity int64           `json:"quantity"`
@@ -66,6 +69,7 @@ type hashed struct {
 	Type     string          `json:"type"`
 	BizStep  string          `json:"bizStep"`
 	Actor    string          `json:"actor"`
+	Person   string          `json:"person,omitempty"`
 	Place    Place           `json:"place"`
 	Time     string          `json:"time"`
 	Quantity int64           `json:"quantity"`
@@ -76,7 +80,7 @@ type hashed struct {
 func (e Event) hashed() hashed {
 	return hashed{
 		Lot: e.Lot, Seq: e.Seq, Type: e.Type, BizStep: e.BizStep, Actor: e.Actor,
-		Place: e.Place, Time: FormatTime(e.Time), Quantity: e.Quantity,
+		Person: e.Person, Place: e.Place, Time: FormatTime(e.Time), Quantity: e.Quantity,
 		Payload: e.Payload, PrevHash: e.PrevHash,
 	}
 }

@@ -39,4 +39,15 @@ func TestKnownHashes(t *testing.T) {
 	if h, err := c.ComputeHash(); err != nil || h != "95f03f32a7e64517f1f7f30689bec83dda8a2b49b3e48e06a878618b08b5adb8" {
 		t.Fatalf("complaint entry hash %s, %v", h, err)
 	}
+
+	// A record made by a person in the console names them inside the hash;
+	// the values were computed the same way, with "person" in the text.
+	e.Person = "xingshan-cc.clerk"
+	if h, err := e.ComputeHash(); err != nil || h != "a2267e56fcbb4df6234cb049e6b1672011b2c53e45cd751304056290b41cfc69" {
+		t.Fatalf("event hash with a person %s, %v", h, err)
+	}
+	c.Person = "amr.inspector"
+	if h, err := c.ComputeHash(); err != nil || h != "5a760f31e25a9d268bedd282c369c656a5ddd1200d18af40dd0068422e5591e0" {
+		t.Fatalf("complaint entry hash with a person %s, %v", h, err)
+	}
 }

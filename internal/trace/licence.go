@@ -20,11 +20,13 @@ const (
 // "licence", keyed by the GTIN), so a licence cannot be added or removed in
 // the database without the ledger showing it.
 type LicenceEntry struct {
-	GTIN     string    `json:"gtin"`
-	Seq      int64     `json:"seq"`
-	Action   string    `json:"action"`
-	Licensee string    `json:"licensee"`
-	Actor    string    `json:"actor"`
+	GTIN     string `json:"gtin"`
+	Seq      int64  `json:"seq"`
+	Action   string `json:"action"`
+	Licensee string `json:"licensee"`
+	Actor    string `json:"actor"`
+	// Person is the console user who acted for Actor, as in Event.
+	Person   string    `json:"person,omitempty"`
 	Time     time.Time `json:"time"`
 	PrevHash string    `json:"prevHash"`
 	Hash     string    `json:"hash"`
@@ -39,9 +41,10 @@ func (e LicenceEntry) ComputeHash() (string, error) {
 		Action   string `json:"action"`
 		Licensee string `json:"licensee"`
 		Actor    string `json:"actor"`
+		Person   string `json:"person,omitempty"`
 		Time     string `json:"time"`
 		PrevHash string `json:"prevHash"`
-	}{e.GTIN, e.Seq, e.Action, e.Licensee, e.Actor, FormatTime(e.Time), e.PrevHash})
+	}{e.GTIN, e.Seq, e.Action, e.Licensee, e.Actor, e.Person, FormatTime(e.Time), e.PrevHash})
 	if err != nil {
 		return "", fmt.Errorf("licence entry %s/%d: %w", e.GTIN, e.Seq, err)
 	}
@@ -200,7 +203,7 @@ func (s *Service) licenceStep(ctx context.Context, actor Org, gtin, licensee, ac
 			return LicenceEntry{}, FieldErrorf(EUNPROCESSABLE, "licensee", "organization %s is disabled", licensee)
 		}
 	}
-	e, err := linkLicence(entries, LicenceEntry{GTIN: gtin, Action: action, Licensee: licensee, Actor: actor.ID, Time: Now(s.Now())})
+	e, err := linkLicence(entries, LicenceEntry{GTIN: gtin, Action: action, Licensee: licensee, Actor: actor.ID, Person: PersonFrom(ctx), Time: Now(s.Now())})
 	if err != nil {
 		return LicenceEntry{}, err
 	}

@@ -29,6 +29,9 @@ type Service struct {
 	OilDensity float64
 	// Yields bound what transforms may claim; see YieldRule.
 	Yields []YieldRule
+	// SessionIdle and SessionLifetime shorten console sessions (tests);
+	// zero means the defaults of session.go.
+	SessionIdle, SessionLifetime time.Duration
 }
 
 // NewService returns a Service with the real clock and typical rapeseed oil density.
@@ -128,6 +131,9 @@ func (c *change) append(id, typ string, qty int64, payload any) error {
 }
 
 func (c *change) commit(ctx context.Context, st Store) (Result, error) {
+	if err := c.stamp(PersonFrom(ctx)); err != nil {
+		return Result{}, err
+	}
 	r := Result{Events: c.events}
 	for _, w := range c.lots {
 		r.Lots = append(r.Lots, w.Lot)

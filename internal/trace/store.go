@@ -74,6 +74,25 @@ type Store interface {
 	// replaces an expired one and returns ErrReplayExists for a live one.
 	SaveReplay(ctx context.Context, r Replay) error
 
+	// CreateUser adds a user; ECONFLICT if the login is taken.
+	CreateUser(ctx context.Context, u User) error
+	// User returns the user with that login, or ENOTFOUND.
+	User(ctx context.Context, login string) (User, error)
+	// Users returns an organization's users ordered by login.
+	Users(ctx context.Context, org string) ([]User, error)
+	// UpdateUser replaces a user; ENOTFOUND if it does not exist.
+	UpdateUser(ctx context.Context, u User) error
+	// CreateSession stores a session under the hash of its token.
+	CreateSession(ctx context.Context, s Session) error
+	// Session returns the session with that token hash, or ENOTFOUND.
+	Session(ctx context.Context, hash string) (Session, error)
+	// UpdateSession replaces a session; ENOTFOUND if it does not exist.
+	UpdateSession(ctx context.Context, s Session) error
+	// DeleteSession removes a session; removing a missing one is no error.
+	DeleteSession(ctx context.Context, hash string) error
+	// DeleteSessions removes every session of a user.
+	DeleteSessions(ctx context.Context, login string) error
+
 	Close() error
 }
 

@@ -44,6 +44,8 @@ type Check struct {
 	TxID       string `json:"txId,omitempty"`
 	Block      uint64 `json:"block,omitempty"`
 	Org        string `json:"org,omitempty"`
+	// Person is the console user the stored record names, if any.
+	Person string `json:"person,omitempty"`
 	// AfterGap marks an intact record that follows deleted ones: displaced by
 	// the gap, not altered itself.
 	AfterGap bool `json:"afterGap,omitempty"`
@@ -66,10 +68,10 @@ type Verifier struct {
 
 // link is one stored element of a chain, whatever its type.
 type link struct {
-	seq        int64
-	typ        string
-	hash, prev string
-	compute    func() (string, error)
+	seq         int64
+	typ, person string
+	hash, prev  string
+	compute     func() (string, error)
 }
 
 // Lot verifies every event of a lot.
@@ -85,7 +87,7 @@ func (v Verifier) Lot(ctx context.Context, lotID string) (Report, error) {
 	}
 	links := make([]link, len(events))
 	for i, e := range events {
-		links[i] = link{seq: e.Seq, typ: e.Type, hash: e.Hash, prev: e.PrevHash, compute: e.ComputeHash}
+		links[i] = link{seq: e.Seq, typ: e.Type, person: e.Person, hash: e.Hash, prev: e.PrevHash, compute: e.ComputeHash}
 	}
 	return v.chain(ctx, custody.KindEvent, lotID, links)
 }
@@ -101,7 +103,7 @@ func (v Verifier) Complaint(ctx context.Context, id string) (Report, error) {
 	}
 	links := make([]link, len(entries))
 	for i, e := range entries {
-		links[i] = link{seq: e.Seq, typ: e.Action, hash: e.Hash, prev: e.PrevHash, compute: e.ComputeHash}
+		links[i] = link{seq: e.Seq, typ: e.Action, person: e.Person, hash: e.Hash, prev: e.PrevHash, compute: e.ComputeHash}
 	}
 	return v.chain(ctx, custody.KindComplaint, id, links)
 }
@@ -114,7 +116,7 @@ func (v Verifier) Licence(ctx context.Context, gtin string) (Report, error) {
 	}
 	links := make([]link, len(entries))
 	for i, e := range entries {
-		links[i] = link{seq: e.Seq, typ: e.Action, hash: e.Hash, prev: e.PrevHash, compute: e.ComputeHash}
+		links[i] = link{seq: e.Seq, typ: e.Action, person: e.Person, hash: e.Hash, prev: e.PrevHash, compute: e.ComputeHash}
 	}
 	return v.chain(ctx, custody.KindLicence, gtin, links)
 }
@@ -189,7 +191,7 @@ func missing(seq int64, onLedger map[uint64]custody.Entry, outbox map[uint64]tra
 }
 
 func check(l link, computed, problem string, failed error, onLedger map[uint64]custody.Entry, outbox map[uint64]trace.Anchor) Check {
-	c := Check{Seq: l.seq, Type: l.typ, StoredHash: l.hash, Computed: computed, AfterGap: problem == hashchain.AfterGap}
+	c := Check{Seq: l.seq, Type: l.typ, Person: l.person, StoredHash: l.hash, Computed: computed, AfterGap: problem == hashchain.AfterGap}
 	if failed != nil {
 		c.Verdict, c.Reason = Mismatch, "the stored record cannot be canonicalized: "+failed.Error()
 		return c

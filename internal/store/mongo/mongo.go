@@ -142,6 +142,8 @@ var indexes = []index{
 	{cLicences, []string{"gtin", "seq"}, true},
 	{cJournal, []string{"at"}, false},
 	{cReplays, []string{"expires"}, false},
+	{cUsers, []string{"org"}, false},
+	{cSessions, []string{"user"}, false},
 }
 
 func (s *Store) createIndexes(ctx context.Context) error {

@@ -60,6 +60,10 @@ CREATE TABLE IF NOT EXISTS prefixes (prefix TEXT PRIMARY KEY, org TEXT NOT NULL,
 CREATE TABLE IF NOT EXISTS licence_entries (gtin TEXT NOT NULL, seq INTEGER NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (gtin, seq));
 CREATE TABLE IF NOT EXISTS replays (scope TEXT NOT NULL, key TEXT NOT NULL, expires TEXT NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (scope, key));
 CREATE INDEX IF NOT EXISTS replays_expires ON replays (expires);
+CREATE TABLE IF NOT EXISTS users (login TEXT PRIMARY KEY, org TEXT NOT NULL, password_hash TEXT NOT NULL, doc TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS users_org ON users (org);
+CREATE TABLE IF NOT EXISTS sessions (hash TEXT PRIMARY KEY, user TEXT NOT NULL, doc TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS sessions_user ON sessions (user);
 `
 
 // Open opens or creates the database file at path.

@@ -39,6 +39,8 @@ func Run(t *testing.T, open Opener) {
 		{"Prefixes", testPrefixes},
 		{"Licences", testLicences},
 		{"Replays", testReplays},
+		{"Users", testUsers},
+		{"Sessions", testSessions},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open(t)) })

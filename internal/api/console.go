@@ -1,0 +1,19 @@
+package api
+
+import (
+	"cmp"
+	"time"
+
+	"github.com/agritrace/agritrace/internal/console"
+	"github.com/gin-gonic/gin"
+)
+
+// mountConsole serves the people's console under /console/ on the same
+// services. Sign-in attempts are limited per client address on top of the
+// per-user lock-out, so one address cannot cycle through many logins.
+func (s *Server) mountConsole(r *gin.Engine) {
+	signIns := newLimiter(cmp.Or(s.SignInEvery, 6*time.Second), cmp.Or(s.SignInBurst, 20))
+	(&console.Console{
+		Service: s.Service, Store: s.Store, Log: s.Log, AllowSignIn: signIns.allow, Committed: s.committed,
+	}).Mount(r)
+}
