@@ -20,6 +20,7 @@ import (
 	"github.com/agritrace/agritrace/internal/iploc"
 	"github.com/agritrace/agritrace/internal/label"
 	"github.com/agritrace/agritrace/internal/labelprint"
+	"github.com/agritrace/agritrace/internal/region"
 	"github.com/agritrace/agritrace/internal/scan"
 	"github.com/agritrace/agritrace/internal/store/mongo"
 	"github.com/agritrace/agritrace/internal/store/sqlite"
@@ -105,10 +106,17 @@ func open(ctx context.Context, cfg config.Config, log *slog.Logger, withLedger b
 		}
 		judge.IPs = ips
 	}
+	divisions := region.DemoDirectory()
+	if cfg.Divisions != "" {
+		if divisions, err = region.LoadDirectory(cfg.Divisions); err != nil {
+			a.Close()
+			return nil, err
+		}
+	}
 	a.server = &api.Server{
 		Service: a.service, Store: st, Verifier: verifier, Keys: a.keys, Judge: judge,
 		BaseURL: cfg.PublicURL, Log: log, Committed: a.anchor.Kick, Ready: []api.Pinger{st}, PDFFont: cfg.PDFFont,
-		TrustedProxies: cfg.TrustedProxies, Printer: a.printer,
+		TrustedProxies: cfg.TrustedProxies, Printer: a.printer, Divisions: divisions,
 	}
 	return a, nil
 }

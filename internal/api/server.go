@@ -12,6 +12,7 @@ import (
 
 	"github.com/agritrace/agritrace/internal/label"
 	"github.com/agritrace/agritrace/internal/labelprint"
+	regions "github.com/agritrace/agritrace/internal/region"
 	"github.com/agritrace/agritrace/internal/scan"
 	"github.com/agritrace/agritrace/internal/trace"
 	"github.com/agritrace/agritrace/internal/verify"
@@ -55,6 +56,9 @@ type Server struct {
 	PDFFont string
 	// Printer runs label print runs in the background.
 	Printer *labelprint.Printer
+	// Divisions are the townships and villages the console offers; nil
+	// means the demo county's.
+	Divisions *regions.Directory
 }
 
 // Handler returns the HTTP handler with every route.

@@ -35,6 +35,9 @@ type Config struct {
 	AnchorIdle     time.Duration
 	// PrintKeep is how long finished label print runs and their PDFs are kept.
 	PrintKeep time.Duration
+	// Divisions is a JSON file of the townships and villages of the counties
+	// served, for the console's village choice; empty uses the demo county's.
+	Divisions string
 	// FabricEnv is a file of KEY=VALUE lines with the Fabric client settings,
 	// as scripts/fabric/up.sh writes it; variables already set win over it.
 	FabricEnv string
@@ -63,6 +66,7 @@ var Settings = []Setting{
 	{"log-level", "AGRITRACE_LOG_LEVEL", "info", "debug, info, warn or error"},
 	{"anchor-batch", "AGRITRACE_ANCHOR_BATCH", "200", "records sent to the ledger per call"},
 	{"anchor-idle", "AGRITRACE_ANCHOR_IDLE", "2s", "how often the anchoring worker looks for work when not woken"},
+	{"divisions", "AGRITRACE_DIVISIONS", "", "JSON file of the counties' townships and villages the console offers (default: the demo county, Xingshan)"},
 	{"print-keep", "AGRITRACE_PRINT_KEEP", "24h", "how long finished label print runs and their PDFs are kept in <data>/print-runs"},
 }
 
@@ -100,6 +104,7 @@ func build(vals map[string]*string) (Config, error) {
 		Addr: *vals["addr"], DataDir: *vals["data"], PublicURL: *vals["public-url"], MongoURI: *vals["mongodb-uri"],
 		MongoDB: *vals["mongodb-db"], Ledger: *vals["ledger"], LabelKeys: *vals["label-keys"], FabricEnv: *vals["fabric-env"],
 		Yields: *vals["yields"], PDFFont: *vals["pdf-font"], IPDB: *vals["ip-db"],
+		Divisions: *vals["divisions"],
 	}
 	for _, p := range strings.Split(*vals["trusted-proxies"], ",") {
 		if p = strings.TrimSpace(p); p != "" {

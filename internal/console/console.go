@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/agritrace/agritrace/internal/region"
 	"github.com/agritrace/agritrace/internal/trace"
 	"github.com/agritrace/agritrace/web"
 	"github.com/gin-gonic/gin"
@@ -27,6 +28,9 @@ type Console struct {
 	AllowSignIn func(addr string) bool
 	// Committed is told after every successful write, to wake the anchoring worker.
 	Committed func()
+	// Divisions are the townships and villages a delivery's village is
+	// picked from; nil means the demo county's.
+	Divisions *region.Directory
 
 	pages  map[string]*template.Template
 	assets map[string]web.Asset
@@ -35,6 +39,9 @@ type Console struct {
 
 // Mount adds the console's routes under /console/ to r.
 func (c *Console) Mount(r gin.IRouter) {
+	if c.Divisions == nil {
+		c.Divisions = region.DemoDirectory()
+	}
 	c.pages = web.ConsoleTemplates(template.FuncMap{"fld": fieldOf})
 	c.assets = web.ConsoleAssets()
 	c.byName = map[string]web.Asset{}
