@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/agritrace/agritrace/internal/trace"
+	"github.com/agritrace/agritrace/web"
 	"github.com/gin-gonic/gin"
 )
 
@@ -19,6 +20,7 @@ import (
 type lotData struct {
 	Lot    trace.Lot
 	Events []trace.Event
+	lotExtra
 }
 
 // findLot opens the lot page of the id typed in.
@@ -32,8 +34,8 @@ func (c *Console) findLot(g *gin.Context) {
 
 func (c *Console) lotPage(g *gin.Context) {
 	p := c.newPage(g, "lot.title")
-	if g.Query("done") == "inspect" {
-		p.Notice = "inspect.done"
+	if done := g.Query("done"); web.HasConsoleText(done + ".done") {
+		p.Notice = done + ".done"
 	}
 	c.showLot(g, p, http.StatusOK)
 }
@@ -59,7 +61,12 @@ func (c *Console) showLot(g *gin.Context, p *page, status int) {
 	for _, o := range orgs {
 		p.names[o.ID] = o.Name
 	}
-	p.Subtitle, p.Data = l.ID, lotData{Lot: l, Events: events}
+	x, err := c.extras(g, p, l, orgs)
+	if err != nil {
+		c.fail(g, err)
+		return
+	}
+	p.Subtitle, p.Data = l.ID, lotData{Lot: l, Events: events, lotExtra: x}
 	c.render(g, status, "lot", p)
 }
 

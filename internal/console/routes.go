@@ -35,6 +35,13 @@ func (c *Console) routes(r *gin.RouterGroup) {
 	in.GET("/lots", c.findLot)
 	in.GET("/lots/:id", c.lotPage)
 	in.POST("/lots/:id/inspect", c.inspect)
+	in.POST("/lots/:id/ship", c.ship)
+	in.POST("/lots/:id/receive", c.receive)
+	in.POST("/lots/:id/sell", c.sell)
+	in.GET("/deliveries", c.deliveryPage)
+	in.POST("/deliveries", c.recordDelivery)
+	in.GET("/merge", c.mergePage)
+	in.POST("/merge", c.merge)
 }
 
 // navItem is one entry of the navigation: Key is its text, About the
@@ -50,6 +57,12 @@ func nav(who trace.SignedIn, path string) []navItem {
 	items := []navItem{{Href: "/console/", Key: "nav.home"}}
 	if len(who.Org.Roles) > 1 || !who.Org.Has(trace.RoleAdmin) {
 		items = append(items, navItem{Href: "/console/lots", Key: "nav.lots", About: "home.lots"})
+	}
+	if who.Org.Has(trace.RoleCollector) {
+		items = append(items, navItem{Href: "/console/deliveries", Key: "nav.deliveries", About: "home.deliveries"})
+	}
+	if who.Org.Has(trace.RoleCollector, trace.RoleProcessor, trace.RoleLogistics, trace.RoleRetailer) {
+		items = append(items, navItem{Href: "/console/merge", Key: "nav.merge", About: "home.merge"})
 	}
 	if who.User.Role == trace.UserAdmin {
 		items = append(items, navItem{Href: "/console/orgs/" + who.Org.ID + "/users", Key: "nav.users", About: "home.users"})

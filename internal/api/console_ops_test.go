@@ -1,0 +1,179 @@
+package api_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/agritrace/agritrace/internal/demo"
+	"github.com/agritrace/agritrace/internal/trace"
+	"github.com/chromedp/chromedp"
+)
+
+// TestConsoleDeliveriesInBrowser: a collection center's clerk records two
+// farmers' deliveries at the scale (bad input first: errors at the fields,
+// nothing stored), each graded per GB/T 11762 from its oil content, and makes
+// one lot of them; the lot keeps both deliveries as parents and both origins
+// in its trace, and every event names the clerk. The lot is shipped to the
+// shop, whose clerk receives it and sells part of it; a user of another
+// organization is refused the delivery page's record.
+func TestConsoleDeliveriesInBrowser(t *testing.T) {
+	for _, size := range []struct{ w, h int64 }{{390, 844}, {1366, 768}} {
+		t.Run(fmt.Sprintf("%dx%d", size.w, size.h), func(t *testing.T) {
+			ce := startConsole(t)
+			ctx := context.Background()
+			if _, _, err := ce.svc.CreateUser(ctx, trace.CommandLine, trace.User{}, trace.UserInput{Org: demo.Collector, Login: "cc.clerk", Name: "王芳", Password: consolePassword}); err != nil {
+				t.Fatal(err)
+			}
+			lotsHeld := func() int {
+				t.Helper()
+				ls, err := ce.Store.Lots(ctx, trace.LotFilter{Custodian: demo.Collector})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return len(ls)
+			}
+			b := headless(t, size.w, size.h)
+			open(t, b, ce.URL+"/console/deliveries")
+			signIn(t, b, "cc.clerk", consolePassword)
+			shot(t, b, "delivery-form", size.w)
+			before := lotsHeld()
+
+			// Bad input: each error next to its field, nothing stored.
+			fill(t, b, "#f-grower", "张三", "#f-gross", "12x", "#f-tare", "5", "#f-moisture", "7.2", "#f-impurities", "1.4", "#f-oilContent", "120")
+			submit(t, b, "#delivery-form")
+			for _, f := range []string{"gross", "village", "oilContent"} {
+				if !has(t, b, "#e-"+f) {
+					t.Errorf("no error at %s", f)
+				}
+			}
+			if got := text(t, b, "#e-gross"); got != "Enter a weight in kg, to three decimals at most, e.g. 1250.5." {
+				t.Errorf("gross error %q", got)
+			}
+			fill(t, b, "#f-gross", "40", "#f-tare", "50", "#f-oilContent", "41.8", "#f-village", "420526101201")
+			submit(t, b, "#delivery-form")
+			if !has(t, b, "#e-tare") || has(t, b, "#e-gross") || has(t, b, "#e-village") {
+				t.Error("tare above gross is not refused at the tare")
+			}
+			if v, _ := chromedp.Run(b, chromedp.Value(chromedp.CSS("#f-grower"))); v != "张三" {
+				t.Errorf("the refused form lost the grower: %q", v)
+			}
+			if n := lotsHeld(); n != before {
+				t.Fatalf("refused deliveries stored %d lots", n-before)
+			}
+
+			// Two deliveries: a farmer in person who agrees to be named, and a farm.
+			fill(t, b, "#f-lotno", "D1", "#f-gross", "1250.5", "#f-tare", "50.5", "#f-harvestDate", "2026-05-12")
+			if _, err := chromedp.Run(b, chromedp.Evaluate[bool](`document.getElementById("f-consent").checked = true`)); err != nil {
+				t.Fatal(err)
+			}
+			submit(t, b, "#delivery-form")
+			if got := text(t, b, "#grade"); got != "grade 2" {
+				t.Errorf("41.8 %% oil graded %q", got)
+			}
+			if got := text(t, b, "#net"); got != "1200 kg" {
+				t.Errorf("net weight %q", got)
+			}
+			open(t, b, ce.URL+"/console/deliveries")
+			fill(t, b, "#f-lotno", "D2", "#f-farm", "响滩村家庭农场", "#f-village", "420526101205", "#f-harvestDate", "2026-05-15",
+				"#f-gross", "900", "#f-tare", "20", "#f-moisture", "7.6", "#f-impurities", "1.9", "#f-oilContent", "38.2")
+			submit(t, b, "#delivery-form")
+			if got := text(t, b, "#grade"); got != "grade 3" {
+				t.Errorf("38.2 %% oil graded %q", got)
+			}
+			d1, d2 := trace.LotID(demo.Seed, "D1"), trace.LotID(demo.Seed, "D2")
+			l1, err := ce.Store.Lot(ctx, d1)
+			if err != nil || l1.Quantity != 1_200_000 || l1.Origin == nil || l1.Origin.Village != "桃园村" || l1.Origin.Grower != "张三" || !l1.Origin.GrowerConsent {
+				t.Fatalf("first delivery %+v, %v", l1, err)
+			}
+
+			// One lot of both.
+			open(t, b, ce.URL+"/console/merge")
+			fill(t, b, "#f-lotno", "RS-M1")
+			submit(t, b, "#merge-form")
+			if !has(t, b, "#e-inputs") {
+				t.Error("a merge of nothing shows no error at the lots")
+			}
+			for _, id := range []string{d1, d2} {
+				if _, err := chromedp.Run(b, chromedp.Evaluate[bool](fmt.Sprintf(`document.querySelector('input[name=inputs][value=%q]').checked = true`, id))); err != nil {
+					t.Fatal(err)
+				}
+			}
+			submit(t, b, "#merge-form")
+			merged := trace.LotID(demo.Seed, "RS-M1")
+			if l := location(t, b); !strings.HasSuffix(l, "/console/lots/"+merged+"?done=merge") {
+				t.Fatalf("after the merge the clerk is at %s", l)
+			}
+			shot(t, b, "lot-trace", size.w)
+			m, err := ce.Store.Lot(ctx, merged)
+			if err != nil || m.Quantity != 2_080_000 || len(m.Parents) != 2 || m.Parents[0].Lot != d1 || m.Parents[1].Lot != d2 {
+				t.Fatalf("merged lot %+v, %v", m, err)
+			}
+			svg, err := chromedp.Run(b, chromedp.Evaluate[string](`document.querySelector("#trace svg").textContent`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(svg, "D1") || !strings.Contains(svg, "D2") || !strings.Contains(svg, "RS-M1") {
+				t.Errorf("the trace picture lacks a delivery: %q", svg)
+			}
+			for _, id := range []string{d1, d2, merged} {
+				for _, e := range events(t, ce.env, id) {
+					if e.Person != "cc.clerk" || e.Actor != demo.Collector {
+						t.Errorf("%s event %d names %q of %s", id, e.Seq, e.Person, e.Actor)
+					}
+				}
+			}
+
+			// Shipped to the shop, which receives it and sells 100 kg loose.
+			fill(t, b, "#f-to", demo.Shop)
+			submit(t, b, "#ship-form")
+			submit(t, b, "form.signout")
+			open(t, b, ce.URL+"/console/lots/"+merged)
+			signIn(t, b, "shop.clerk", consolePassword)
+			submit(t, b, "#receive-form")
+			fill(t, b, "#f-quantity", "100")
+			submit(t, b, "#sell-form")
+			if m, _ = ce.Store.Lot(ctx, merged); m.Custodian != demo.Shop || m.Available != 1_980_000 {
+				t.Errorf("after receipt and sale: custodian %s, %d g left", m.Custodian, m.Available)
+			}
+
+			// The shop may not record deliveries for the collection center.
+			open(t, b, ce.URL+"/console/deliveries")
+			fill(t, b, "#f-lotno", "D3", "#f-village", "420526101201", "#f-gross", "10", "#f-tare", "1", "#f-moisture", "7", "#f-impurities", "1", "#f-oilContent", "40")
+			if _, err := chromedp.Run(b, chromedp.Evaluate[bool](`(() => { const s = document.getElementById("f-gtin"); s.add(new Option("seed", `+fmt.Sprintf("%q", demo.Seed)+`)); s.value = `+fmt.Sprintf("%q", demo.Seed)+`; return true })()`)); err != nil {
+				t.Fatal(err)
+			}
+			submit(t, b, "#delivery-form")
+			if !has(t, b, `#error[data-status="403"]`) && !has(t, b, "#e-gtin") && !has(t, b, "#e-village") {
+				t.Error("the shop recorded a delivery")
+			}
+			if _, err := ce.Store.Lot(ctx, trace.LotID(demo.Seed, "D3")); err == nil {
+				t.Error("the shop's delivery was stored")
+			}
+		})
+	}
+}
+
+// shot writes a PNG of the page to AGRITRACE_SCREENSHOT_DIR, if set, as
+// name-phone.png or name-desktop.png.
+func shot(t *testing.T, ctx context.Context, name string, w int64) {
+	t.Helper()
+	dir := os.Getenv("AGRITRACE_SCREENSHOT_DIR")
+	if dir == "" {
+		return
+	}
+	kind := "desktop"
+	if w < 800 {
+		kind = "phone"
+	}
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, name+"-"+kind+".png"), png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
