@@ -177,3 +177,78 @@ func shot(t *testing.T, ctx context.Context, name string, w int64) {
 		t.Fatal(err)
 	}
 }
+
+// TestConsoleTransformInBrowser: the mill's clerk presses seed into oil and
+// meal. The preview shows each output's yield against its plausible range
+// before anything is recorded; a transform claiming 55 % oil is refused
+// with the error at the oil's quantity and stores nothing; the plausible
+// one is recorded once and names the clerk.
+func TestConsoleTransformInBrowser(t *testing.T) {
+	for _, size := range []struct{ w, h int64 }{{390, 844}, {1366, 768}} {
+		t.Run(fmt.Sprintf("%dx%d", size.w, size.h), func(t *testing.T) {
+			ce := startConsole(t)
+			ctx := context.Background()
+			for _, p := range demo.Products() {
+				if p.Owner == demo.Mill {
+					expect(t, ce.as(demo.Mill), "POST", "/api/v1/products", p, 201, "", "")
+				}
+			}
+			seed := atMill(t, ce.env, "A1", 1000)
+			if _, _, err := ce.svc.CreateUser(ctx, trace.CommandLine, trace.User{}, trace.UserInput{Org: demo.Mill, Login: "mill.clerk", Name: "李强", Password: consolePassword}); err != nil {
+				t.Fatal(err)
+			}
+			b := headless(t, size.w, size.h)
+			open(t, b, ce.URL+"/console/transform")
+			signIn(t, b, "mill.clerk", consolePassword)
+
+			// 600 L of oil (549 kg) from 1000 kg of seed: the preview says so, and
+			// recording it is refused at the oil's quantity.
+			fill(t, b, "#f-in_lot_0", seed, "#f-in_qty_0", "1000",
+				"#f-out_gtin_0", demo.Oil, "#f-out_lot_0", "OIL1", "#f-out_qty_0", "600",
+				"#f-out_gtin_1", demo.Meal, "#f-out_lot_1", "MEAL1", "#f-out_qty_1", "350")
+			submit(t, b, "#transform-form .preview")
+			if got := text(t, b, `#yields tr[data-output="0"] .yield`); got != "54.9 %" {
+				t.Errorf("preview of 600 L oil: yield %q", got)
+			}
+			if got := text(t, b, `#yields tr[data-output="0"] .range`); got != "30.0–45.0 %" {
+				t.Errorf("preview range %q", got)
+			}
+			if !has(t, b, "#e-out_qty_0") {
+				t.Error("the preview does not say the oil is out of range")
+			}
+			submit(t, b, "#transform-form .record")
+			if !has(t, b, "#e-out_qty_0") || !strings.Contains(text(t, b, "#e-out_qty_0"), "outside the plausible 30-45 %") {
+				t.Error("the implausible transform is not refused at the oil's quantity")
+			}
+			if _, err := ce.Store.Lot(ctx, trace.LotID(demo.Oil, "OIL1")); err == nil {
+				t.Fatal("the refused transform stored its oil")
+			}
+			if l, _ := ce.Store.Lot(ctx, seed); l.Available != 1_000_000 {
+				t.Fatalf("the refused transform took seed: %d g left", l.Available)
+			}
+
+			// 380 L of oil (about 348 kg, 34.8 %) and 600 kg of meal: plausible.
+			fill(t, b, "#f-out_qty_0", "380", "#f-out_qty_1", "600")
+			submit(t, b, "#transform-form .preview")
+			shot(t, b, "transform-preview", size.w)
+			if got := text(t, b, `#yields tr[data-output="0"] .yield`); got != "34.8 %" || has(t, b, "#form-errors") {
+				t.Errorf("preview of 380 L oil: yield %q", got)
+			}
+			if _, err := ce.Store.Lot(ctx, trace.LotID(demo.Oil, "OIL1")); err == nil {
+				t.Fatal("the preview recorded the transform")
+			}
+			submit(t, b, "#transform-form .record")
+			oil := trace.LotID(demo.Oil, "OIL1")
+			if l := location(t, b); !strings.HasSuffix(l, "/console/lots/"+oil+"?done=transform") {
+				t.Fatalf("after the transform the clerk is at %s", l)
+			}
+			l, err := ce.Store.Lot(ctx, oil)
+			if err != nil || l.Quantity != 380_000 || len(l.Parents) != 1 || l.Parents[0].Lot != seed {
+				t.Fatalf("oil lot %+v, %v", l, err)
+			}
+			if evs := events(t, ce.env, oil); len(evs) != 1 || evs[0].Person != "mill.clerk" {
+				t.Errorf("oil events %+v", evs)
+			}
+		})
+	}
+}

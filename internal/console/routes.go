@@ -42,6 +42,9 @@ func (c *Console) routes(r *gin.RouterGroup) {
 	in.POST("/deliveries", c.recordDelivery)
 	in.GET("/merge", c.mergePage)
 	in.POST("/merge", c.merge)
+	in.GET("/transform", c.transformPage)
+	in.POST("/transform", c.transform)
+	in.POST("/transform/preview", c.previewTransform)
 }
 
 // navItem is one entry of the navigation: Key is its text, About the
@@ -60,6 +63,9 @@ func nav(who trace.SignedIn, path string) []navItem {
 	}
 	if who.Org.Has(trace.RoleCollector) {
 		items = append(items, navItem{Href: "/console/deliveries", Key: "nav.deliveries", About: "home.deliveries"})
+	}
+	if who.Org.Has(trace.RoleProcessor) {
+		items = append(items, navItem{Href: "/console/transform", Key: "nav.transform", About: "home.transform"})
 	}
 	if who.Org.Has(trace.RoleCollector, trace.RoleProcessor, trace.RoleLogistics, trace.RoleRetailer) {
 		items = append(items, navItem{Href: "/console/merge", Key: "nav.merge", About: "home.merge"})

@@ -29,29 +29,9 @@ type TransformInput struct {
 // never weigh more than inputs, and each pair of input and output categories
 // needs a yield rule (see balance).
 func (s *Service) Transform(ctx context.Context, actor Org, in TransformInput) (Result, error) {
-	if err := requireRole(actor, "transforming lots", RoleProcessor); err != nil {
-		return Result{}, err
-	}
-	for i, o := range in.Outputs {
-		if err := s.mayUseGTIN(ctx, actor, fmt.Sprintf("outputs[%d].gtin", i), o.GTIN); err != nil {
-			return Result{}, err
-		}
-	}
-	if len(in.Inputs) == 0 || len(in.Outputs) == 0 {
-		return Result{}, FieldErrorf(EINVALID, "inputs", "a transform needs at least one input and one output")
-	}
-	place, err := s.place(actor, in.Place)
+	outs, place, err := s.transformChecks(ctx, actor, in)
 	if err != nil {
 		return Result{}, err
-	}
-	outs, err := s.outputs(ctx, "outputs", in.Outputs)
-	if err != nil {
-		return Result{}, err
-	}
-	for i, p := range outs {
-		if err := transformable(p, fmt.Sprintf("outputs[%d].gtin", i)); err != nil {
-			return Result{}, err
-		}
 	}
 	return s.write(ctx, func() (*change, error) {
 		c := s.newChange(actor, place)
@@ -82,6 +62,37 @@ func (s *Service) Transform(ctx context.Context, actor Org, in TransformInput) (
 		}
 		return c, nil
 	})
+}
+
+// transformChecks runs a transform's checks that need no lot: the actor's
+// role and right to the output GTINs, the outputs' specs and products. It
+// returns the outputs' products and the place.
+func (s *Service) transformChecks(ctx context.Context, actor Org, in TransformInput) ([]Product, Place, error) {
+	if err := requireRole(actor, "transforming lots", RoleProcessor); err != nil {
+		return nil, Place{}, err
+	}
+	for i, o := range in.Outputs {
+		if err := s.mayUseGTIN(ctx, actor, fmt.Sprintf("outputs[%d].gtin", i), o.GTIN); err != nil {
+			return nil, Place{}, err
+		}
+	}
+	if len(in.Inputs) == 0 || len(in.Outputs) == 0 {
+		return nil, Place{}, FieldErrorf(EINVALID, "inputs", "a transform needs at least one input and one output")
+	}
+	place, err := s.place(actor, in.Place)
+	if err != nil {
+		return nil, Place{}, err
+	}
+	outs, err := s.outputs(ctx, "outputs", in.Outputs)
+	if err != nil {
+		return nil, Place{}, err
+	}
+	for i, p := range outs {
+		if err := transformable(p, fmt.Sprintf("outputs[%d].gtin", i)); err != nil {
+			return nil, Place{}, err
+		}
+	}
+	return outs, place, nil
 }
 
 // withBasis adds the basis a new lot carries to its first event, so the share

@@ -112,70 +112,107 @@ type produced struct {
 // follows the material through intermediate products. The outputs share the
 // inputs' basis in proportion to their mass, so no basis is spent twice.
 func (s *Service) balance(ctx context.Context, inputs []taken, outs []OutputInput, products []Product) ([]Basis, error) {
-	inMg := new(big.Int)
-	byCategory := map[string]*big.Int{}
-	var basis Basis
-	for i, t := range inputs {
-		p, err := s.Store.Product(ctx, t.lot.GTIN)
-		if err != nil {
-			return nil, fmt.Errorf("product of input %s: %w", t.Lot, err)
-		}
-		if err := transformable(p, fmt.Sprintf("inputs[%d].lot", i)); err != nil {
-			return nil, err
-		}
-		mg := s.milligrams(t.Quantity, t.lot.BaseUnit)
-		inMg.Add(inMg, mg)
-		if byCategory[p.Category] == nil {
-			byCategory[p.Category] = new(big.Int)
-		}
-		byCategory[p.Category].Add(byCategory[p.Category], mg)
-		share := t.basis
-		if len(t.lot.Basis) == 0 {
-			// Recorded before lots carried a basis: the lot stands for itself.
-			share = s.rawBasis(p, t.Quantity)
-		}
-		if basis, err = basis.plus("inputs", share); err != nil {
-			return nil, err
-		}
+	w, err := s.weigh(ctx, inputs, outs, products)
+	if err != nil {
+		return nil, err
 	}
-	outMg := new(big.Int)
-	made := make([]produced, len(outs))
-	for i, o := range outs {
-		made[i] = produced{fmt.Sprintf("outputs[%d]", i), products[i].Category, s.milligrams(o.Quantity, BaseUnit(products[i].Unit))}
-		outMg.Add(outMg, made[i].mg)
+	if w.outMg.Cmp(w.inMg) > 0 {
+		return nil, FieldErrorf(EUNPROCESSABLE, "outputs", "outputs weigh %s g but inputs only %s g: quantities must be conserved", grams(w.outMg), grams(w.inMg))
 	}
-	if outMg.Cmp(inMg) > 0 {
-		return nil, FieldErrorf(EUNPROCESSABLE, "outputs", "outputs weigh %s g but inputs only %s g: quantities must be conserved", grams(outMg), grams(inMg))
-	}
-	for _, o := range made {
-		if err := s.checkYields(o, byCategory, basis); err != nil {
+	for _, o := range w.made {
+		if err := s.checkYields(o, w.byCategory, w.basis); err != nil {
 			return nil, err
 		}
 	}
 	bases := make([]Basis, len(outs))
-	for i, o := range made {
+	for i, o := range w.made {
 		bases[i] = Basis{}
-		for cat, g := range basis {
+		for cat, g := range w.basis {
 			v := new(big.Int).Mul(big.NewInt(g), o.mg)
-			bases[i][cat] = v.Quo(v, outMg).Int64()
+			bases[i][cat] = v.Quo(v, w.outMg).Int64()
 		}
 	}
 	return bases, nil
 }
 
+// weighed is a transform's inputs and outputs by mass, as balance judges them.
+type weighed struct {
+	inMg, outMg *big.Int
+	byCategory  map[string]*big.Int
+	basis       Basis
+	made        []produced
+}
+
+func (s *Service) weigh(ctx context.Context, inputs []taken, outs []OutputInput, products []Product) (weighed, error) {
+	w := weighed{inMg: new(big.Int), outMg: new(big.Int), byCategory: map[string]*big.Int{}}
+	for i, t := range inputs {
+		p, err := s.Store.Product(ctx, t.lot.GTIN)
+		if err != nil {
+			return w, fmt.Errorf("product of input %s: %w", t.Lot, err)
+		}
+		if err := transformable(p, fmt.Sprintf("inputs[%d].lot", i)); err != nil {
+			return w, err
+		}
+		mg := s.milligrams(t.Quantity, t.lot.BaseUnit)
+		w.inMg.Add(w.inMg, mg)
+		if w.byCategory[p.Category] == nil {
+			w.byCategory[p.Category] = new(big.Int)
+		}
+		w.byCategory[p.Category].Add(w.byCategory[p.Category], mg)
+		share := t.basis
+		if len(t.lot.Basis) == 0 {
+			// Recorded before lots carried a basis: the lot stands for itself.
+			share = s.rawBasis(p, t.Quantity)
+		}
+		if w.basis, err = w.basis.plus("inputs", share); err != nil {
+			return w, err
+		}
+	}
+	w.made = make([]produced, len(outs))
+	for i, o := range outs {
+		w.made[i] = produced{fmt.Sprintf("outputs[%d]", i), products[i].Category, s.milligrams(o.Quantity, BaseUnit(products[i].Unit))}
+		w.outMg.Add(w.outMg, w.made[i].mg)
+	}
+	return w, nil
+}
+
+// Yield is an output's yield from its inputs of one category, by mass,
+// against the plausible range of the rule between them.
+type Yield struct {
+	Output  int     `json:"output"`
+	From    string  `json:"from"`
+	To      string  `json:"to"`
+	Yield   float64 `json:"yield"`
+	Min     float64 `json:"min"`
+	Max     float64 `json:"max"`
+	Within  bool    `json:"within"`
+	hasRule bool
+}
+
+// yieldsOf is o's yield from every input category (mass in mg), each with
+// its rule; a category with no rule to o's has hasRule false.
+func (s *Service) yieldsOf(o produced, inputs map[string]*big.Int) []Yield {
+	var out []Yield
+	for _, cat := range sortedKeys(inputs) {
+		r, ok := s.rule(cat, o.category)
+		y := new(big.Rat).SetFrac(o.mg, inputs[cat])
+		f, _ := y.Float64()
+		within := ok && y.Cmp(rat(r.Min)) >= 0 && y.Cmp(rat(r.Max)) <= 0
+		out = append(out, Yield{From: cat, To: o.category, Yield: f, Min: r.Min, Max: r.Max, Within: within, hasRule: ok})
+	}
+	return out
+}
+
 // checkYields holds one output to the rules from its inputs' categories
 // (mass in mg) and from the raw categories of their basis (in g).
 func (s *Service) checkYields(o produced, inputs map[string]*big.Int, basis Basis) error {
-	for _, cat := range sortedKeys(inputs) {
-		r, ok := s.rule(cat, o.category)
-		if !ok {
-			return FieldErrorf(EUNPROCESSABLE, o.field+".gtin", "no yield rule turns %s into %s: a transform needs one for every input and output category", cat, o.category)
+	for _, y := range s.yieldsOf(o, inputs) {
+		if !y.hasRule {
+			return FieldErrorf(EUNPROCESSABLE, o.field+".gtin", "no yield rule turns %s into %s: a transform needs one for every input and output category", y.From, o.category)
 		}
-		y := new(big.Rat).SetFrac(o.mg, inputs[cat])
-		if y.Cmp(rat(r.Min)) < 0 || y.Cmp(rat(r.Max)) > 0 {
-			f, _ := y.Float64()
+		if !y.Within {
 			return FieldErrorf(EUNPROCESSABLE, o.field+".quantity",
-				"%s from %s at %.1f %% by mass is outside the plausible %.0f-%.0f %%", r.To, r.From, f*100, r.Min*100, r.Max*100)
+				"%s from %s at %.1f %% by mass is outside the plausible %.0f-%.0f %%", y.To, y.From, y.Yield*100, y.Min*100, y.Max*100)
 		}
 	}
 	// Only the upper bound follows the basis: less than the range through an
