@@ -1,12 +1,15 @@
 package api_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/agritrace/agritrace/internal/demo"
 	"github.com/agritrace/agritrace/internal/trace"
@@ -248,6 +251,87 @@ func TestConsoleTransformInBrowser(t *testing.T) {
 			}
 			if evs := events(t, ce.env, oil); len(evs) != 1 || evs[0].Person != "mill.clerk" {
 				t.Errorf("oil events %+v", evs)
+			}
+
+			// Pack four 5 L bottles (a count that is not a number first).
+			fill(t, b, "#f-packlot", "B1", "#f-count", "four", "#f-unitsize", "5")
+			submit(t, b, "#pack-form")
+			if !has(t, b, "#e-count") {
+				t.Error("a count of \"four\" shows no error")
+			}
+			fill(t, b, "#f-count", "4")
+			submit(t, b, "#pack-form")
+			bottles := trace.LotID(demo.Bottle, "B1")
+			units, err := ce.Store.Units(ctx, bottles)
+			if err != nil || len(units) != 4 {
+				t.Fatalf("packed %d units, %v", len(units), err)
+			}
+
+			// Print the labels on A4; the run's page refreshes itself until
+			// the PDF is ready, and the PDF comes through the console.
+			submit(t, b, "#print-form")
+			shot(t, b, "print-progress", size.w)
+			runPage := location(t, b)
+			for !has(t, b, "#print-pdf") {
+				if has(t, b, `#print-run[data-status="failed"]`) || !has(t, b, `meta[http-equiv="refresh"]`) {
+					t.Fatalf("an unfinished run's page: failed, or it does not refresh itself")
+				}
+				if b.Err() != nil {
+					t.Fatal("the print run never finished")
+				}
+				time.Sleep(100 * time.Millisecond)
+				open(t, b, runPage)
+			}
+			got, err := chromedp.Run(b, chromedp.Evaluate[string](`(async () => {
+				const r = await fetch(document.getElementById("print-pdf").href);
+				const bytes = new Uint8Array(await r.arrayBuffer());
+				let s = "";
+				for (const x of bytes) s += String.fromCharCode(x);
+				return r.status + " " + r.headers.get("Content-Type") + "\n" + btoa(s);
+			})()`, chromedp.EvalAwaitPromise))
+			if err != nil {
+				t.Fatal(err)
+			}
+			head, body, _ := strings.Cut(got, "\n")
+			pdf, err := base64.StdEncoding.DecodeString(body)
+			if head != "200 application/pdf" || err != nil || !bytes.HasPrefix(pdf, []byte("%PDF-")) {
+				t.Fatalf("PDF through the console: %s, %v", head, err)
+			}
+			dir := t.TempDir()
+			if err := os.WriteFile(filepath.Join(dir, "labels.pdf"), pdf, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			var unit struct {
+				URL string `json:"url"`
+			}
+			if err := ce.as(demo.Mill).Do(ctx, "GET", "/api/v1/units/"+units[0].Serial, nil, &unit); err != nil {
+				t.Fatal(err)
+			}
+			if got, err := labelQR(t, filepath.Join(dir, "labels.pdf"), filepath.Join(dir, "label"), []string{"-x", px(7.25), "-y", px(15.15), "-W", px(63.5), "-H", px(38.1)}); err != nil || got != unit.URL {
+				t.Errorf("the printed QR code reads %q, %v; want %q", got, err, unit.URL)
+			}
+
+			// The bottles go to the shop, which receives them and sells two
+			// by serial, typed one per line.
+			open(t, b, ce.URL+"/console/lots/"+bottles)
+			fill(t, b, "#f-to", demo.Shop)
+			submit(t, b, "#ship-form")
+			submit(t, b, "form.signout")
+			open(t, b, ce.URL+"/console/lots/"+bottles)
+			signIn(t, b, "shop.clerk", consolePassword)
+			submit(t, b, "#receive-form")
+			fill(t, b, "#f-serials", "NOT-A-SERIAL")
+			submit(t, b, "#sell-form")
+			if !has(t, b, "#e-serials") {
+				t.Error("an unknown serial shows no error")
+			}
+			fill(t, b, "#f-serials", units[0].Serial+"\n"+units[2].Serial+"\n")
+			submit(t, b, "#sell-form")
+			for i, u := range units {
+				got, err := ce.Store.Unit(ctx, u.Serial)
+				if sold := i == 0 || i == 2; err != nil || (got.SoldBy == demo.Shop) != sold {
+					t.Errorf("unit %d: %+v, %v", i, got, err)
+				}
 			}
 		})
 	}

@@ -5,7 +5,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -14,7 +13,6 @@ import (
 	"time"
 
 	"github.com/agritrace/agritrace/internal/demo"
-	"github.com/agritrace/agritrace/internal/label"
 	"github.com/agritrace/agritrace/internal/trace"
 )
 
@@ -89,19 +87,6 @@ func download(t *testing.T, e *env, org string, run printRun, dir string) string
 	return path
 }
 
-// poppler runs a poppler-utils tool, skipping the test where it is missing.
-func poppler(t *testing.T, tool string, args ...string) string {
-	t.Helper()
-	if _, err := exec.LookPath(tool); err != nil {
-		t.Skipf("%s not installed (poppler-utils): %v", tool, err)
-	}
-	out, err := exec.Command(tool, args...).CombinedOutput()
-	if err != nil {
-		t.Fatalf("%s %s: %v\n%s", tool, strings.Join(args, " "), err, out)
-	}
-	return string(out)
-}
-
 // pdfPages reads the page count of a PDF with pdfinfo.
 func pdfPages(t *testing.T, pdf string) int {
 	t.Helper()
@@ -113,9 +98,6 @@ func pdfPages(t *testing.T, pdf string) int {
 	}
 	return 0
 }
-
-// px converts mm to pixels at 300 dpi.
-func px(mm float64) string { return strconv.Itoa(int(mm * 300 / 25.4)) }
 
 // TestPrintRunLayouts prints a few labels in each layout, rasterizes the first
 // label as a printer would, and reads it back: the QR code decodes, with an
@@ -154,14 +136,7 @@ func TestPrintRunLayouts(t *testing.T) {
 			if n := pdfPages(t, pdf); n != tc.pages {
 				t.Errorf("PDF has %d pages, want %d", n, tc.pages)
 			}
-			png := filepath.Join(dir, tc.layout)
-			poppler(t, "pdftoppm", append([]string{"-png", "-r", "300", "-f", "1", "-l", "1", "-singlefile"}, append(tc.crop, pdf, png)...)...)
-			f, err := os.Open(png + ".png")
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer f.Close()
-			got, err := label.DecodeImage(f)
+			got, err := labelQR(t, pdf, filepath.Join(dir, tc.layout), tc.crop)
 			if err != nil || got != unit.URL {
 				t.Fatalf("QR code of the first label reads %q, %v; want %q", got, err, unit.URL)
 			}

@@ -10,8 +10,10 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
+	"github.com/agritrace/agritrace/internal/labelprint"
 	"github.com/agritrace/agritrace/internal/region"
 	"github.com/agritrace/agritrace/internal/trace"
 	"github.com/agritrace/agritrace/web"
@@ -31,6 +33,13 @@ type Console struct {
 	// Divisions are the townships and villages a delivery's village is
 	// picked from; nil means the demo county's.
 	Divisions *region.Directory
+	// Printer renders label print runs; BaseURL gives the public origin
+	// their QR codes name, as the API has it when a run starts. A nil
+	// Printer offers no printing.
+	Printer *labelprint.Printer
+	BaseURL func() string
+
+	prints sync.Map // org/form token -> print run id
 
 	pages  map[string]*template.Template
 	assets map[string]web.Asset

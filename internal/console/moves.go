@@ -24,6 +24,10 @@ type lotExtra struct {
 	// Held: the reader's organization holds the lot here; Incoming: the lot
 	// was shipped to it; Sells: it is a retailer.
 	Held, Incoming, Sells bool
+	// PackInto are the products a processor holding a bulk lot may pack it
+	// into; Prints: the reader's organization may print the lot's labels.
+	PackInto []trace.Product
+	Prints   bool
 }
 
 // extras reads the lot's trace under the read rule of TraceFor (lots the
@@ -55,6 +59,21 @@ func (c *Console) extras(g *gin.Context, p *page, l trace.Lot, orgs []trace.Org)
 		Incoming: l.InTransitTo == who.Org.ID,
 		Sells:    who.Org.Has(trace.RoleRetailer),
 	}
+	if x.Held && who.Org.Has(trace.RoleProcessor) && l.BaseUnit != "piece" {
+		all, err := c.Store.Products(ctx)
+		if err != nil {
+			return lotExtra{}, err
+		}
+		for _, pr := range all {
+			if pr.Owner == who.Org.ID && pr.Unit == trace.UnitPiece {
+				x.PackInto = append(x.PackInto, pr)
+			}
+		}
+	}
+	if l.BaseUnit == "piece" && c.Printer != nil {
+		_, err := c.Service.LabelledUnits(ctx, who.Org, l.ID)
+		x.Prints = err == nil
+	}
 	for _, o := range orgs {
 		if o.ID != who.Org.ID && !o.Disabled && !o.Has(trace.RoleAdmin, trace.RoleRegulator) {
 			x.Orgs = append(x.Orgs, o)
@@ -67,14 +86,18 @@ func (c *Console) extras(g *gin.Context, p *page, l trace.Lot, orgs []trace.Org)
 // call, done the notice after it. A refusal the form can place is shown
 // next to its field with the lot page around it.
 func (c *Console) lotWrite(g *gin.Context, done string, fields map[string]string, write func(g *gin.Context, who trace.SignedIn, id string) error) {
-	id := g.Param("id")
 	p := c.newPage(g, "lot.title")
-	to := "/console/lots/" + url.PathEscape(id) + "?done=" + done
+	keep(g, p, "to", "serials", "quantity")
+	c.lotWriteTo(g, p, "/console/lots/"+url.PathEscape(g.Param("id"))+"?done="+done, fields, write)
+}
+
+// lotWriteTo is lotWrite for a form that leads to another page.
+func (c *Console) lotWriteTo(g *gin.Context, p *page, to string, fields map[string]string, write func(g *gin.Context, who trace.SignedIn, id string) error) {
+	id := g.Param("id")
 	dup, err := c.once(g, to, func(g *gin.Context) error { return write(g, signedIn(g), id) })
 	switch {
 	case dup:
 	case err != nil && trace.ErrorField(err) != "" && trace.ErrorField(err) != "lot" && showFieldError(p, err, fields):
-		keep(g, p, "to", "serials", "quantity")
 		c.showLot(g, p, http.StatusUnprocessableEntity)
 	case err != nil:
 		c.fail(g, err)
