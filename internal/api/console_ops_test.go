@@ -130,6 +130,17 @@ func TestConsoleDeliveriesInBrowser(t *testing.T) {
 				}
 			}
 
+			// The lot list searches lot numbers and filters by status.
+			open(t, b, ce.URL+"/console/lots?q=rs-m")
+			if !has(t, b, fmt.Sprintf(`#lots tr[data-lot=%q]`, merged)) || has(t, b, fmt.Sprintf(`#lots tr[data-lot=%q]`, d1)) {
+				t.Error("searching rs-m does not list just the merged lot")
+			}
+			open(t, b, ce.URL+"/console/lots?status=consumed")
+			if !has(t, b, fmt.Sprintf(`#lots tr[data-lot=%q]`, d2)) || has(t, b, fmt.Sprintf(`#lots tr[data-lot=%q]`, merged)) {
+				t.Error("the consumed filter does not list the merged deliveries only")
+			}
+			open(t, b, ce.URL+"/console/lots/"+merged)
+
 			// Shipped to the shop, which receives it and sells 100 kg loose.
 			fill(t, b, "#f-to", demo.Shop)
 			submit(t, b, "#ship-form")

@@ -29,7 +29,7 @@ func (c *Console) findLot(g *gin.Context) {
 		redirect(g, "/console/lots/"+url.PathEscape(id))
 		return
 	}
-	c.render(g, http.StatusOK, "lots", c.newPage(g, "lots.title"))
+	c.lotList(g)
 }
 
 func (c *Console) lotPage(g *gin.Context) {
