@@ -125,10 +125,7 @@ func (c *Console) receive(g *gin.Context) {
 func (c *Console) sell(g *gin.Context) {
 	p := c.newPage(g, "lot.title")
 	keep(g, p, "serials", "quantity")
-	in := trace.SellInput{}
-	for _, s := range strings.Fields(p.Values["serials"]) {
-		in.Serials = append(in.Serials, s)
-	}
+	in := trace.SellInput{Serials: strings.Fields(p.Values["serials"])}
 	if q := strings.TrimSpace(p.Values["quantity"]); q != "" {
 		l, err := c.Service.ReadLot(g.Request.Context(), signedIn(g).Org, g.Param("id"))
 		if err != nil {

@@ -19,11 +19,6 @@ import (
 // the PDF is ready, and the PDF is fetched through the console under the
 // session, by the same rule as the API (labelprint.Printer.PDF).
 
-// packData lists the products a bulk lot can be packed into.
-type packData struct {
-	Products []trace.Product
-}
-
 func (c *Console) pack(g *gin.Context) {
 	p := c.newPage(g, "lot.title")
 	keep(g, p, "gtin", "packlot", "count", "unitsize")
