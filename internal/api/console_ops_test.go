@@ -22,7 +22,8 @@ import (
 // one lot of them; the lot keeps both deliveries as parents and both origins
 // in its trace, and every event names the clerk. The lot is shipped to the
 // shop, whose clerk receives it and sells part of it; a user of another
-// organization is refused the delivery page's record.
+// organization is refused the delivery page's record. A delivery form sent
+// twice records once.
 func TestConsoleDeliveriesInBrowser(t *testing.T) {
 	for _, size := range []struct{ w, h int64 }{{390, 844}, {1366, 768}} {
 		t.Run(fmt.Sprintf("%dx%d", size.w, size.h), func(t *testing.T) {
@@ -93,7 +94,37 @@ func TestConsoleDeliveriesInBrowser(t *testing.T) {
 				t.Fatalf("first delivery %+v, %v", l1, err)
 			}
 
-			// One lot of both.
+			// A delivery form sent twice records one delivery.
+			open(t, b, ce.URL+"/console/deliveries")
+			fill(t, b, "#f-lotno", "D3", "#f-farm", "桃园村油菜种植专业合作社", "#f-village", "420526101201",
+				"#f-gross", "300", "#f-tare", "10", "#f-moisture", "7.0", "#f-impurities", "1.0", "#f-oilContent", "42.5")
+			twice, err := chromedp.Run(b, chromedp.Evaluate[bool](`(async () => {
+				const f = document.getElementById("delivery-form");
+				const body = new URLSearchParams(new FormData(f));
+				const a = await fetch(f.action, {method: "POST", body, redirect: "manual"});
+				const b = await fetch(f.action, {method: "POST", body, redirect: "manual"});
+				return a.type === "opaqueredirect" && b.type === "opaqueredirect";
+			})()`, chromedp.EvalAwaitPromise))
+			if err != nil || !twice {
+				t.Fatalf("a delivery sent twice: %v, %v", twice, err)
+			}
+			if evs := events(t, ce.env, trace.LotID(demo.Seed, "D3")); len(evs) != 1 {
+				t.Errorf("a delivery sent twice recorded %d events", len(evs))
+			}
+
+			// A number used before is refused at its field.
+			open(t, b, ce.URL+"/console/deliveries")
+			fill(t, b, "#f-lotno", "D1", "#f-farm", "桃园村油菜种植专业合作社", "#f-village", "420526101201",
+				"#f-gross", "300", "#f-tare", "10", "#f-moisture", "7.0", "#f-impurities", "1.0", "#f-oilContent", "42.5")
+			submit(t, b, "#delivery-form")
+			if !has(t, b, "#e-lotno") {
+				t.Error("a delivery number used before shows no error at the number")
+			}
+			if l, _ := ce.Store.Lot(ctx, d1); l.Quantity != 1_200_000 {
+				t.Errorf("the refused delivery changed D1: %+v", l)
+			}
+
+			// One lot of the first two.
 			open(t, b, ce.URL+"/console/merge")
 			fill(t, b, "#f-lotno", "RS-M1")
 			submit(t, b, "#merge-form")
@@ -156,7 +187,7 @@ func TestConsoleDeliveriesInBrowser(t *testing.T) {
 
 			// The shop may not record deliveries for the collection center.
 			open(t, b, ce.URL+"/console/deliveries")
-			fill(t, b, "#f-lotno", "D3", "#f-village", "420526101201", "#f-gross", "10", "#f-tare", "1", "#f-moisture", "7", "#f-impurities", "1", "#f-oilContent", "40")
+			fill(t, b, "#f-lotno", "D4", "#f-village", "420526101201", "#f-gross", "10", "#f-tare", "1", "#f-moisture", "7", "#f-impurities", "1", "#f-oilContent", "40")
 			if _, err := chromedp.Run(b, chromedp.Evaluate[bool](`(() => { const s = document.getElementById("f-gtin"); s.add(new Option("seed", `+fmt.Sprintf("%q", demo.Seed)+`)); s.value = `+fmt.Sprintf("%q", demo.Seed)+`; return true })()`)); err != nil {
 				t.Fatal(err)
 			}
@@ -164,7 +195,7 @@ func TestConsoleDeliveriesInBrowser(t *testing.T) {
 			if !has(t, b, `#error[data-status="403"]`) && !has(t, b, "#e-gtin") && !has(t, b, "#e-village") {
 				t.Error("the shop recorded a delivery")
 			}
-			if _, err := ce.Store.Lot(ctx, trace.LotID(demo.Seed, "D3")); err == nil {
+			if _, err := ce.Store.Lot(ctx, trace.LotID(demo.Seed, "D4")); err == nil {
 				t.Error("the shop's delivery was stored")
 			}
 		})
@@ -330,6 +361,13 @@ func TestConsoleTransformInBrowser(t *testing.T) {
 			submit(t, b, "form.signout")
 			open(t, b, ce.URL+"/console/lots/"+bottles)
 			signIn(t, b, "shop.clerk", consolePassword)
+			for _, u := range []string{runPage, runPage + "/pdf"} {
+				open(t, b, u)
+				if !has(t, b, `#error[data-status="404"]`) {
+					t.Errorf("the shop opened the mill's print run at %s", u)
+				}
+			}
+			open(t, b, ce.URL+"/console/lots/"+bottles)
 			submit(t, b, "#receive-form")
 			fill(t, b, "#f-serials", "NOT-A-SERIAL")
 			submit(t, b, "#sell-form")

@@ -92,8 +92,6 @@ func (c *Console) recordDelivery(g *gin.Context) {
 	}
 	if v("gtin") == "" {
 		setError(p, "gtin", "err.gtin")
-	} else if c.lotTaken(g, trace.LotID(v("gtin"), v("lotno"))) {
-		setError(p, "lotno", "err.lotno")
 	}
 	if len(p.Errors) > 0 {
 		c.showDelivery(g, p, http.StatusUnprocessableEntity)
@@ -108,6 +106,9 @@ func (c *Console) recordDelivery(g *gin.Context) {
 	}
 	to := "/console/lots/" + url.PathEscape(trace.LotID(in.GTIN, in.Lot)) + "?done=delivery"
 	dup, err := c.once(g, to, func(g *gin.Context) error {
+		if err := c.lotFree(g, trace.LotID(in.GTIN, in.Lot)); err != nil {
+			return err
+		}
 		_, err := c.Service.Commission(g.Request.Context(), who.Org, in)
 		return err
 	})
@@ -124,12 +125,15 @@ func (c *Console) recordDelivery(g *gin.Context) {
 	}
 }
 
-// lotTaken reports whether a lot id is in use, so that a number used before
-// is refused next to its field; two forms racing for one number are still
-// told apart by the store, the loser getting the refusal page.
-func (c *Console) lotTaken(g *gin.Context, id string) bool {
-	_, err := c.Store.Lot(g.Request.Context(), id)
-	return err == nil
+// lotFree refuses a lot number in use at the number's field. It runs inside
+// once, after a resent form has been answered, so a form sent twice lands
+// on its lot rather than on this error; two forms racing for one number
+// are still told apart by the store, the loser getting the refusal page.
+func (c *Console) lotFree(g *gin.Context, id string) error {
+	if _, err := c.Store.Lot(g.Request.Context(), id); err == nil {
+		return trace.FieldErrorf(trace.ECONFLICT, "lot", "lot %s already exists", id)
+	}
+	return nil
 }
 
 // grams reads a weight typed in kg, to the gram at most, as integer grams;

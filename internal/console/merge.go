@@ -52,13 +52,11 @@ func (c *Console) merge(g *gin.Context) {
 		return
 	}
 	gtin, _, _ := strings.Cut(in.Inputs[0], ".")
-	if c.lotTaken(g, trace.LotID(gtin, in.Lot)) {
-		setError(p, "lotno", "err.lotno")
-		c.showMerge(g, p, http.StatusUnprocessableEntity)
-		return
-	}
 	to := "/console/lots/" + url.PathEscape(trace.LotID(gtin, in.Lot)) + "?done=merge"
 	dup, err := c.once(g, to, func(g *gin.Context) error {
+		if err := c.lotFree(g, trace.LotID(gtin, in.Lot)); err != nil {
+			return err
+		}
 		_, err := c.Service.Merge(g.Request.Context(), who.Org, in)
 		return err
 	})
