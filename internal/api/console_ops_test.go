@@ -23,7 +23,7 @@ import (
 // in its trace, and every event names the clerk. The lot is shipped to the
 // shop, whose clerk receives it and sells part of it; a user of another
 // organization is refused the delivery page's record. A delivery form sent
-// twice records once.
+// twice records once; a split beyond the lot is refused at its field.
 func TestConsoleDeliveriesInBrowser(t *testing.T) {
 	for _, size := range []struct{ w, h int64 }{{390, 844}, {1366, 768}} {
 		t.Run(fmt.Sprintf("%dx%d", size.w, size.h), func(t *testing.T) {
@@ -110,6 +110,22 @@ func TestConsoleDeliveriesInBrowser(t *testing.T) {
 			}
 			if evs := events(t, ce.env, trace.LotID(demo.Seed, "D3")); len(evs) != 1 {
 				t.Errorf("a delivery sent twice recorded %d events", len(evs))
+			}
+
+			// Splitting more than the lot holds is refused at the quantity;
+			// 100 kg is split off as a lot of its own.
+			d3 := trace.LotID(demo.Seed, "D3")
+			open(t, b, ce.URL+"/console/lots/"+d3)
+			fill(t, b, "#f-splitlot", "D3-A", "#f-splitqty", "500")
+			submit(t, b, "#split-form")
+			if !has(t, b, "#e-splitqty") {
+				t.Error("splitting 500 kg off 290 kg shows no error at the quantity")
+			}
+			fill(t, b, "#f-splitqty", "100")
+			submit(t, b, "#split-form")
+			part, err := ce.Store.Lot(ctx, trace.LotID(demo.Seed, "D3-A"))
+			if l, _ := ce.Store.Lot(ctx, d3); err != nil || part.Quantity != 100_000 || l.Available != 190_000 || !has(t, b, "#notice") {
+				t.Errorf("after the split: part %+v (%v), %d g left", part, err, l.Available)
 			}
 
 			// A number used before is refused at its field.

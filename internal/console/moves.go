@@ -143,6 +143,29 @@ func (c *Console) sell(g *gin.Context) {
 	})
 }
 
+// split takes one part off the lot as a new lot of the same product, origin
+// and attributes: a quantity in kg, L or pieces under a new lot number.
+func (c *Console) split(g *gin.Context) {
+	p := c.newPage(g, "lot.title")
+	keep(g, p, "splitlot", "splitqty")
+	l, err := c.Service.ReadLot(g.Request.Context(), signedIn(g).Org, g.Param("id"))
+	if err != nil {
+		c.fail(g, err)
+		return
+	}
+	part := trace.OutputInput{GTIN: l.GTIN, Lot: strings.TrimSpace(p.Values["splitlot"]), Quantity: amount(p, "splitqty", l.BaseUnit)}
+	if len(p.Errors) > 0 {
+		c.showLot(g, p, http.StatusUnprocessableEntity)
+		return
+	}
+	to := "/console/lots/" + url.PathEscape(trace.LotID(part.GTIN, part.Lot)) + "?done=split"
+	fields := map[string]string{"parts": "splitqty", "parts[0].lot": "splitlot", "parts[0].quantity": "splitqty"}
+	c.lotWriteTo(g, p, to, fields, func(g *gin.Context, who trace.SignedIn, id string) error {
+		_, err := c.Service.Split(g.Request.Context(), who.Org, id, trace.SplitInput{Parts: []trace.OutputInput{part}})
+		return err
+	})
+}
+
 // amount reads a quantity typed in the unit people use (kg, L: to three
 // decimals; pieces: whole) as base units.
 func amount(p *page, f, base string) int64 {

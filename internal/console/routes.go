@@ -38,6 +38,7 @@ func (c *Console) routes(r *gin.RouterGroup) {
 	in.POST("/lots/:id/ship", c.ship)
 	in.POST("/lots/:id/receive", c.receive)
 	in.POST("/lots/:id/sell", c.sell)
+	in.POST("/lots/:id/split", c.split)
 	in.POST("/lots/:id/pack", c.pack)
 	in.POST("/lots/:id/print", c.startPrint)
 	in.GET("/prints/:token", c.printPage)
