@@ -113,12 +113,29 @@ type ComplaintWrite struct {
 	PrevSeq   int64
 }
 
-// ComplaintFilter selects complaints, newest first.
+// ComplaintFilter selects complaints, newest first (ties by ID).
 type ComplaintFilter struct {
 	Status string
+	Kind   string
 	Lot    string
 	Serial string
-	Limit  int
+	// Since and Until keep complaints filed in [Since, Until); zero is open.
+	Since, Until time.Time
+	// After continues a listing past the last complaint of the previous
+	// page, so a page stays right while new complaints arrive.
+	After *ComplaintCursor
+	Limit int
+}
+
+// ComplaintCursor is where a page of complaints ended.
+type ComplaintCursor struct {
+	CreatedAt time.Time
+	ID        string
+}
+
+// CursorOf is the cursor continuing after c.
+func CursorOf(c Complaint) *ComplaintCursor {
+	return &ComplaintCursor{CreatedAt: c.CreatedAt, ID: c.ID}
 }
 
 // FileInput is a complaint as a reporter sends it.
