@@ -88,7 +88,8 @@ func shoot(t *testing.T, ctx context.Context, name string, w int64) {
 // TestRegulatorConsoleInBrowser drives the regulator's pages in headless
 // Chromium on a phone and on an office PC: from the alert on the dashboard
 // to the complaint, a refused and then a recorded sample request (naming the
-// inspector in the trail), a confirmed finding, the queue a page at a time,
+// inspector in the trail), a confirmed finding, the lot's audit in the
+// browser and its PDF, the queue a page at a time,
 // a refused and then an ordered recall that the consumer's scan page then
 // shows, and a shop clerk refused every one of these pages.
 func TestRegulatorConsoleInBrowser(t *testing.T) {
@@ -172,6 +173,28 @@ func TestRegulatorConsoleInBrowser(t *testing.T) {
 				t.Error("the closed complaint still offers its actions")
 			}
 
+			// The lot's audit in the browser lists the confirmed complaint as a
+			// finding, and its PDF downloads.
+			open(t, ctx, re.URL+"/console/complaints/"+re.complaint)
+			if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#lot-audit-link"))); err != nil {
+				t.Fatal(err)
+			}
+			if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS("#audit-pdf"))); err != nil {
+				t.Fatal(err)
+			}
+			if !has(t, ctx, `#audit[data-verdict="findings"]`) || !has(t, ctx, `#findings li[data-code="complaint_confirmed"]`) || !has(t, ctx, "#trace svg") || !has(t, ctx, "#verification tbody tr") {
+				t.Error("the audit view lacks its verdict, the confirmed complaint's finding, its trace or its verification")
+			}
+			shoot(t, ctx, "regulator-audit", size.w)
+			pdf, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(async () => {
+				const r = await fetch(document.getElementById("audit-pdf").href);
+				const head = new Uint8Array(await r.arrayBuffer()).slice(0, 5);
+				return r.headers.get("Content-Type") + " " + String.fromCharCode(...head);
+			})()`, chromedp.EvalAwaitPromise))
+			if err != nil || pdf != "application/pdf %PDF-" {
+				t.Errorf("the audit PDF: %q, %v", pdf, err)
+			}
+
 			// The queue, a page at a time.
 			for i := range 21 {
 				if err := re.as(demo.Regulator).Do(bg, "POST", "/api/v1/complaints", trace.FileInput{Lot: re.st.BottleLot, Kind: "quality", Description: fmt.Sprintf("抽检 %d", i)}, nil); err != nil {
@@ -229,7 +252,7 @@ func TestRegulatorConsoleInBrowser(t *testing.T) {
 			if has(t, ctx, `.nav a[href="/console/dashboard"]`) {
 				t.Error("a shop clerk's navigation offers the dashboard")
 			}
-			for _, path := range []string{"/console/dashboard", "/console/complaints", "/console/complaints/" + re.complaint, "/console/recall", "/console/evidence/" + c.Evidence[0]} {
+			for _, path := range []string{"/console/dashboard", "/console/complaints", "/console/complaints/" + re.complaint, "/console/recall", "/console/evidence/" + c.Evidence[0], "/console/audits/complaint/" + re.complaint} {
 				open(t, ctx, re.URL+path)
 				if !has(t, ctx, `#error[data-status="403"]`) {
 					t.Errorf("a shop clerk opened %s", path)

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/agritrace/agritrace/internal/trace"
+	"github.com/agritrace/agritrace/internal/verify"
 	"github.com/agritrace/agritrace/web"
 	"github.com/gin-gonic/gin"
 )
@@ -27,6 +28,10 @@ type Console struct {
 	AllowSignIn func(addr string) bool
 	// Committed is told after every successful write, to wake the anchoring worker.
 	Committed func()
+	// Verifier checks audited records against the ledger; PDFFont is the
+	// font with Chinese glyphs for audit PDFs (see audit.PDFOptions).
+	Verifier verify.Verifier
+	PDFFont  string
 
 	pages  map[string]*template.Template
 	assets map[string]web.Asset

@@ -13,7 +13,8 @@ import (
 )
 
 // The regulator's pages: the dashboard, the complaints queue and a
-// complaint's page (complaint.go), the recall form (recall.go). Every read
+// complaint's page (complaint.go), audits (audit.go), the recall form
+// (recall.go). Every read
 // goes through the domain's rules for regulators, so another role gets the
 // refusal page.
 
@@ -24,6 +25,7 @@ func (c *Console) regulatorRoutes(in *gin.RouterGroup) {
 	in.GET("/complaints/:id", c.complaintPage)
 	in.POST("/complaints/:id/work", c.workComplaint)
 	in.GET("/evidence/:hash", c.evidence)
+	in.GET("/audits/:subject/:id", c.auditPage)
 	in.GET("/recall", c.recallPage)
 	in.POST("/recall", c.recall)
 }
