@@ -15,6 +15,6 @@ func (s *Server) mountConsole(r *gin.Engine) {
 	signIns := newLimiter(cmp.Or(s.SignInEvery, 6*time.Second), cmp.Or(s.SignInBurst, 20))
 	(&console.Console{
 		Service: s.Service, Store: s.Store, Log: s.Log, AllowSignIn: signIns.allow, Committed: s.committed,
-		Verifier: s.Verifier, PDFFont: s.PDFFont,
+		Verifier: s.Verifier, PDFFont: s.PDFFont, Keys: s.Keys,
 	}).Mount(r)
 }

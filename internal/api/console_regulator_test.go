@@ -252,7 +252,7 @@ func TestRegulatorConsoleInBrowser(t *testing.T) {
 			if has(t, ctx, `.nav a[href="/console/dashboard"]`) {
 				t.Error("a shop clerk's navigation offers the dashboard")
 			}
-			for _, path := range []string{"/console/dashboard", "/console/complaints", "/console/complaints/" + re.complaint, "/console/recall", "/console/evidence/" + c.Evidence[0], "/console/audits/complaint/" + re.complaint} {
+			for _, path := range []string{"/console/dashboard", "/console/complaints", "/console/complaints/" + re.complaint, "/console/recall", "/console/evidence/" + c.Evidence[0], "/console/audits/complaint/" + re.complaint, "/console/labelkeys"} {
 				open(t, ctx, re.URL+path)
 				if !has(t, ctx, `#error[data-status="403"]`) {
 					t.Errorf("a shop clerk opened %s", path)

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/agritrace/agritrace/internal/label"
 	"github.com/agritrace/agritrace/internal/trace"
 	"github.com/agritrace/agritrace/internal/verify"
 	"github.com/agritrace/agritrace/web"
@@ -32,6 +33,8 @@ type Console struct {
 	// font with Chinese glyphs for audit PDFs (see audit.PDFOptions).
 	Verifier verify.Verifier
 	PDFFont  string
+	// Keys signs QR labels; the admin's label keys page rotates it.
+	Keys *label.Keyring
 
 	pages  map[string]*template.Template
 	assets map[string]web.Asset

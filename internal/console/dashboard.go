@@ -14,7 +14,7 @@ import (
 
 // The regulator's pages: the dashboard, the complaints queue and a
 // complaint's page (complaint.go), audits (audit.go), the recall form
-// (recall.go). Every read
+// (recall.go); and the administrator's label keys (labelkeys.go). Every read
 // goes through the domain's rules for regulators, so another role gets the
 // refusal page.
 
@@ -28,18 +28,24 @@ func (c *Console) regulatorRoutes(in *gin.RouterGroup) {
 	in.GET("/audits/:subject/:id", c.auditPage)
 	in.GET("/recall", c.recallPage)
 	in.POST("/recall", c.recall)
+	in.GET("/labelkeys", c.labelKeysPage)
+	in.POST("/labelkeys/rotate", c.rotateLabelKey)
 }
 
-// regulatorNav is the regulator's navigation, dashboard first.
+// regulatorNav is the regulator's navigation, dashboard first, and the
+// system administrator's label keys.
 func regulatorNav(who trace.SignedIn) []navItem {
-	if !who.Org.Has(trace.RoleRegulator) {
-		return nil
+	var items []navItem
+	if who.Org.Has(trace.RoleRegulator) {
+		items = append(items,
+			navItem{Href: "/console/dashboard", Key: "nav.dashboard", About: "home.dashboard"},
+			navItem{Href: "/console/complaints", Key: "nav.complaints", About: "home.complaints"},
+			navItem{Href: "/console/recall", Key: "nav.recall", About: "home.recall"})
 	}
-	return []navItem{
-		{Href: "/console/dashboard", Key: "nav.dashboard", About: "home.dashboard"},
-		{Href: "/console/complaints", Key: "nav.complaints", About: "home.complaints"},
-		{Href: "/console/recall", Key: "nav.recall", About: "home.recall"},
+	if mayManageLabelKeys(who) == nil {
+		items = append(items, navItem{Href: "/console/labelkeys", Key: "nav.labelkeys", About: "home.labelkeys"})
 	}
+	return items
 }
 
 // Sizes of the dashboard: how many of the latest alerts are counted and
