@@ -76,7 +76,7 @@ func shoot(t *testing.T, ctx context.Context, name string, w int64) {
 	if dir == "" {
 		return
 	}
-	shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(90))
+	shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,6 +105,9 @@ func TestRegulatorConsoleInBrowser(t *testing.T) {
 			}
 			if got := text(t, ctx, `#waiting strong[data-status="open"]`); got != "1" {
 				t.Errorf("open complaints: %s, want 1", got)
+			}
+			if wide(t, ctx) {
+				t.Errorf("the dashboard is wider than a %d px screen", size.w)
 			}
 			shoot(t, ctx, "regulator-dashboard", size.w)
 
@@ -139,6 +142,9 @@ func TestRegulatorConsoleInBrowser(t *testing.T) {
 			submit(t, ctx, "#sample-form")
 			if !has(t, ctx, "#notice") || text(t, ctx, `#trail tr[data-action="sample"] td.person`) != "amr.inspector" {
 				t.Fatal("the sample request does not show with its person")
+			}
+			if wide(t, ctx) {
+				t.Errorf("the complaint page is wider than a %d px screen", size.w)
 			}
 			shoot(t, ctx, "regulator-complaint", size.w)
 
@@ -184,6 +190,9 @@ func TestRegulatorConsoleInBrowser(t *testing.T) {
 			}
 			if !has(t, ctx, `#audit[data-verdict="findings"]`) || !has(t, ctx, `#findings li[data-code="complaint_confirmed"]`) || !has(t, ctx, "#trace svg") || !has(t, ctx, "#verification tbody tr") {
 				t.Error("the audit view lacks its verdict, the confirmed complaint's finding, its trace or its verification")
+			}
+			if wide(t, ctx) {
+				t.Errorf("the audit is wider than a %d px screen", size.w)
 			}
 			shoot(t, ctx, "regulator-audit", size.w)
 			pdf, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(async () => {
@@ -260,6 +269,16 @@ func TestRegulatorConsoleInBrowser(t *testing.T) {
 			}
 		})
 	}
+}
+
+// wide reports whether the page scrolls sideways.
+func wide(t *testing.T, ctx context.Context) bool {
+	t.Helper()
+	w, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > innerWidth`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w
 }
 
 func count(t *testing.T, ctx context.Context, sel string) int {
