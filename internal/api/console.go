@@ -16,5 +16,6 @@ func (s *Server) mountConsole(r *gin.Engine) {
 	(&console.Console{
 		Service: s.Service, Store: s.Store, Log: s.Log, AllowSignIn: signIns.allow, Committed: s.committed,
 		Divisions: s.Divisions, Printer: s.Printer, BaseURL: func() string { return s.BaseURL },
+		Verifier: s.Verifier, PDFFont: s.PDFFont, Keys: s.Keys,
 	}).Mount(r)
 }

@@ -13,9 +13,11 @@ import (
 	"sync"
 	"time"
 
+	"github.com/agritrace/agritrace/internal/label"
 	"github.com/agritrace/agritrace/internal/labelprint"
 	"github.com/agritrace/agritrace/internal/region"
 	"github.com/agritrace/agritrace/internal/trace"
+	"github.com/agritrace/agritrace/internal/verify"
 	"github.com/agritrace/agritrace/web"
 	"github.com/gin-gonic/gin"
 )
@@ -40,6 +42,12 @@ type Console struct {
 	BaseURL func() string
 
 	prints sync.Map // org/form token -> print run id
+	// Verifier checks audited records against the ledger; PDFFont is the
+	// font with Chinese glyphs for audit PDFs (see audit.PDFOptions).
+	Verifier verify.Verifier
+	PDFFont  string
+	// Keys signs QR labels; the admin's label keys page rotates it.
+	Keys *label.Keyring
 
 	pages  map[string]*template.Template
 	assets map[string]web.Asset

@@ -50,6 +50,7 @@ func (c *Console) routes(r *gin.RouterGroup) {
 	in.GET("/transform", c.transformPage)
 	in.POST("/transform", c.transform)
 	in.POST("/transform/preview", c.previewTransform)
+	c.regulatorRoutes(in)
 }
 
 // navItem is one entry of the navigation: Key is its text, About the
@@ -63,6 +64,7 @@ type navItem struct {
 // roles and the user's role there. Pages for each role add their rows here.
 func nav(who trace.SignedIn, path string) []navItem {
 	items := []navItem{{Href: "/console/", Key: "nav.home"}}
+	items = append(items, regulatorNav(who)...)
 	if len(who.Org.Roles) > 1 || !who.Org.Has(trace.RoleAdmin) {
 		items = append(items, navItem{Href: "/console/lots", Key: "nav.lots", About: "home.lots"})
 	}

@@ -42,6 +42,8 @@ type Keyring struct {
 	mu     sync.RWMutex
 	Active string `json:"active"`
 	Keys   []*Key `json:"keys"`
+	// path is the file the ring was loaded from, where RotateSaved keeps it.
+	path string
 }
 
 var _ trace.LabelSigner = (*Keyring)(nil)
@@ -84,6 +86,7 @@ func LoadOrCreate(path string) (*Keyring, error) {
 		if err := kr.Save(path); err != nil {
 			return nil, err
 		}
+		kr.path = path
 		return kr, nil
 	}
 	if err != nil {
@@ -104,6 +107,7 @@ func LoadOrCreate(path string) (*Keyring, error) {
 	if kr.key(kr.Active) == nil {
 		return nil, fmt.Errorf("label keys: %s: active key %q is not in the file", path, kr.Active)
 	}
+	kr.path = path
 	return &kr, nil
 }
 

@@ -113,12 +113,29 @@ type ComplaintWrite struct {
 	PrevSeq   int64
 }
 
-// ComplaintFilter selects complaints, newest first.
+// ComplaintFilter selects complaints, newest first (ties by ID).
 type ComplaintFilter struct {
 	Status string
+	Kind   string
 	Lot    string
 	Serial string
-	Limit  int
+	// Since and Until keep complaints filed in [Since, Until); zero is open.
+	Since, Until time.Time
+	// After continues a listing past the last complaint of the previous
+	// page, so a page stays right while new complaints arrive.
+	After *ComplaintCursor
+	Limit int
+}
+
+// ComplaintCursor is where a page of complaints ended.
+type ComplaintCursor struct {
+	CreatedAt time.Time
+	ID        string
+}
+
+// CursorOf is the cursor continuing after c.
+func CursorOf(c Complaint) *ComplaintCursor {
+	return &ComplaintCursor{CreatedAt: c.CreatedAt, ID: c.ID}
 }
 
 // FileInput is a complaint as a reporter sends it.
@@ -232,18 +249,23 @@ func (s *Service) complaintStep(ctx context.Context, c Complaint, action, actor 
 
 // WorkInput is a regulator's action on a complaint.
 type WorkInput struct {
-	// Action is assign, note or close.
-	Action     string `json:"action"`
-	Assignee   string `json:"assignee"`
-	Note       string `json:"note"`
+	// Action is assign, note, sample or close.
+	Action   string `json:"action"`
+	Assignee string `json:"assignee"`
+	Note     string `json:"note"`
+	// Samples is what a "sample" action asks to be taken for testing (which
+	// product, how many units, from where), kept in the hashed trail so the
+	// request and its date cannot be denied later.
+	Samples    string `json:"samples"`
 	Resolution string `json:"resolution"`
 	// Scope "lot" on a confirmed close extends the finding to every unit of
 	// the complaint's lot; empty keeps it to what was reported.
 	Scope string `json:"scope"`
 }
 
-// Work applies a regulator's action: assign it, add a note (which marks it
-// under investigation), or close it as confirmed or unfounded.
+// Work applies a regulator's action: assign it, add a note or request
+// samples (either marks it under investigation), or close it as confirmed or
+// unfounded.
 func (s *Service) Work(ctx context.Context, actor Org, id string, in WorkInput) (Complaint, error) {
 	if err := requireRole(actor, "working complaints", RoleRegulator); err != nil {
 		return Complaint{}, err
@@ -271,6 +293,13 @@ func (s *Service) Work(ctx context.Context, actor Org, id string, in WorkInput) 
 			return Complaint{}, FieldErrorf(EINVALID, "note", "the note is empty")
 		}
 		c.Status = ComplaintInvestigating
+	case "sample":
+		in.Samples = strings.TrimSpace(in.Samples)
+		if in.Samples == "" || utf8.RuneCountInString(in.Samples) > MaxDescription {
+			return Complaint{}, FieldErrorf(EINVALID, "samples", "say what samples to take in 1 to %d characters", MaxDescription)
+		}
+		c.Status = ComplaintInvestigating
+		payload["samples"] = in.Samples
 	case "close":
 		if in.Resolution != ComplaintConfirmed && in.Resolution != ComplaintUnfounded {
 			return Complaint{}, FieldErrorf(EINVALID, "resolution", "close as confirmed or unfounded")
@@ -290,7 +319,7 @@ func (s *Service) Work(ctx context.Context, actor Org, id string, in WorkInput) 
 			payload["scope"] = ScopeLot
 		}
 	default:
-		return Complaint{}, FieldErrorf(EINVALID, "action", "action must be assign, note or close")
+		return Complaint{}, FieldErrorf(EINVALID, "action", "action must be assign, note, sample or close")
 	}
 	if in.Note != "" {
 		payload["note"] = in.Note

@@ -78,7 +78,7 @@ func newPlan(c trace.Change, order int64) plan {
 	}
 	for _, w := range c.Complaints {
 		cp := w.Complaint
-		doc := bson.M{"status": cp.Status, "lot": cp.Lot, "serial": cp.Serial, "created": cp.CreatedAt.UTC(), "seq": cp.Seq, "doc": mustJSON(cp)}
+		doc := bson.M{"status": cp.Status, "kind": cp.Kind, "lot": cp.Lot, "serial": cp.Serial, "created": cp.CreatedAt.UTC(), "seq": cp.Seq, "doc": mustJSON(cp)}
 		if w.PrevSeq < 0 {
 			complaints.add(cp.ID, doc, "complaint "+cp.ID+" already exists")
 			continue

@@ -20,10 +20,24 @@ func (s *Store) Complaint(ctx context.Context, id string) (trace.Complaint, erro
 // Complaints implements trace.Store.
 func (s *Store) Complaints(ctx context.Context, f trace.ComplaintFilter) ([]trace.Complaint, error) {
 	filter := bson.M{}
-	for field, v := range map[string]string{"status": f.Status, "lot": f.Lot, "serial": f.Serial} {
+	for field, v := range map[string]string{"status": f.Status, "lot": f.Lot, "serial": f.Serial, "kind": f.Kind} {
 		if v != "" {
 			filter[field] = v
 		}
+	}
+	created := bson.M{}
+	if !f.Since.IsZero() {
+		created["$gte"] = f.Since.UTC()
+	}
+	if !f.Until.IsZero() {
+		created["$lt"] = f.Until.UTC()
+	}
+	if len(created) > 0 {
+		filter["created"] = created
+	}
+	if f.After != nil {
+		at := f.After.CreatedAt.UTC()
+		filter["$or"] = bson.A{bson.M{"created": bson.M{"$lt": at}}, bson.M{"created": at, "_id": bson.M{"$gt": f.After.ID}}}
 	}
 	limit := f.Limit
 	if limit <= 0 {

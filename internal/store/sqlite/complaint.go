@@ -61,10 +61,20 @@ func (s *Store) Complaint(ctx context.Context, id string) (trace.Complaint, erro
 func (s *Store) Complaints(ctx context.Context, f trace.ComplaintFilter) ([]trace.Complaint, error) {
 	var where []string
 	var args []any
-	for col, v := range map[string]string{"status": f.Status, "lot": f.Lot, "serial": f.Serial} {
+	for col, v := range map[string]string{"status": f.Status, "lot": f.Lot, "serial": f.Serial, "json_extract(doc, '$.kind')": f.Kind} {
 		if v != "" {
 			where, args = append(where, col+" = ?"), append(args, v)
 		}
+	}
+	if !f.Since.IsZero() {
+		where, args = append(where, "created >= ?"), append(args, f.Since.UTC().Format(sortable))
+	}
+	if !f.Until.IsZero() {
+		where, args = append(where, "created < ?"), append(args, f.Until.UTC().Format(sortable))
+	}
+	if f.After != nil {
+		at := f.After.CreatedAt.UTC().Format(sortable)
+		where, args = append(where, "(created < ? OR (created = ? AND id > ?))"), append(args, at, at, f.After.ID)
 	}
 	q := "SELECT doc FROM complaints"
 	if len(where) > 0 {

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -65,6 +66,8 @@ func testComplaints(t *testing.T, s trace.Store) {
 		{trace.ComplaintFilter{Lot: "L2"}, []string{"C2"}},
 		{trace.ComplaintFilter{Serial: "S1"}, []string{"C1"}},
 		{trace.ComplaintFilter{Limit: 1}, []string{"C2"}},
+		{trace.ComplaintFilter{Kind: "quality"}, []string{"C2"}},
+		{trace.ComplaintFilter{Kind: "refill"}, nil},
 	} {
 		list, err := s.Complaints(ctx, tt.f)
 		must(t, err)
@@ -83,4 +86,41 @@ func testComplaints(t *testing.T, s trace.Store) {
 	}
 	_, err = s.Evidence(ctx, "ffff")
 	wantCode(t, err, trace.ENOTFOUND)
+}
+
+// testComplaintPages pages through complaints newest first with a cursor,
+// including two filed in the same millisecond, and filters by date.
+func testComplaintPages(t *testing.T, s trace.Store) {
+	at := []time.Duration{0, time.Hour, time.Hour, 2 * time.Hour, 3 * time.Hour}
+	for i, d := range at {
+		c := trace.Complaint{ID: fmt.Sprintf("P%d", i), Serial: "SP", Lot: "LP", Kind: "quality", Description: "x", Reporter: "consumer", Status: trace.ComplaintOpen, CreatedAt: t0.Add(d)}
+		must(t, s.Commit(ctx, trace.Change{Complaints: []trace.ComplaintWrite{{Complaint: c, PrevSeq: -1}}}))
+	}
+	var pages [][]string
+	f := trace.ComplaintFilter{Lot: "LP", Limit: 2}
+	for range 4 {
+		list, err := s.Complaints(ctx, f)
+		must(t, err)
+		if len(list) == 0 {
+			break
+		}
+		var ids []string
+		for _, c := range list {
+			ids = append(ids, c.ID)
+		}
+		pages = append(pages, ids)
+		f.After = trace.CursorOf(list[len(list)-1])
+	}
+	if got, want := fmt.Sprint(pages), "[[P4 P3] [P1 P2] [P0]]"; got != want {
+		t.Errorf("pages = %s, want %s", got, want)
+	}
+	list, err := s.Complaints(ctx, trace.ComplaintFilter{Lot: "LP", Since: t0.Add(time.Hour), Until: t0.Add(3 * time.Hour)})
+	must(t, err)
+	var ids []string
+	for _, c := range list {
+		ids = append(ids, c.ID)
+	}
+	if got, want := fmt.Sprint(ids), "[P3 P1 P2]"; got != want {
+		t.Errorf("Complaints since/until = %s, want %s", got, want)
+	}
 }

@@ -34,6 +34,7 @@ func Run(t *testing.T, open Opener) {
 		{"Anchors", testAnchors},
 		{"Scans", testScans},
 		{"Complaints", testComplaints},
+		{"ComplaintPages", testComplaintPages},
 		{"OrgUpdates", testOrgUpdates},
 		{"KeyRevocation", testKeyRevocation},
 		{"Prefixes", testPrefixes},
