@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -91,6 +92,22 @@ func headless(t *testing.T, w, h int64) context.Context {
 		t.Fatal(err)
 	}
 	return ctx
+}
+
+// sendTwice posts the form with the given id twice from the page, one right
+// after the other, as a resend would, and checks both answers were redirects.
+func sendTwice(t *testing.T, ctx context.Context, id string) {
+	t.Helper()
+	twice, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(async () => {
+		const f = document.getElementById(`+strconv.Quote(id)+`);
+		const body = new URLSearchParams(new FormData(f));
+		const a = await fetch(f.action, {method: "POST", body, redirect: "manual"});
+		const b = await fetch(f.action, {method: "POST", body, redirect: "manual"});
+		return a.type === "opaqueredirect" && b.type === "opaqueredirect";
+	})()`, chromedp.EvalAwaitPromise))
+	if err != nil || !twice {
+		t.Fatalf("form %s sent twice: %v, %v", id, twice, err)
+	}
 }
 
 // submit clicks the button of a form and waits for the next page to load.
@@ -272,16 +289,7 @@ func TestConsoleInBrowser(t *testing.T) {
 
 			// The same rendered form sent twice records once.
 			fill(t, ctx, "#f-moisture", "7.5")
-			_, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(async () => {
-				const f = document.getElementById("inspect-form");
-				const body = new URLSearchParams(new FormData(f));
-				const a = await fetch(f.action, {method: "POST", body, redirect: "manual"});
-				const b = await fetch(f.action, {method: "POST", body, redirect: "manual"});
-				return a.type === "opaqueredirect" && b.type === "opaqueredirect";
-			})()`, chromedp.EvalAwaitPromise))
-			if err != nil {
-				t.Fatal(err)
-			}
+			sendTwice(t, ctx, "inspect-form")
 			if n := len(ce.events(t)); n != before+2 {
 				t.Errorf("a form sent twice recorded %d events", n-before-1)
 			}
