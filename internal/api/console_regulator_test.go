@@ -68,7 +68,7 @@ func (re *regulatorEnv) read(t *testing.T) (trace.Complaint, []trace.ComplaintEn
 	return got.Complaint, got.Trail
 }
 
-// shoot keeps a screenshot of the whole page when AGRITRACE_SCREENSHOT_DIR
+// shoot keeps a screenshot of the whole page, as name-WIDTH.png, when AGRITRACE_SCREENSHOT_DIR
 // is set.
 func shoot(t *testing.T, ctx context.Context, name string, w int64) {
 	t.Helper()
