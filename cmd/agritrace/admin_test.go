@@ -13,26 +13,8 @@ import (
 // each took effect.
 func TestAdminKeysOrgsPrefixes(t *testing.T) {
 	dir := t.TempDir()
-	ctx := context.Background()
-	cli := func(args ...string) (string, error) {
-		var out, errOut bytes.Buffer
-		err := run(ctx, append(append([]string{"admin"}, args...), "-data", dir), noenv, &out, &errOut)
-		return out.String(), err
-	}
-	mustRun := func(want string, args ...string) string {
-		t.Helper()
-		out, err := cli(args...)
-		if err != nil || !strings.Contains(out, want) {
-			t.Fatalf("%v: %v, output %q, want %q", args, err, out, want)
-		}
-		return out
-	}
-	wantErr := func(want string, args ...string) {
-		t.Helper()
-		if _, err := cli(args...); err == nil || !strings.Contains(err.Error(), want) {
-			t.Errorf("%v: err = %v, want %q", args, err, want)
-		}
-	}
+	admin := adminCLI{t: t, dir: dir}
+	mustRun, wantErr := admin.must, admin.fails
 	mustRun("created organization gufu-mill", "org", "create", "-id", "gufu-mill", "-name", "古夫镇菜籽油坊", "-roles", "processor", "-region", "420526")
 	mustRun("created organization yichang-mill", "org", "create", "-id", "yichang-mill", "-name", "宜昌油厂", "-roles", "processor", "-region", "420500")
 	made := mustRun("atk_", "key", "create", "-org", "gufu-mill")
@@ -62,4 +44,34 @@ func TestAdminKeysOrgsPrefixes(t *testing.T) {
 	mustRun("GS1 Company Prefix 6901234 of gufu-mill is approved", "prefix", "add", "gufu-mill", "6901234")
 	wantErr("overlaps 6901234", "prefix", "add", "yichang-mill", "69012345")
 	wantErr("prefix: a GS1 Company Prefix is 4 to 12 digits", "prefix", "add", "yichang-mill", "69x")
+}
+
+// adminCLI runs "agritrace admin" commands against one data directory.
+type adminCLI struct {
+	t   *testing.T
+	dir string
+}
+
+func (a adminCLI) run(args ...string) (string, error) {
+	var out, errOut bytes.Buffer
+	err := run(context.Background(), append(append([]string{"admin"}, args...), "-data", a.dir), noenv, &out, &errOut)
+	return out.String(), err
+}
+
+// must runs a command that must succeed and print want.
+func (a adminCLI) must(want string, args ...string) string {
+	a.t.Helper()
+	out, err := a.run(args...)
+	if err != nil || !strings.Contains(out, want) {
+		a.t.Fatalf("%v: %v, output %q, want %q", args, err, out, want)
+	}
+	return out
+}
+
+// fails runs a command that must fail saying want.
+func (a adminCLI) fails(want string, args ...string) {
+	a.t.Helper()
+	if _, err := a.run(args...); err == nil || !strings.Contains(err.Error(), want) {
+		a.t.Errorf("%v: err = %v, want %q", args, err, want)
+	}
 }

@@ -30,19 +30,7 @@ func TestLabelKeyRetireAndRevoke(t *testing.T) {
 		}
 	}
 	base, stop := startServe(t, dir)
-	demoInto := func() *url.URL {
-		t.Helper()
-		out.Reset()
-		if err := run(context.Background(), []string{"demo", "-url", base, "-data", dir}, noenv, &out, io.Discard); err != nil {
-			t.Fatalf("demo -url: %v\n%s", err, out.String())
-		}
-		u, err := url.Parse(shelfURL(t, out.String()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return u
-	}
-	before := demoInto()
+	before := tellDemo(t, base, dir, &out)
 	old := before.Query().Get("k")
 	err := run(context.Background(), []string{"admin", "label-key", "retire", old, "-data", dir}, noenv, io.Discard, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "rotate first") {
@@ -54,7 +42,7 @@ func TestLabelKeyRetireAndRevoke(t *testing.T) {
 		t.Errorf("retire printed:\n%s", out.String())
 	}
 	// The running service has not reloaded its keys and still signs with the old one.
-	after := demoInto()
+	after := tellDemo(t, base, dir, &out)
 	if after.Query().Get("k") != old {
 		t.Fatalf("the running service signed with %s, want the retired %s", after.Query().Get("k"), old)
 	}

@@ -94,19 +94,7 @@ func TestLabelKeyRotation(t *testing.T) {
 		t.Errorf("rotate before the service ever ran: %v", err)
 	}
 	base, stop := startServe(t, dir)
-	demoInto := func() *url.URL {
-		t.Helper()
-		out.Reset()
-		if err := run(context.Background(), []string{"demo", "-url", base, "-data", dir}, noenv, &out, io.Discard); err != nil {
-			t.Fatalf("demo -url: %v\n%s", err, out.String())
-		}
-		u, err := url.Parse(shelfURL(t, out.String()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return u
-	}
-	before := demoInto()
+	before := tellDemo(t, base, dir, &out)
 	stop()
 
 	out.Reset()
@@ -117,7 +105,7 @@ func TestLabelKeyRotation(t *testing.T) {
 		t.Errorf("rotate printed:\n%s", out.String())
 	}
 	base, _ = startServe(t, dir)
-	after := demoInto()
+	after := tellDemo(t, base, dir, &out)
 	if after.Query().Get("k") == before.Query().Get("k") {
 		t.Errorf("labels after the rotation still carry key %s", before.Query().Get("k"))
 	}
@@ -262,4 +250,20 @@ func TestServeReportsTakenPort(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "listen on") {
 		t.Errorf("serve on a taken port: %v", err)
 	}
+}
+
+// tellDemo tells the demo story into the service at base, whose data
+// directory is dir, and returns the URL of a bottle on the shelf; out keeps
+// what the demo printed.
+func tellDemo(t *testing.T, base, dir string, out *bytes.Buffer) *url.URL {
+	t.Helper()
+	out.Reset()
+	if err := run(context.Background(), []string{"demo", "-url", base, "-data", dir}, noenv, out, io.Discard); err != nil {
+		t.Fatalf("demo -url: %v\n%s", err, out.String())
+	}
+	u, err := url.Parse(shelfURL(t, out.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
 }

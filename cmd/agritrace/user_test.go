@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"path/filepath"
 	"regexp"
@@ -18,25 +17,8 @@ import (
 func TestAdminUsers(t *testing.T) {
 	dir := t.TempDir()
 	ctx := context.Background()
-	cli := func(args ...string) (string, error) {
-		var out, errOut bytes.Buffer
-		err := run(ctx, append(append([]string{"admin"}, args...), "-data", dir), noenv, &out, &errOut)
-		return out.String(), err
-	}
-	mustRun := func(want string, args ...string) string {
-		t.Helper()
-		out, err := cli(args...)
-		if err != nil || !strings.Contains(out, want) {
-			t.Fatalf("%v: %v, output %q, want %q", args, err, out, want)
-		}
-		return out
-	}
-	wantErr := func(want string, args ...string) {
-		t.Helper()
-		if _, err := cli(args...); err == nil || !strings.Contains(err.Error(), want) {
-			t.Errorf("%v: err = %v, want %q", args, err, want)
-		}
-	}
+	admin := adminCLI{t: t, dir: dir}
+	mustRun, wantErr := admin.must, admin.fails
 	signIn := func(login, password string) error {
 		t.Helper()
 		st, err := sqlite.Open(ctx, filepath.Join(dir, "agritrace.db"))

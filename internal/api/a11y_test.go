@@ -10,18 +10,10 @@ import (
 )
 
 // axeSource is axe-core, the accessibility engine browsers' own audits use,
-// from the path in AGRITRACE_TEST_AXE (scripts/test.sh fetches axe-core from
-// npm). Without it the test skips on a developer's machine and fails in CI.
+// which scripts/test.sh fetches from npm.
 func axeSource(t *testing.T) string {
 	t.Helper()
-	path := os.Getenv("AGRITRACE_TEST_AXE")
-	if path == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatal("AGRITRACE_TEST_AXE is not set: scripts/test.sh fetches axe-core")
-		}
-		t.Skip("AGRITRACE_TEST_AXE is not set (scripts/test.sh fetches axe-core)")
-	}
-	b, err := os.ReadFile(path)
+	b, err := os.ReadFile(fetched(t, "AGRITRACE_TEST_AXE", "axe-core"))
 	if err != nil {
 		t.Fatal(err)
 	}

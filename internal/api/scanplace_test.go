@@ -14,18 +14,25 @@ import (
 	"github.com/agritrace/agritrace/internal/trace"
 )
 
-// withIPs places scans with the ip2region database that scripts/test.sh
-// fetches; a developer without it skips the test, CI never does.
-func withIPs(t *testing.T) func(*options) {
+// fetched is the path of a file scripts/test.sh fetches, named by the
+// environment variable env: a developer without it skips the test, CI never
+// does.
+func fetched(t *testing.T, env, what string) string {
 	t.Helper()
-	path := os.Getenv("AGRITRACE_TEST_IPDB")
+	path := os.Getenv(env)
 	if path == "" {
 		if os.Getenv("CI") != "" {
-			t.Fatal("AGRITRACE_TEST_IPDB is not set; scripts/test.sh fetches the ip2region database")
+			t.Fatalf("%s is not set; scripts/test.sh fetches %s", env, what)
 		}
-		t.Skip("AGRITRACE_TEST_IPDB not set (scripts/test.sh fetches the ip2region database)")
+		t.Skipf("%s is not set (scripts/test.sh fetches %s)", env, what)
 	}
-	db, err := iploc.Open(path)
+	return path
+}
+
+// withIPs places scans with the ip2region database.
+func withIPs(t *testing.T) func(*options) {
+	t.Helper()
+	db, err := iploc.Open(fetched(t, "AGRITRACE_TEST_IPDB", "the ip2region database"))
 	if err != nil {
 		t.Fatal(err)
 	}
