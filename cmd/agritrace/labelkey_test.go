@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"net/http"
 	"net/url"
 	"path/filepath"
 	"strings"
@@ -90,22 +89,9 @@ func TestLabelKeyRetireAndRevoke(t *testing.T) {
 // reason's code.
 func scanVerdictReason(t *testing.T, labelURL string) string {
 	t.Helper()
-	req, _ := http.NewRequest("GET", labelURL, nil)
-	req.Header.Set("Accept", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
+	_, verdict, codes := scanned(t, labelURL)
+	if len(codes) == 0 {
+		return verdict
 	}
-	defer resp.Body.Close()
-	var scan struct {
-		Verdict string
-		Reasons []struct{ Code string }
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&scan); err != nil {
-		t.Fatal(err)
-	}
-	if len(scan.Reasons) == 0 {
-		return scan.Verdict
-	}
-	return scan.Verdict + " " + scan.Reasons[0].Code
+	return verdict + " " + codes[0]
 }

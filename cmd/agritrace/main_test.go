@@ -157,8 +157,9 @@ func shelfURL(t *testing.T, out string) string {
 	return m[1]
 }
 
-// scanVerdict scans a label URL as an app would and returns the verdict.
-func scanVerdict(t *testing.T, labelURL string) string {
+// scanned scans a label URL as an app would: the HTTP status, the verdict
+// and the reasons' codes.
+func scanned(t *testing.T, labelURL string) (int, string, []string) {
 	t.Helper()
 	req, _ := http.NewRequest("GET", labelURL, nil)
 	req.Header.Set("Accept", "application/json")
@@ -168,12 +169,27 @@ func scanVerdict(t *testing.T, labelURL string) string {
 	}
 	defer resp.Body.Close()
 	var scan struct {
-		Verdict string `json:"verdict"`
+		Verdict string
+		Reasons []struct{ Code string }
 	}
-	if err := json.NewDecoder(resp.Body).Decode(&scan); err != nil || resp.StatusCode != 200 {
+	if err := json.NewDecoder(resp.Body).Decode(&scan); err != nil {
 		t.Fatalf("scan %s: HTTP %d, %v", labelURL, resp.StatusCode, err)
 	}
-	return scan.Verdict
+	var codes []string
+	for _, r := range scan.Reasons {
+		codes = append(codes, r.Code)
+	}
+	return resp.StatusCode, scan.Verdict, codes
+}
+
+// scanVerdict scans a label URL and returns the verdict.
+func scanVerdict(t *testing.T, labelURL string) string {
+	t.Helper()
+	status, verdict, _ := scanned(t, labelURL)
+	if status != 200 {
+		t.Fatalf("scan %s: HTTP %d", labelURL, status)
+	}
+	return verdict
 }
 
 // freeAddr returns a loopback address with a port nothing listens on.

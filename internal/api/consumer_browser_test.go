@@ -1,12 +1,10 @@
 package api_test
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/agritrace/agritrace/internal/demo"
 	"github.com/chromedp/chromedp"
@@ -18,7 +16,6 @@ import (
 // failed aflatoxin result against its limit, no grower who did not consent,
 // and nothing wider than the screen.
 func TestRecalledScanPageInBrowser(t *testing.T) {
-	chromium := chromiumPath(t)
 	e := start(t)
 	st := e.story(t)
 	recallBottles(t, e, st)
@@ -27,15 +24,7 @@ func TestRecalledScanPageInBrowser(t *testing.T) {
 		w, h int64
 	}{{"phone", 390, 844}, {"desktop", 1366, 768}} {
 		t.Run(size.name, func(t *testing.T) {
-			dir := t.TempDir()
-			alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), append(chromedp.DefaultExecAllocatorOptions[:],
-				chromedp.ExecPath(chromium), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.UserDataDir(filepath.Join(dir, "profile")),
-				chromedp.WindowSize(int(size.w), int(size.h)))...)
-			t.Cleanup(cancelAlloc)
-			ctx, cancel := chromedp.NewContext(alloc)
-			t.Cleanup(cancel)
-			ctx, cancelTimeout := context.WithTimeout(ctx, time.Minute)
-			t.Cleanup(cancelTimeout)
+			ctx := headless(t, size.w, size.h)
 
 			// What the shopper sees, read off the rendered page in one go.
 			type seen struct {

@@ -1,11 +1,8 @@
 package api_test
 
 import (
-	"context"
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/agritrace/agritrace/internal/demo"
 	"github.com/agritrace/agritrace/internal/trace"
@@ -19,18 +16,9 @@ import (
 // for the position only then, reloads with it, and the scan records the
 // prefecture the coordinates map to.
 func TestLocationButtonInBrowser(t *testing.T) {
-	chromium := chromiumPath(t)
 	e := start(t)
 	st := e.story(t)
-	dir := t.TempDir()
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromium), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.UserDataDir(filepath.Join(dir, "profile")),
-		chromedp.WindowSize(412, 1600))...)
-	t.Cleanup(cancelAlloc)
-	ctx, cancel := chromedp.NewContext(alloc)
-	t.Cleanup(cancel)
-	ctx, cancelTimeout := context.WithTimeout(ctx, time.Minute)
-	t.Cleanup(cancelTimeout)
+	ctx := headless(t, 412, 1600)
 
 	if _, err := chromedp.CallBrowser(ctx, browser.SetPermission, browser.SetPermissionParams{
 		Permission: &browser.PermissionDescriptor{Name: "geolocation"}, Setting: browser.PermissionSettingGranted, Origin: e.URL,

@@ -2,15 +2,12 @@ package api_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/xml"
 	"image/png"
 	"net/http"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/agritrace/agritrace/internal/demo"
 	"github.com/agritrace/agritrace/internal/picture"
@@ -197,18 +194,11 @@ func TestAlertsByRegion(t *testing.T) {
 // phone-sized and a desktop-sized screen: each must draw something, fit the
 // width, and keep its aspect.
 func TestPicturesInBrowser(t *testing.T) {
-	chromium := chromiumPath(t)
 	e := start(t)
 	st := e.story(t)
 	scanAs(t, e, "", st.ShelfURL, gongan)
 
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromium), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.UserDataDir(filepath.Join(t.TempDir(), "profile")))...)
-	t.Cleanup(cancelAlloc)
-	ctx, cancel := chromedp.NewContext(alloc)
-	t.Cleanup(cancel)
-	ctx, cancelTimeout := context.WithTimeout(ctx, time.Minute)
-	t.Cleanup(cancelTimeout)
+	ctx := headless(t, 390, 844)
 	if _, err := chromedp.Call(ctx, network.Enable, network.EnableParams{}); err != nil {
 		t.Fatal(err)
 	}

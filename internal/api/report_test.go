@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/agritrace/agritrace/internal/demo"
 	"github.com/agritrace/agritrace/internal/label"
@@ -21,7 +20,6 @@ import (
 // the regulator's queue. Headless Chromium asks for English, so the page
 // answers in English.
 func TestReportFormInBrowser(t *testing.T) {
-	chromium := chromiumPath(t)
 	e := start(t)
 	st := e.story(t)
 	dir := t.TempDir()
@@ -34,14 +32,7 @@ func TestReportFormInBrowser(t *testing.T) {
 		}
 	}
 
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromium), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.UserDataDir(filepath.Join(dir, "profile")),
-		chromedp.WindowSize(412, 1600))...)
-	t.Cleanup(cancelAlloc)
-	ctx, cancel := chromedp.NewContext(alloc)
-	t.Cleanup(cancel)
-	ctx, cancelTimeout := context.WithTimeout(ctx, time.Minute)
-	t.Cleanup(cancelTimeout)
+	ctx := headless(t, 412, 1600)
 
 	const description = "瓶盖封口有二次拧开的痕迹，油色偏浅"
 	send := func(file string) (status string, disabled bool) {

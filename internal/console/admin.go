@@ -69,15 +69,10 @@ func (c *Console) createUser(g *gin.Context) {
 
 func (c *Console) disableUser(g *gin.Context) {
 	who, org, login := signedIn(g), g.Param("org"), g.Param("login")
-	dup, err := c.once(g, "/console/orgs/"+org+"/users", func(g *gin.Context) error {
+	if !c.act(g, "/console/orgs/"+org+"/users", func(g *gin.Context) error {
 		_, err := c.Service.SetUserDisabled(g.Request.Context(), who.Org, who.User, org, login, true)
 		return err
-	})
-	if dup {
-		return
-	}
-	if err != nil {
-		c.fail(g, err)
+	}) {
 		return
 	}
 	p := c.newPage(g, "users.title")
@@ -88,16 +83,11 @@ func (c *Console) disableUser(g *gin.Context) {
 func (c *Console) resetPassword(g *gin.Context) {
 	who, org, login := signedIn(g), g.Param("org"), g.Param("login")
 	var password string
-	dup, err := c.once(g, "/console/orgs/"+org+"/users", func(g *gin.Context) error {
+	if !c.act(g, "/console/orgs/"+org+"/users", func(g *gin.Context) error {
 		var err error
 		_, password, err = c.Service.ResetPassword(g.Request.Context(), who.Org, who.User, org, login, "")
 		return err
-	})
-	if dup {
-		return
-	}
-	if err != nil {
-		c.fail(g, err)
+	}) {
 		return
 	}
 	p := c.newPage(g, "users.title")
@@ -179,16 +169,11 @@ func (c *Console) showKeys(g *gin.Context, p *page) {
 func (c *Console) createKey(g *gin.Context) {
 	who, org := signedIn(g), g.Param("org")
 	var secret string
-	dup, err := c.once(g, "/console/orgs/"+org+"/keys", func(g *gin.Context) error {
+	if !c.act(g, "/console/orgs/"+org+"/keys", func(g *gin.Context) error {
 		var err error
 		_, secret, err = c.Service.CreateAPIKey(g.Request.Context(), who.Org, org)
 		return err
-	})
-	if dup {
-		return
-	}
-	if err != nil {
-		c.fail(g, err)
+	}) {
 		return
 	}
 	p := c.newPage(g, "keys.title")
@@ -198,15 +183,10 @@ func (c *Console) createKey(g *gin.Context) {
 
 func (c *Console) revokeKey(g *gin.Context) {
 	who, org := signedIn(g), g.Param("org")
-	dup, err := c.once(g, "/console/orgs/"+org+"/keys", func(g *gin.Context) error {
+	if !c.act(g, "/console/orgs/"+org+"/keys", func(g *gin.Context) error {
 		_, err := c.Service.RevokeAPIKey(g.Request.Context(), who.Org, org, g.Param("key"))
 		return err
-	})
-	if dup {
-		return
-	}
-	if err != nil {
-		c.fail(g, err)
+	}) {
 		return
 	}
 	redirect(g, "/console/orgs/"+org+"/keys")

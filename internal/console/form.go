@@ -89,6 +89,17 @@ func newFormToken() string {
 // others right after. It reports dup when the form had been recorded
 // already and the answer (a redirect to to) is sent; otherwise the caller
 // answers: the page after a write, or the form again with write's error.
+// act is once for a form whose only answer to a failed write is an error
+// page: it answers a resend or a failure itself and reports whether the
+// write was recorded now, for the caller to answer.
+func (c *Console) act(g *gin.Context, to string, write func(g *gin.Context) error) bool {
+	dup, err := c.once(g, to, write)
+	if !dup && err != nil {
+		c.fail(g, err)
+	}
+	return !dup && err == nil
+}
+
 func (c *Console) once(g *gin.Context, to string, write func(g *gin.Context) error) (dup bool, err error) {
 	who := g.MustGet(whoKey).(trace.SignedIn)
 	token := g.PostForm("form_token")

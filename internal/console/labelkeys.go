@@ -48,18 +48,14 @@ func (c *Console) rotateLabelKey(g *gin.Context) {
 		return
 	}
 	to := "/console/labelkeys?done=rotate"
-	dup, err := c.once(g, to, func(*gin.Context) error {
+	ok := c.act(g, to, func(*gin.Context) error {
 		k, err := c.Keys.RotateSaved()
 		if err == nil {
 			c.Log.Info("console: label key rotated", "key", k.ID, "person", who.User.Login, "org", who.Org.ID)
 		}
 		return err
 	})
-	switch {
-	case dup:
-	case err != nil:
-		c.fail(g, err)
-	default:
+	if ok {
 		redirect(g, to)
 	}
 }

@@ -52,18 +52,14 @@ func (c *Console) startPrint(g *gin.Context) {
 	token := g.PostForm("form_token")
 	layout := labelprint.Layout(g.PostForm("layout"))
 	to := "/console/prints/" + url.PathEscape(token)
-	dup, err := c.once(g, to, func(g *gin.Context) error {
+	ok := c.act(g, to, func(g *gin.Context) error {
 		r, err := c.Printer.Start(g.Request.Context(), who.Org, id, layout, nil, c.BaseURL())
 		if err == nil {
 			c.prints.Store(who.Org.ID+"/"+token, r.ID)
 		}
 		return err
 	})
-	switch {
-	case dup:
-	case err != nil:
-		c.fail(g, err)
-	default:
+	if ok {
 		redirect(g, to)
 	}
 }
