@@ -32,6 +32,8 @@ type Service struct {
 	// SessionIdle and SessionLifetime shorten console sessions (tests);
 	// zero means the defaults of session.go.
 	SessionIdle, SessionLifetime time.Duration
+
+	lots lotLocks
 }
 
 // NewService returns a Service with the real clock and typical rapeseed oil density.
@@ -152,9 +154,17 @@ func (c *change) commit(ctx context.Context, st Store) (Result, error) {
 }
 
 // write runs build and commits its change, again from fresh reads when another
-// request changed the same lots in between.
+// request changed the same lots in between. Writes to the same lots in this
+// process take turns (see lotLocks), so that only another process can make
+// one lose a race.
 func (s *Service) write(ctx context.Context, build func() (*change, error)) (Result, error) {
 	var err error
+	var unlock func()
+	defer func() {
+		if unlock != nil {
+			unlock()
+		}
+	}()
 	for range 5 {
 		var c *change
 		if c, err = build(); err != nil {
@@ -170,6 +180,15 @@ func (s *Service) write(ctx context.Context, build func() (*change, error)) (Res
 				return Result{}, Errorf(ECONFLICT, "lot %s already exists", w.Lot.ID)
 			} else if ErrorCode(err) != ENOTFOUND {
 				return Result{}, err
+			}
+		}
+		if unlock == nil {
+			var free bool
+			if unlock, free = s.lots.tryLock(c.lots); !free {
+				// Another write to these lots is under way: build again from
+				// what it leaves, in turn.
+				unlock = s.lots.lock(c.lots)
+				continue
 			}
 		}
 		var r Result
