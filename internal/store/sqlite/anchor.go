@@ -13,7 +13,7 @@ import (
 
 // PendingAnchors implements trace.Store.
 func (s *Store) PendingAnchors(ctx context.Context, limit int) ([]custody.Record, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT kind, key, seq, hash, prev_hash FROM anchors WHERE status = ? ORDER BY id LIMIT ?`,
+	rows, err := s.read.QueryContext(ctx, `SELECT kind, key, seq, hash, prev_hash FROM anchors WHERE status = ? ORDER BY id LIMIT ?`,
 		trace.AnchorPending, limit)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: pending anchors: %w", err)
@@ -38,8 +38,7 @@ func (s *Store) SettleAnchors(ctx context.Context, outcomes []trace.AnchorOutcom
 			if o.Refused != "" {
 				status = trace.AnchorRejected
 			}
-			_, err := tx.ExecContext(ctx, `UPDATE anchors SET status = ?, ledger = ?, tx_id = ?, block = ?, error = ?, anchored_at = ?
-				WHERE kind = ? AND key = ? AND seq = ?`,
+			_, err := s.exec(ctx, tx, wSettleAnchor,
 				status, o.Ledger, o.Receipt.TxID, o.Receipt.Block, o.Refused, o.At.UTC().Format(time.RFC3339Nano),
 				o.Record.Kind, o.Record.Key, o.Record.Seq)
 			if err != nil {
@@ -52,8 +51,7 @@ func (s *Store) SettleAnchors(ctx context.Context, outcomes []trace.AnchorOutcom
 
 // Anchors implements trace.Store.
 func (s *Store) Anchors(ctx context.Context, kind, key string) ([]trace.Anchor, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT kind, key, seq, hash, prev_hash, status, ledger, tx_id, block, error, anchored_at
-		FROM anchors WHERE kind = ? AND key = ? ORDER BY seq`, kind, key)
+	rows, err := s.read.QueryContext(ctx, qAnchors, kind, key)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: anchors of %s/%s: %w", kind, key, err)
 	}
@@ -75,12 +73,13 @@ func (s *Store) Anchors(ctx context.Context, kind, key string) ([]trace.Anchor, 
 
 // AddScan implements trace.Store.
 func (s *Store) AddScan(ctx context.Context, sc trace.Scan) error {
-	_, err := s.db.ExecContext(ctx, `INSERT INTO scans (id, serial, lot, time, verdict, doc) VALUES (?, ?, ?, ?, ?, ?)`,
-		sc.ID, sc.Serial, sc.Lot, sc.Time.UTC().Format(sortable), sc.Verdict, mustJSON(sc))
-	if err != nil {
-		return fmt.Errorf("sqlite: add scan: %w", err)
-	}
-	return nil
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		_, err := s.exec(ctx, tx, wInsertScan, sc.ID, sc.Serial, sc.Lot, sc.Time.UTC().Format(sortable), sc.Verdict, mustJSON(sc))
+		if err != nil {
+			return fmt.Errorf("sqlite: add scan: %w", err)
+		}
+		return nil
+	})
 }
 
 // Scans implements trace.Store.
@@ -107,5 +106,5 @@ func (s *Store) Scans(ctx context.Context, f trace.ScanFilter) ([]trace.Scan, er
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
-	return listDocs[trace.Scan](ctx, s.db, q+" ORDER BY time DESC LIMIT ?", append(args, limit)...)
+	return listDocs[trace.Scan](ctx, s.read, q+" ORDER BY time DESC LIMIT ?", append(args, limit)...)
 }

@@ -15,17 +15,17 @@ func (s *Store) Commit(ctx context.Context, c trace.Change) error {
 		// The answer first: a duplicate of a recorded write is then told
 		// apart from a lost race, whatever else it would have changed.
 		if c.Replay != nil {
-			if err := insertReplay(ctx, tx, *c.Replay); err != nil {
+			if err := s.insertReplay(ctx, tx, *c.Replay); err != nil {
 				return err
 			}
 		}
 		for _, w := range c.Lots {
-			if err := writeLot(ctx, tx, w); err != nil {
+			if err := s.writeLot(ctx, tx, w); err != nil {
 				return err
 			}
 		}
 		for _, e := range c.Events {
-			_, err := tx.ExecContext(ctx, `INSERT INTO events (lot, seq, doc) VALUES (?, ?, ?)`, e.Lot, e.Seq, mustJSON(e))
+			_, err := s.exec(ctx, tx, wInsertEvent, e.Lot, e.Seq, mustJSON(e))
 			if isUnique(err) {
 				return trace.Errorf(trace.ECONFLICT, "lot %s already has event %d", e.Lot, e.Seq)
 			}
@@ -34,7 +34,7 @@ func (s *Store) Commit(ctx context.Context, c trace.Change) error {
 			}
 		}
 		for _, w := range c.Units {
-			if err := writeUnit(ctx, tx, w); err != nil {
+			if err := s.writeUnit(ctx, tx, w); err != nil {
 				return err
 			}
 		}
@@ -45,7 +45,7 @@ func (s *Store) Commit(ctx context.Context, c trace.Change) error {
 			return err
 		}
 		for _, r := range c.Anchors {
-			_, err := tx.ExecContext(ctx, `INSERT INTO anchors (kind, key, seq, hash, prev_hash, status) VALUES (?, ?, ?, ?, ?, ?)`,
+			_, err := s.exec(ctx, tx, wInsertAnchor,
 				r.Kind, r.Key, r.Seq, r.Hash, r.PrevHash, trace.AnchorPending)
 			if isUnique(err) {
 				return trace.Errorf(trace.ECONFLICT, "%s %s already has record %d", r.Kind, r.Key, r.Seq)
@@ -58,10 +58,10 @@ func (s *Store) Commit(ctx context.Context, c trace.Change) error {
 	})
 }
 
-func writeLot(ctx context.Context, tx *sql.Tx, w trace.LotWrite) error {
+func (s *Store) writeLot(ctx context.Context, tx *sql.Tx, w trace.LotWrite) error {
 	l := w.Lot
 	if w.PrevSeq < 0 {
-		_, err := tx.ExecContext(ctx, `INSERT INTO lots (id, gtin, custodian, status, seq, doc) VALUES (?, ?, ?, ?, ?, ?)`,
+		_, err := s.exec(ctx, tx, wInsertLot,
 			l.ID, l.GTIN, l.Custodian, l.Status, l.Seq, mustJSON(l))
 		if isUnique(err) {
 			return trace.Errorf(trace.ECONFLICT, "lot %s already exists", l.ID)
@@ -70,13 +70,13 @@ func writeLot(ctx context.Context, tx *sql.Tx, w trace.LotWrite) error {
 			return fmt.Errorf("sqlite: insert lot %s: %w", l.ID, err)
 		}
 		for _, p := range l.Parents {
-			if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO lot_parents (lot, parent) VALUES (?, ?)`, l.ID, p.Lot); err != nil {
+			if _, err := s.exec(ctx, tx, wLinkParent, l.ID, p.Lot); err != nil {
 				return fmt.Errorf("sqlite: link lot %s to %s: %w", l.ID, p.Lot, err)
 			}
 		}
 		return nil
 	}
-	res, err := tx.ExecContext(ctx, `UPDATE lots SET custodian = ?, status = ?, seq = ?, doc = ? WHERE id = ? AND seq = ?`,
+	res, err := s.exec(ctx, tx, wUpdateLot,
 		l.Custodian, l.Status, l.Seq, mustJSON(l), l.ID, w.PrevSeq)
 	if err != nil {
 		return fmt.Errorf("sqlite: update lot %s: %w", l.ID, err)
@@ -87,10 +87,10 @@ func writeLot(ctx context.Context, tx *sql.Tx, w trace.LotWrite) error {
 	return nil
 }
 
-func writeUnit(ctx context.Context, tx *sql.Tx, w trace.UnitWrite) error {
+func (s *Store) writeUnit(ctx context.Context, tx *sql.Tx, w trace.UnitWrite) error {
 	u := w.Unit
 	if w.PrevStatus == "" {
-		_, err := tx.ExecContext(ctx, `INSERT INTO units (serial, lot, status, doc) VALUES (?, ?, ?, ?)`, u.Serial, u.Lot, u.Status, mustJSON(u))
+		_, err := s.exec(ctx, tx, wInsertUnit, u.Serial, u.Lot, u.Status, mustJSON(u))
 		if isUnique(err) {
 			return trace.Errorf(trace.ECONFLICT, "unit %s already exists", u.Serial)
 		}
@@ -99,7 +99,7 @@ func writeUnit(ctx context.Context, tx *sql.Tx, w trace.UnitWrite) error {
 		}
 		return nil
 	}
-	res, err := tx.ExecContext(ctx, `UPDATE units SET status = ?, doc = ? WHERE serial = ? AND status = ?`, u.Status, mustJSON(u), u.Serial, w.PrevStatus)
+	res, err := s.exec(ctx, tx, wUpdateUnit, u.Status, mustJSON(u), u.Serial, w.PrevStatus)
 	if err != nil {
 		return fmt.Errorf("sqlite: update unit %s: %w", u.Serial, err)
 	}
@@ -112,7 +112,7 @@ func writeUnit(ctx context.Context, tx *sql.Tx, w trace.UnitWrite) error {
 // Lot implements trace.Store.
 func (s *Store) Lot(ctx context.Context, id string) (trace.Lot, error) {
 	var l trace.Lot
-	err := getDoc(ctx, s.db, &l, "lot "+id, `SELECT doc FROM lots WHERE id = ?`, id)
+	err := getDoc(ctx, s.read, &l, "lot "+id, qLot, id)
 	return l, err
 }
 
@@ -147,22 +147,22 @@ func (s *Store) Lots(ctx context.Context, f trace.LotFilter) ([]trace.Lot, error
 	if f.Limit > 0 {
 		q += fmt.Sprintf(" LIMIT %d", f.Limit)
 	}
-	return listDocs[trace.Lot](ctx, s.db, q, args...)
+	return listDocs[trace.Lot](ctx, s.read, q, args...)
 }
 
 // Events implements trace.Store.
 func (s *Store) Events(ctx context.Context, lot string) ([]trace.Event, error) {
-	return listDocs[trace.Event](ctx, s.db, `SELECT doc FROM events WHERE lot = ? ORDER BY seq`, lot)
+	return listDocs[trace.Event](ctx, s.read, qEvents, lot)
 }
 
 // Unit implements trace.Store.
 func (s *Store) Unit(ctx context.Context, serial string) (trace.Unit, error) {
 	var u trace.Unit
-	err := getDoc(ctx, s.db, &u, "unit "+serial, `SELECT doc FROM units WHERE serial = ?`, serial)
+	err := getDoc(ctx, s.read, &u, "unit "+serial, qUnit, serial)
 	return u, err
 }
 
 // Units implements trace.Store.
 func (s *Store) Units(ctx context.Context, lot string) ([]trace.Unit, error) {
-	return listDocs[trace.Unit](ctx, s.db, `SELECT doc FROM units WHERE lot = ? ORDER BY serial`, lot)
+	return listDocs[trace.Unit](ctx, s.read, qUnits, lot)
 }

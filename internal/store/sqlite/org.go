@@ -12,7 +12,7 @@ import (
 
 // CreateOrg implements trace.Store.
 func (s *Store) CreateOrg(ctx context.Context, o trace.Org) error {
-	_, err := s.db.ExecContext(ctx, `INSERT INTO orgs (id, doc) VALUES (?, ?)`, o.ID, mustJSON(o))
+	_, err := s.write(ctx, `INSERT INTO orgs (id, doc) VALUES (?, ?)`, o.ID, mustJSON(o))
 	if isUnique(err) {
 		return trace.Errorf(trace.ECONFLICT, "organization %s already exists", o.ID)
 	}
@@ -25,7 +25,7 @@ func (s *Store) CreateOrg(ctx context.Context, o trace.Org) error {
 // Org implements trace.Store.
 func (s *Store) Org(ctx context.Context, id string) (trace.Org, error) {
 	var o trace.Org
-	err := getDoc(ctx, s.db, &o, "organization "+id, `SELECT doc FROM orgs WHERE id = ?`, id)
+	err := getDoc(ctx, s.read, &o, "organization "+id, qOrg, id)
 	return o, err
 }
 
@@ -36,7 +36,7 @@ func (s *Store) Orgs(ctx context.Context) ([]trace.Org, error) {
 
 // CreateAPIKey implements trace.Store.
 func (s *Store) CreateAPIKey(ctx context.Context, k trace.APIKey) error {
-	_, err := s.db.ExecContext(ctx, `INSERT INTO api_keys (id, org, hash, doc) VALUES (?, ?, ?, ?)`,
+	_, err := s.write(ctx, `INSERT INTO api_keys (id, org, hash, doc) VALUES (?, ?, ?, ?)`,
 		k.ID, k.OrgID, k.Hash, mustJSON(k))
 	if isUnique(err) {
 		return trace.Errorf(trace.ECONFLICT, "API key %s already exists", k.ID)
@@ -50,7 +50,7 @@ func (s *Store) CreateAPIKey(ctx context.Context, k trace.APIKey) error {
 // OrgByAPIKey implements trace.Store.
 func (s *Store) OrgByAPIKey(ctx context.Context, hash string) (trace.Org, error) {
 	var kdoc, odoc string
-	err := s.db.QueryRowContext(ctx, `SELECT k.doc, o.doc FROM api_keys k JOIN orgs o ON o.id = k.org WHERE k.hash = ?`, hash).Scan(&kdoc, &odoc)
+	err := s.read.QueryRowContext(ctx, qOrgByKey, hash).Scan(&kdoc, &odoc)
 	if errors.Is(err, sql.ErrNoRows) {
 		return trace.Org{}, trace.Errorf(trace.EUNAUTHORIZED, "unknown API key")
 	}
@@ -85,7 +85,7 @@ func (s *Store) UpdateAPIKey(ctx context.Context, k trace.APIKey) error {
 
 // replace runs an UPDATE of one row, ENOTFOUND naming what when none matched.
 func (s *Store) replace(ctx context.Context, what, query string, args ...any) error {
-	res, err := s.db.ExecContext(ctx, query, args...)
+	res, err := s.write(ctx, query, args...)
 	if err != nil {
 		return fmt.Errorf("sqlite: update %s: %w", what, err)
 	}
@@ -99,7 +99,7 @@ func (s *Store) replace(ctx context.Context, what, query string, args ...any) er
 
 // CreateProduct implements trace.Store.
 func (s *Store) CreateProduct(ctx context.Context, p trace.Product) error {
-	_, err := s.db.ExecContext(ctx, `INSERT INTO products (gtin, doc) VALUES (?, ?)`, p.GTIN, mustJSON(p))
+	_, err := s.write(ctx, `INSERT INTO products (gtin, doc) VALUES (?, ?)`, p.GTIN, mustJSON(p))
 	if isUnique(err) {
 		return trace.Errorf(trace.ECONFLICT, "product %s already exists", p.GTIN)
 	}
@@ -112,7 +112,7 @@ func (s *Store) CreateProduct(ctx context.Context, p trace.Product) error {
 // Product implements trace.Store.
 func (s *Store) Product(ctx context.Context, gtin string) (trace.Product, error) {
 	var p trace.Product
-	err := getDoc(ctx, s.db, &p, "product "+gtin, `SELECT doc FROM products WHERE gtin = ?`, gtin)
+	err := getDoc(ctx, s.read, &p, "product "+gtin, qProduct, gtin)
 	return p, err
 }
 

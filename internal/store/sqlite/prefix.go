@@ -10,7 +10,7 @@ import (
 
 // CreatePrefix implements trace.Store.
 func (s *Store) CreatePrefix(ctx context.Context, p trace.Prefix) error {
-	_, err := s.db.ExecContext(ctx, `INSERT INTO prefixes (prefix, org, doc) VALUES (?, ?, ?)`, p.Prefix, p.Org, mustJSON(p))
+	_, err := s.write(ctx, `INSERT INTO prefixes (prefix, org, doc) VALUES (?, ?, ?)`, p.Prefix, p.Org, mustJSON(p))
 	if isUnique(err) {
 		return trace.FieldErrorf(trace.ECONFLICT, "prefix", "prefix %s is already declared", p.Prefix)
 	}
@@ -27,12 +27,12 @@ func (s *Store) UpdatePrefix(ctx context.Context, p trace.Prefix) error {
 
 // Prefixes implements trace.Store.
 func (s *Store) Prefixes(ctx context.Context) ([]trace.Prefix, error) {
-	return listDocs[trace.Prefix](ctx, s.db, `SELECT doc FROM prefixes ORDER BY prefix`)
+	return listDocs[trace.Prefix](ctx, s.read, qPrefixes)
 }
 
 // LicenceEntries implements trace.Store.
 func (s *Store) LicenceEntries(ctx context.Context, gtin string) ([]trace.LicenceEntry, error) {
-	return listDocs[trace.LicenceEntry](ctx, s.db, `SELECT doc FROM licence_entries WHERE gtin = ? ORDER BY seq`, gtin)
+	return listDocs[trace.LicenceEntry](ctx, s.read, qLicences, gtin)
 }
 
 func writeLicences(ctx context.Context, tx *sql.Tx, entries []trace.LicenceEntry) error {

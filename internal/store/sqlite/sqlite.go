@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"runtime"
 
 	"github.com/agritrace/agritrace/internal/trace"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -18,7 +19,16 @@ import (
 
 // Store implements trace.Store on SQLite.
 type Store struct {
+	// db is the pool of read-only connections every read uses; writes go
+	// through s.tx to the one writer.
 	db *sql.DB
+	// wdb holds the single write connection, which the writer borrows per batch.
+	wdb *sql.DB
+	w   *writer
+	// read answers queries from db, prepared when their text is known.
+	read reader
+	// writes are the hot write statements, prepared once on the write connection.
+	writes map[string]*sql.Stmt
 }
 
 var _ trace.Store = (*Store)(nil)
@@ -66,78 +76,61 @@ CREATE TABLE IF NOT EXISTS sessions (hash TEXT PRIMARY KEY, user TEXT NOT NULL, 
 CREATE INDEX IF NOT EXISTS sessions_user ON sessions (user);
 `
 
-// Open opens or creates the database file at path.
+// Open opens or creates the database file at path, upgrading its schema.
 func Open(ctx context.Context, path string) (*Store, error) {
-	q := url.Values{}
-	for _, p := range []string{"journal_mode(WAL)", "synchronous(FULL)", "busy_timeout(10000)", "foreign_keys(1)"} {
-		q.Add("_pragma", p)
-	}
-	q.Set("_txlock", "immediate")
-	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	wdb, err := sql.Open("sqlite", dsn(path, "journal_mode(WAL)", "synchronous(FULL)", "busy_timeout(10000)", "foreign_keys(1)"))
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
-	if _, err := db.ExecContext(ctx, schema); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("sqlite: create schema in %s: %w", path, err)
+	// One connection: SQLite writes one at a time, and a second writing
+	// connection in this process would only wait in the busy handler. The
+	// busy timeout stays for other processes (admin) on the same file.
+	wdb.SetMaxOpenConns(1)
+	wdb.SetMaxIdleConns(1)
+	if err := migrate(ctx, wdb, path); err != nil {
+		wdb.Close()
+		return nil, err
 	}
-	s := &Store{db: db}
-	if err := s.migrate(ctx); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("sqlite: upgrade %s: %w", path, err)
+	db, err := sql.Open("sqlite", dsn(path, "busy_timeout(10000)", "query_only(1)"))
+	if err != nil {
+		wdb.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
+	// Readers are kept open: opening a connection costs more than most reads.
+	n := max(4, 2*runtime.GOMAXPROCS(0))
+	db.SetMaxOpenConns(n)
+	db.SetMaxIdleConns(n)
+	s := &Store{db: db, wdb: wdb}
+	if err := s.prepare(ctx); err != nil {
+		db.Close()
+		wdb.Close()
+		return nil, fmt.Errorf("sqlite: prepare statements for %s: %w", path, err)
+	}
+	s.w = newWriter(wdb)
 	return s, nil
 }
 
-// migrate brings a database made by an older version up to the schema. Each
-// step checks inside its transaction, so two processes opening the same old
-// file (serve and admin) upgrade it once.
-func (s *Store) migrate(ctx context.Context) error {
-	// Scans gained a verdict column, so regulators' alerts are found by
-	// index instead of by filtering recent scans; older rows get theirs from
-	// the stored document.
-	err := s.tx(ctx, func(tx *sql.Tx) error {
-		var has int
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM pragma_table_info('scans') WHERE name = 'verdict'`).Scan(&has); err != nil || has > 0 {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `ALTER TABLE scans ADD COLUMN verdict TEXT NOT NULL DEFAULT ''`); err != nil {
-			return err
-		}
-		_, err := tx.ExecContext(ctx, `UPDATE scans SET verdict = coalesce(json_extract(doc, '$.verdict'), '')`)
-		return err
-	})
-	if err != nil {
-		return fmt.Errorf("scan verdicts: %w", err)
+func dsn(path string, pragmas ...string) string {
+	q := url.Values{}
+	for _, p := range pragmas {
+		q.Add("_pragma", p)
 	}
-	_, err = s.db.ExecContext(ctx, `CREATE INDEX IF NOT EXISTS scans_verdict ON scans (verdict, time)`)
-	return err
+	q.Set("_txlock", "immediate")
+	return "file:" + path + "?" + q.Encode()
 }
 
-// DB exposes the database handle for tests that tamper with rows behind the
-// service's back.
-func (s *Store) DB() *sql.DB { return s.db }
+// DB exposes a handle that may write, for tests that tamper with rows behind
+// the service's back; it shares the write connection with the writer.
+func (s *Store) DB() *sql.DB { return s.wdb }
 
-// Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+// Close finishes the batch being written and closes the database.
+func (s *Store) Close() error {
+	s.w.close()
+	return errors.Join(s.db.Close(), s.wdb.Close())
+}
 
 // Ping reports whether the database answers, for readiness checks.
 func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
-
-func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) error) error {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("sqlite: begin: %w", err)
-	}
-	if err := fn(tx); err != nil {
-		tx.Rollback()
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("sqlite: commit: %w", err)
-	}
-	return nil
-}
 
 type querier interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)

@@ -15,7 +15,7 @@ import (
 
 // CreateUser implements trace.Store.
 func (s *Store) CreateUser(ctx context.Context, u trace.User) error {
-	_, err := s.db.ExecContext(ctx, `INSERT INTO users (login, org, password_hash, doc) VALUES (?, ?, ?, ?)`,
+	_, err := s.write(ctx, `INSERT INTO users (login, org, password_hash, doc) VALUES (?, ?, ?, ?)`,
 		u.Login, u.Org, u.PasswordHash, mustJSON(u))
 	if isUnique(err) {
 		return trace.Errorf(trace.ECONFLICT, "user %s already exists", u.Login)
@@ -75,7 +75,7 @@ func (s *Store) UpdateUser(ctx context.Context, u trace.User) error {
 
 // CreateSession implements trace.Store.
 func (s *Store) CreateSession(ctx context.Context, ss trace.Session) error {
-	_, err := s.db.ExecContext(ctx, `INSERT INTO sessions (hash, user, doc) VALUES (?, ?, ?)`, ss.Hash, ss.User, mustJSON(ss))
+	_, err := s.write(ctx, `INSERT INTO sessions (hash, user, doc) VALUES (?, ?, ?)`, ss.Hash, ss.User, mustJSON(ss))
 	if isUnique(err) {
 		return trace.Errorf(trace.ECONFLICT, "session already exists")
 	}
@@ -88,7 +88,7 @@ func (s *Store) CreateSession(ctx context.Context, ss trace.Session) error {
 // Session implements trace.Store.
 func (s *Store) Session(ctx context.Context, hash string) (trace.Session, error) {
 	var doc string
-	err := s.db.QueryRowContext(ctx, `SELECT doc FROM sessions WHERE hash = ?`, hash).Scan(&doc)
+	err := s.read.QueryRowContext(ctx, qSession, hash).Scan(&doc)
 	if errors.Is(err, sql.ErrNoRows) {
 		return trace.Session{}, trace.Errorf(trace.ENOTFOUND, "session not found")
 	}
@@ -105,12 +105,12 @@ func (s *Store) Session(ctx context.Context, hash string) (trace.Session, error)
 
 // UpdateSession implements trace.Store.
 func (s *Store) UpdateSession(ctx context.Context, ss trace.Session) error {
-	return s.replace(ctx, "session of "+ss.User, `UPDATE sessions SET doc = ? WHERE hash = ?`, mustJSON(ss), ss.Hash)
+	return s.replace(ctx, "session of "+ss.User, wUpdateSess, mustJSON(ss), ss.Hash)
 }
 
 // DeleteSession implements trace.Store.
 func (s *Store) DeleteSession(ctx context.Context, hash string) error {
-	if _, err := s.db.ExecContext(ctx, `DELETE FROM sessions WHERE hash = ?`, hash); err != nil {
+	if _, err := s.write(ctx, `DELETE FROM sessions WHERE hash = ?`, hash); err != nil {
 		return fmt.Errorf("sqlite: delete session: %w", err)
 	}
 	return nil
@@ -118,7 +118,7 @@ func (s *Store) DeleteSession(ctx context.Context, hash string) error {
 
 // DeleteSessions implements trace.Store.
 func (s *Store) DeleteSessions(ctx context.Context, login string) error {
-	if _, err := s.db.ExecContext(ctx, `DELETE FROM sessions WHERE user = ?`, login); err != nil {
+	if _, err := s.write(ctx, `DELETE FROM sessions WHERE user = ?`, login); err != nil {
 		return fmt.Errorf("sqlite: delete sessions of %s: %w", login, err)
 	}
 	return nil
