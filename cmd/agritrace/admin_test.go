@@ -3,9 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
+	"net/http"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/agritrace/agritrace/internal/trace"
 )
 
 // TestAdminKeysOrgsPrefixes drives the admin commands for keys, disabling
@@ -74,4 +78,46 @@ func (a adminCLI) fails(want string, args ...string) {
 	if _, err := a.run(args...); err == nil || !strings.Contains(err.Error(), want) {
 		a.t.Errorf("%v: err = %v, want %q", args, err, want)
 	}
+}
+
+// TestAdminRevokesWhileServing: a key revoked, or an organization disabled,
+// by the admin command while the service runs on the same data directory
+// stops signing in there within trace.APIKeyTTL, although the service had
+// the key cached.
+func TestAdminRevokesWhileServing(t *testing.T) {
+	dir := t.TempDir()
+	admin := adminCLI{t: t, dir: dir}
+	admin.must("created organization gufu-mill", "org", "create", "-id", "gufu-mill", "-name", "古夫镇菜籽油坊", "-roles", "processor", "-region", "420526")
+	made := regexp.MustCompile(`API key (\w+) for gufu-mill .*\n(atk_\S+)`).FindStringSubmatch(admin.must("atk_", "key", "create", "-org", "gufu-mill"))
+	other := regexp.MustCompile(`atk_\S+`).FindString(admin.must("atk_", "key", "create", "-org", "gufu-mill"))
+	base, _ := startServe(t, dir)
+	status := func(secret string) int {
+		req, _ := http.NewRequest("GET", base+"/api/v1/products", nil)
+		req.Header.Set("Authorization", "Bearer "+secret)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	// Refused within the stated bound; the margin is for a loaded machine.
+	refusedSoon := func(secret, what string) {
+		t.Helper()
+		for deadline := time.Now().Add(trace.APIKeyTTL + 3*time.Second); status(secret) != 401; time.Sleep(100 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s still signs in %s after it", what, trace.APIKeyTTL)
+			}
+		}
+	}
+	if got := status(made[2]); got != 200 {
+		t.Fatalf("fresh key answers %d", got)
+	}
+	admin.must("is revoked", "key", "revoke", "gufu-mill", made[1])
+	refusedSoon(made[2], "a key revoked by admin")
+	if got := status(other); got != 200 {
+		t.Fatalf("the organization's other key answers %d", got)
+	}
+	admin.must("is disabled", "org", "disable", "gufu-mill")
+	refusedSoon(other, "a key of an organization disabled by admin")
 }

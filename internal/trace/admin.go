@@ -44,15 +44,22 @@ func (s *Service) SetDisabled(ctx context.Context, actor Org, id string, disable
 	if disabled {
 		o.DisabledAt = Now(s.Now())
 	}
+	defer s.keys.forget(id)
 	return o, s.Store.UpdateOrg(ctx, o)
 }
 
 // Authenticate returns the organization a presented API key secret stands
 // for: EUNAUTHORIZED for an unknown or revoked key, or a disabled organization.
+// Answers are cached for up to APIKeyTTL; see keyCache.
 func (s *Service) Authenticate(ctx context.Context, secret string) (Org, error) {
-	o, err := s.Store.OrgByAPIKey(ctx, HashAPIKey(secret))
-	if err != nil {
-		return Org{}, err
+	hash := HashAPIKey(secret)
+	o, gen, ok := s.keys.get(hash, time.Now())
+	if !ok {
+		var err error
+		if o, err = s.Store.OrgByAPIKey(ctx, hash); err != nil {
+			return Org{}, err
+		}
+		s.keys.put(hash, o, gen, time.Now())
 	}
 	if o.Disabled {
 		return Org{}, Errorf(EUNAUTHORIZED, "organization %s is disabled", o.ID)
@@ -114,5 +121,6 @@ func (s *Service) RevokeAPIKey(ctx context.Context, actor Org, orgID, keyID stri
 		return APIKey{}, Errorf(ECONFLICT, "API key %s was revoked by %s at %s", k.ID, k.RevokedBy, FormatTime(k.RevokedAt))
 	}
 	k.RevokedBy, k.RevokedAt = actor.ID, Now(s.Now())
+	defer s.keys.forget(orgID)
 	return k, s.Store.UpdateAPIKey(ctx, k)
 }

@@ -33,6 +33,7 @@ type Service struct {
 	// zero means the defaults of session.go.
 	SessionIdle, SessionLifetime time.Duration
 
+	keys keyCache
 	lots lotLocks
 }
 
