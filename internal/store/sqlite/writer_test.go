@@ -196,3 +196,24 @@ func TestFailedCommit(t *testing.T) {
 		t.Error("a write whose commit fails was acknowledged")
 	}
 }
+
+// TestInterruptedWrite: a write whose caller gives up while its statement
+// runs is interrupted, which can take SQLite's whole transaction with it;
+// the batch's other writes are still committed.
+func TestInterruptedWrite(t *testing.T) {
+	s := open(t, filepath.Join(t.TempDir(), "agritrace.db"))
+	ctx, cancel := context.WithTimeout(bg, 50*time.Millisecond)
+	defer cancel()
+	slow := func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO orgs (id, doc)
+			WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT 'slow' || i, '{}' FROM n`)
+		return err
+	}
+	errs := sqlite.RunBatch(s, []context.Context{bg, bg, bg}, []func(*sql.Tx) error{insertOrg("a"), slow, insertOrg("c")})
+	if errs[0] != nil || errs[1] == nil || errs[2] != nil {
+		t.Fatalf("answers = %v, want only the interrupted one to fail", errs)
+	}
+	if got := orgsNamed(t, s, "a", "slow1", "c"); strings.Join(got, ",") != "a,c" {
+		t.Errorf("after the batch: %v, want a,c", got)
+	}
+}
