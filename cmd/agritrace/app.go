@@ -124,6 +124,9 @@ func open(ctx context.Context, cfg config.Config, log *slog.Logger, withLedger b
 // sqlitePath is where the embedded store keeps its database.
 func sqlitePath(cfg config.Config) string { return filepath.Join(cfg.DataDir, "agritrace.db") }
 
+// ledgerPath is where the embedded ledger keeps its block log.
+func ledgerPath(cfg config.Config) string { return filepath.Join(cfg.DataDir, "ledger.log") }
+
 func (a *app) openLedger(ctx context.Context) error {
 	switch a.cfg.Ledger {
 	case "fabric":
@@ -135,14 +138,14 @@ func (a *app) openLedger(ctx context.Context) error {
 		a.closers = append(a.closers, l)
 		a.log.Info("ledger: Hyperledger Fabric", "channel", l.Info().Channel, "chaincode", l.Info().Chaincode)
 	default:
-		path := filepath.Join(a.cfg.DataDir, "ledger.log")
+		path := ledgerPath(a.cfg)
 		l, err := embedded.Open(path)
 		if err != nil {
 			return err
 		}
 		a.ledger = l
 		a.closers = append(a.closers, l)
-		a.log.Info("ledger: embedded block log", "path", path, "blocks", l.Height())
+		a.log.Info("ledger: embedded block log", "path", path, "blocks", l.Height(), "rehashed", l.Rehashed())
 	}
 	return nil
 }

@@ -4,6 +4,7 @@
 //	agritrace demo         run the service with a realistic rapeseed scenario loaded
 //	agritrace admin ...    create organizations and API keys, rotate the label key
 //	agritrace verify-label check a label image or URL offline
+//	agritrace verify-ledger re-hash every block of the embedded ledger
 package main
 
 import (
@@ -38,6 +39,7 @@ commands:
   admin label-key rotate    sign new labels with a fresh key (older keys keep verifying)
   admin label-key list      list the label signing keys
   verify-label IMAGE|URL    verify a label offline, then online when reachable
+  verify-ledger             re-hash and validate every block of the embedded ledger
 
 Run "agritrace <command> -h" for the flags of a command.
 `
@@ -56,6 +58,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return admin(ctx, args[1:], getenv, stdout, stderr)
 	case "verify-label":
 		return verifyLabel(ctx, args[1:], stdout, stderr)
+	case "verify-ledger":
+		return verifyLedger(ctx, args[1:], getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -87,19 +87,20 @@ func touches(actor Org, l Lot) bool {
 // one harvest's seed ever turns into.
 const maxReach = 10000
 
-// mayRead decides whether actor may read l: it touches l or a lot made from l.
+// mayRead decides whether actor may read l: it touches l or a lot made from
+// l. The lots made from l are read a level at a time.
 func (s *Service) mayRead(ctx context.Context, actor Org, l Lot) error {
 	if touches(actor, l) {
 		return nil
 	}
 	seen := map[string]bool{l.ID: true}
-	queue := []string{l.ID}
-	for len(queue) > 0 && len(seen) < maxReach {
-		children, err := s.Store.Lots(ctx, LotFilter{Parent: queue[0]})
+	level := []string{l.ID}
+	for len(level) > 0 && len(seen) < maxReach {
+		children, err := s.Store.ChildLots(ctx, level)
 		if err != nil {
 			return fmt.Errorf("read check of %s: %w", l.ID, err)
 		}
-		queue = queue[1:]
+		level = nil
 		for _, ch := range children {
 			if seen[ch.ID] {
 				continue
@@ -108,7 +109,7 @@ func (s *Service) mayRead(ctx context.Context, actor Org, l Lot) error {
 				return nil
 			}
 			seen[ch.ID] = true
-			queue = append(queue, ch.ID)
+			level = append(level, ch.ID)
 		}
 	}
 	return FieldErrorf(EFORBIDDEN, "lot", "%s did not make or hold lot %s or anything made from it", actor.ID, l.ID)
@@ -171,32 +172,33 @@ func (s *Service) TraceFor(ctx context.Context, actor Org, id string) (Graph, er
 	// every lot upstream of it reaches the root's descendants: so mayRead's
 	// rule (actor touches the lot or something made from it) is answered
 	// from the graph's own edges, without walking the store once per lot.
-	byID := map[string]Lot{}
-	for _, n := range g.Nodes {
-		byID[n.ID] = n
-	}
-	children := map[string][]string{}
+	// The lots kept are those from which a lot actor touches can be reached:
+	// one walk back along the edges from every touched lot finds them all.
+	parents := map[string][]string{}
 	for _, e := range g.Edges {
-		children[e.From] = append(children[e.From], e.To)
+		parents[e.To] = append(parents[e.To], e.From)
 	}
 	kept := map[string]bool{}
-	var reaches func(id string, seen map[string]bool) bool
-	reaches = func(id string, seen map[string]bool) bool {
-		if kept[id] || touches(actor, byID[id]) {
-			return true
+	var queue []string
+	for _, n := range g.Nodes {
+		if touches(actor, n) {
+			kept[n.ID] = true
+			queue = append(queue, n.ID)
 		}
-		seen[id] = true
-		for _, ch := range children[id] {
-			if !seen[ch] && reaches(ch, seen) {
-				return true
+	}
+	for len(queue) > 0 {
+		id := queue[0]
+		queue = queue[1:]
+		for _, p := range parents[id] {
+			if !kept[p] {
+				kept[p] = true
+				queue = append(queue, p)
 			}
 		}
-		return false
 	}
 	var nodes []Lot
 	for _, n := range g.Nodes {
-		if reaches(n.ID, map[string]bool{}) {
-			kept[n.ID] = true
+		if kept[n.ID] {
 			nodes = append(nodes, n)
 		}
 	}

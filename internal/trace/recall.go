@@ -73,25 +73,6 @@ func (s *Service) Recall(ctx context.Context, actor Org, lotID string, in Recall
 	})
 }
 
-// downstream returns root and every lot made from it, breadth first.
-func (s *Service) downstream(ctx context.Context, root Lot) ([]Lot, error) {
-	out := []Lot{root}
-	seen := map[string]bool{root.ID: true}
-	for i := 0; i < len(out); i++ {
-		children, err := s.Store.Lots(ctx, LotFilter{Parent: out[i].ID})
-		if err != nil {
-			return nil, err
-		}
-		for _, ch := range children {
-			if !seen[ch.ID] {
-				seen[ch.ID] = true
-				out = append(out, ch)
-			}
-		}
-	}
-	return out, nil
-}
-
 // Recalls lists recalled lots.
 func (s *Service) Recalls(ctx context.Context) ([]Lot, error) {
 	return s.Store.Lots(ctx, LotFilter{Status: LotRecalled})

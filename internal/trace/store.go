@@ -44,6 +44,13 @@ type Store interface {
 	Commit(ctx context.Context, c Change) error
 	Lot(ctx context.Context, id string) (Lot, error)
 	Lots(ctx context.Context, f LotFilter) ([]Lot, error)
+	// LotsByID returns the lots with these ids in one read, in no particular
+	// order; ids that name no lot are left out. Graph walks read a level at a
+	// time with it instead of one lot at a time.
+	LotsByID(ctx context.Context, ids []string) ([]Lot, error)
+	// ChildLots returns, ordered by id, every lot that lists one of parents
+	// among its parents.
+	ChildLots(ctx context.Context, parents []string) ([]Lot, error)
 	// Events returns a lot's events ordered by seq.
 	Events(ctx context.Context, lot string) ([]Event, error)
 	Unit(ctx context.Context, serial string) (Unit, error)

@@ -30,6 +30,7 @@ func Run(t *testing.T, open Opener) {
 		{"CommitIsAtomic", testCommitIsAtomic},
 		{"CommitDetectsLostUpdate", testCommitDetectsLostUpdate},
 		{"LotFilters", testLotFilters},
+		{"LotWalk", testLotWalk},
 		{"Units", testUnits},
 		{"Anchors", testAnchors},
 		{"Scans", testScans},
