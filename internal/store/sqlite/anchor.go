@@ -75,12 +75,7 @@ func (s *Store) Anchors(ctx context.Context, kind, key string) ([]trace.Anchor, 
 
 // AddScan implements trace.Store.
 func (s *Store) AddScan(ctx context.Context, sc trace.Scan) error {
-	_, err := s.db.ExecContext(ctx, `INSERT INTO scans (id, serial, lot, time, verdict, doc) VALUES (?, ?, ?, ?, ?, ?)`,
-		sc.ID, sc.Serial, sc.Lot, sc.Time.UTC().Format(sortable), sc.Verdict, mustJSON(sc))
-	if err != nil {
-		return fmt.Errorf("sqlite: add scan: %w", err)
-	}
-	return nil
+	return s.AddScans(ctx, []trace.Scan{sc})
 }
 
 // Scans implements trace.Store.

@@ -110,8 +110,13 @@ func (s *Store) migrate(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("scan verdicts: %w", err)
 	}
-	_, err = s.db.ExecContext(ctx, `CREATE INDEX IF NOT EXISTS scans_verdict ON scans (verdict, time)`)
-	return err
+	if _, err = s.db.ExecContext(ctx, `CREATE INDEX IF NOT EXISTS scans_verdict ON scans (verdict, time)`); err != nil {
+		return err
+	}
+	if err := s.summarizeScans(ctx); err != nil {
+		return fmt.Errorf("scan summaries: %w", err)
+	}
+	return nil
 }
 
 // DB exposes the database handle for tests that tamper with rows behind the
