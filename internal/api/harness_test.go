@@ -89,7 +89,8 @@ func start(t testing.TB, opts ...func(*options)) *env {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	svc := trace.NewService(st, keys)
+	scans := scan.NewQueue(st, scan.QueueOptions{Log: log})
+	svc := trace.NewService(scans, keys)
 	if o.service != nil {
 		o.service(svc)
 	}
@@ -103,8 +104,8 @@ func start(t testing.TB, opts ...func(*options)) *env {
 	go func() { printer.Run(ctx); close(printed) }()
 	verifier := verify.Verifier{Store: st, Ledger: ledger}
 	srv := &api.Server{
-		Printer: printer, Service: svc, Store: st, Verifier: verifier, Keys: keys,
-		Judge: scan.Judge{Store: st, Service: svc, Verifier: verifier, Labels: keys, IPs: o.ips, Rules: scan.Defaults},
+		Printer: printer, Service: svc, Store: scans, Verifier: verifier, Keys: keys,
+		Judge: scan.Judge{Store: scans, Service: svc, Verifier: verifier, Labels: keys, IPs: o.ips, Rules: scan.Defaults},
 		Log:   log, Committed: w.Kick, Ready: []api.Pinger{st},
 	}
 	if o.ips != nil {
@@ -128,7 +129,7 @@ func start(t testing.TB, opts ...func(*options)) *env {
 		<-done
 		<-printed
 		led.Close()
-		st.Close()
+		scans.Close()
 	})
 	if o.bootstrap {
 		for _, org := range demo.Cast() {

@@ -5,7 +5,6 @@
 package scan
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -104,7 +103,8 @@ type Rules struct {
 	// normal: a buyer checks a bottle once or twice and reloads the page, a
 	// cloned code is scanned by phones everywhere.
 	MaxConsumerScans int
-	// Window bounds how far back scan history is read.
+	// Window bounds how far back scans count: a scanner or place counts
+	// when its latest scan is within it.
 	Window time.Duration
 }
 
@@ -179,7 +179,7 @@ func (j Judge) unit(ctx context.Context, l Label) (Result, error) {
 	if lot.Status == trace.LotRecalled {
 		r.add(Recalled, LotRecalled, "该批次已被召回，请勿食用", "this lot has been recalled: do not consume")
 	}
-	history, err := j.Store.Scans(ctx, trace.ScanFilter{Serial: u.Serial, Limit: 1000})
+	seen, err := j.Store.ScanSummary(ctx, u.Serial)
 	if err != nil {
 		return r, fmt.Errorf("judge scan of %s: %w", u.Serial, err)
 	}
@@ -187,7 +187,7 @@ func (j Judge) unit(ctx context.Context, l Label) (Result, error) {
 	if err != nil {
 		return r, err
 	}
-	j.pattern(ctx, &r, l, u, market, history)
+	j.pattern(ctx, &r, l, u, market, seen)
 	return r, j.findings(ctx, &r, u.Serial, u.Lot)
 }
 
@@ -225,19 +225,22 @@ func (j Judge) market(ctx context.Context, lot trace.Lot) (string, error) {
 	return "", nil
 }
 
-func (j Judge) pattern(ctx context.Context, r *Result, l Label, u trace.Unit, market string, history []trace.Scan) {
+// pattern weighs the label's consumer scans within the window, as its
+// summary has them: how many scanners, and the latest place far from here.
+func (j Judge) pattern(ctx context.Context, r *Result, l Label, u trace.Unit, market string, seen trace.ScanSummary) {
 	since := l.Time.Add(-j.Rules.Window)
 	here, sold := r.Place, Place{Region: market, Source: sourceRecord}
 	scanners := map[string]bool{}
-	var elsewhere Place
-	for _, s := range history {
-		if s.Time.Before(since) || s.Client != Consumer {
-			continue
+	for _, s := range seen.Scanners {
+		if s.Client == Consumer && !s.Last.Before(since) {
+			scanners[s.Key] = true
 		}
-		// Scans recorded before scanners were told apart count one each.
-		scanners[cmp.Or(s.Scanner, s.ID)] = true
-		if there := (Place{Region: s.Region, Source: s.RegionSource}); elsewhere.Region == "" && far(there, here) {
+	}
+	var elsewhere Place
+	for _, s := range seen.Places {
+		if there := (Place{Region: s.Region, Source: s.Source}); s.Client == Consumer && !s.Last.Before(since) && far(there, here) {
 			elsewhere = there
+			break
 		}
 	}
 	if l.Client == Consumer {
