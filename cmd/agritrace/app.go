@@ -100,7 +100,10 @@ func open(ctx context.Context, cfg config.Config, log *slog.Logger, withLedger b
 		return nil, err
 	}
 	verifier := verify.Verifier{Store: st, Ledger: a.ledger}
-	judge := scan.Judge{Store: scans, Service: a.service, Verifier: verifier, Labels: a.keys, Rules: scan.Defaults}
+	judge := scan.Judge{
+		Store: scans, Service: a.service, Verifier: verifier, Labels: a.keys, Rules: scan.Defaults,
+		Cache: scan.NewCache(scan.CacheOptions{TTL: cfg.ScanCacheTTL}),
+	}
 	if cfg.IPDB != "" {
 		ips, err := iploc.Open(cfg.IPDB)
 		if err != nil {

@@ -105,8 +105,12 @@ func start(t testing.TB, opts ...func(*options)) *env {
 	verifier := verify.Verifier{Store: st, Ledger: ledger}
 	srv := &api.Server{
 		Printer: printer, Service: svc, Store: scans, Verifier: verifier, Keys: keys,
-		Judge: scan.Judge{Store: scans, Service: svc, Verifier: verifier, Labels: keys, IPs: o.ips, Rules: scan.Defaults},
-		Log:   log, Committed: w.Kick, Ready: []api.Pinger{st},
+		Judge: scan.Judge{Store: scans, Service: svc, Verifier: verifier, Labels: keys, IPs: o.ips, Rules: scan.Defaults,
+			// Short: tests that edit the database behind the service's back
+			// scan again at once, and the TTL is what bounds how long a kept
+			// provenance can hide such an edit.
+			Cache: scan.NewCache(scan.CacheOptions{TTL: 20 * time.Millisecond})},
+		Log: log, Committed: w.Kick, Ready: []api.Pinger{st},
 	}
 	if o.ips != nil {
 		srv.TrustedProxies = []string{"127.0.0.1"}

@@ -153,6 +153,16 @@ func (j Judge) provenance(ctx context.Context, p *Provenance, r *Result, lotID s
 	}
 	lot := lots[0]
 	p.Lot = &lot
+	if lot.Origin != nil {
+		// The scanned lot itself goes out to the public too.
+		public := lot.Origin.Public()
+		p.Lot.Origin = &public
+	}
+	if kept, ok := j.Cache.verified(lots); ok {
+		p.Product, p.Origins, p.Maker, p.Recall = kept.Product, kept.Origins, kept.Maker, kept.Recall
+		p.Quality, p.Journey, p.Ledger = kept.Quality, kept.Journey, kept.Ledger
+		return nil
+	}
 	if prod, err := j.Store.Product(ctx, lot.GTIN); err == nil {
 		p.Product = &prod
 	}
@@ -195,11 +205,6 @@ func (j Judge) provenance(ctx context.Context, p *Provenance, r *Result, lotID s
 			p.Maker = &Maker{ID: o.ID, Name: o.Name, NameEN: o.NameEN, SCCode: o.SCCode}
 		}
 	}
-	if lot.Origin != nil {
-		// The scanned lot itself goes out to the public too.
-		public := lot.Origin.Public()
-		p.Lot.Origin = &public
-	}
 	// Results read by test, official ones first, then in time order.
 	sort.SliceStable(p.Quality, func(i, j int) bool {
 		a, b := p.Quality[i], p.Quality[j]
@@ -212,6 +217,10 @@ func (j Judge) provenance(ctx context.Context, p *Provenance, r *Result, lotID s
 		return a.at.Before(b.at)
 	})
 	p.Ledger.Verdict = ledger
+	j.Cache.keep(lots, Provenance{
+		Product: p.Product, Origins: p.Origins, Maker: p.Maker, Recall: p.Recall,
+		Quality: p.Quality, Journey: p.Journey, Ledger: p.Ledger,
+	}, ledger == verify.Verified)
 	switch ledger {
 	case verify.Mismatch, verify.Missing:
 		r.ledgerAltered()

@@ -122,6 +122,8 @@ type Judge struct {
 	// IPs places scans by their client address; nil places none that way.
 	IPs   IPLocator
 	Rules Rules
+	// Cache keeps what scans of the same lots share; nil keeps nothing.
+	Cache *Cache
 }
 
 // Label is one scan of a unit label (or, with no Serial, of a lot) as it
@@ -158,7 +160,7 @@ func (j Judge) unit(ctx context.Context, l Label) (Result, error) {
 	case l.Signature == "":
 		r.add(NotGenuine, NoSignature, "标签缺少防伪签名", "the label carries no signature")
 		return r, nil
-	case !j.Labels.Verify(l.KeyID, l.GTIN, l.Lot, l.Serial, l.Signature):
+	case !j.signed(l):
 		r.add(NotGenuine, BadSignature, "防伪签名无效：标签被伪造或篡改", "the label signature is not valid: the label was forged or altered")
 		return r, nil
 	}
@@ -210,19 +212,38 @@ func (j Judge) orgName(ctx context.Context, id string) name {
 	return name{o.Name, o.NameEN}
 }
 
+// signed checks the label's signature with the key it names.
+func (j Judge) signed(l Label) bool {
+	key := l.KeyID + "\x00" + l.GTIN + "\x00" + l.Lot + "\x00" + l.Serial + "\x00" + l.Signature
+	if j.Cache.signed(key) {
+		return true
+	}
+	ok := j.Labels.Verify(l.KeyID, l.GTIN, l.Lot, l.Serial, l.Signature)
+	if ok {
+		j.Cache.keepSigned(key)
+	}
+	return ok
+}
+
 // market is the region where a lot was last received: the shop or
 // distribution center that sells it.
 func (j Judge) market(ctx context.Context, lot trace.Lot) (string, error) {
+	if region, ok := j.Cache.market(lot); ok {
+		return region, nil
+	}
 	events, err := j.Store.Events(ctx, lot.ID)
 	if err != nil {
 		return "", fmt.Errorf("market of %s: %w", lot.ID, err)
 	}
+	region := ""
 	for i := len(events) - 1; i >= 0; i-- {
 		if events[i].Type == trace.EventReceive || events[i].Type == trace.EventSell {
-			return events[i].Place.Region, nil
+			region = events[i].Place.Region
+			break
 		}
 	}
-	return "", nil
+	j.Cache.keepMarket(lot, region)
+	return region, nil
 }
 
 // pattern weighs the label's consumer scans within the window, as its
