@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"context"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -45,6 +46,16 @@ func scanOf(t *testing.T, e *env, url string) scanned {
 	return p
 }
 
+// pageSteps counts the journey's steps on the scan page.
+func pageSteps(t *testing.T, url string) int {
+	t.Helper()
+	status, body := get(t, url)
+	if status != 200 {
+		t.Fatalf("GET %s: %d", url, status)
+	}
+	return strings.Count(body, `<li class="step `)
+}
+
 func steps(p scanned) int {
 	n := 0
 	for _, c := range p.Journey {
@@ -69,11 +80,20 @@ func TestScanCacheFollowsHeads(t *testing.T) {
 	if again := scanOf(t, e, bottle); steps(again) != steps(first) || again.Verdict != first.Verdict {
 		t.Errorf("second scan: %d steps, %s; first %d, %s", steps(again), again.Verdict, steps(first), first.Verdict)
 	}
+	// The page renders the kept history once per language and reuses it.
+	for range 2 {
+		if n := pageSteps(t, bottle+"&lang=en"); n != steps(first) {
+			t.Errorf("page in English: %d steps, want %d", n, steps(first))
+		}
+	}
 	sw.down.Store(true)
 	expect(t, e.as(demo.Regulator), "POST", "/api/v1/lots/"+st.OilLot+"/inspect", trace.InspectInput{Results: map[string]any{"acidValue": 0.9}}, 201, "", "")
 	after := scanOf(t, e, bottle)
 	if steps(after) != steps(first)+1 || after.Ledger.Verdict != "pending" {
 		t.Errorf("scan after an inspection upstream: %d steps (want %d), ledger %s (want pending)", steps(after), steps(first)+1, after.Ledger.Verdict)
+	}
+	if n := pageSteps(t, bottle+"&lang=en"); n != steps(first)+1 {
+		t.Errorf("page after an inspection upstream: %d steps, want %d", n, steps(first)+1)
 	}
 	sw.down.Store(false)
 	waitVerified(t, e, st.OilLot)

@@ -22,7 +22,8 @@ type Cache struct {
 
 // CacheOptions size a Cache; zero values take the defaults.
 type CacheOptions struct {
-	// Lots is how many lots' provenance and market are kept (default 2048).
+	// Lots is how many lots' provenance (with its renderings) and market are
+	// kept (default 1024).
 	Lots int
 	// Signatures is how many valid label signatures are kept (default 65536).
 	Signatures int
@@ -37,8 +38,8 @@ type CacheOptions struct {
 func NewCache(o CacheOptions) *Cache {
 	return &Cache{
 		ttl:        cmp.Or(o.TTL, 30*time.Second),
-		provenance: newLRU[provenanceEntry](cmp.Or(o.Lots, 2048)),
-		markets:    newLRU[marketEntry](cmp.Or(o.Lots, 2048)),
+		provenance: newLRU[provenanceEntry](cmp.Or(o.Lots, 1024)),
+		markets:    newLRU[marketEntry](cmp.Or(o.Lots, 1024)),
 		signatures: newLRU[struct{}](cmp.Or(o.Signatures, 65536)),
 	}
 }
