@@ -67,13 +67,16 @@ func open(ctx context.Context, cfg config.Config, log *slog.Logger, withLedger b
 	if err != nil {
 		return nil, err
 	}
-	a.store = st
-	a.closers = append(a.closers, st)
+	// Scans are recorded in batches off their requests' path; closing the
+	// queue stores what it holds, then closes the store.
+	scans := scan.NewQueue(st, scan.QueueOptions{Log: log})
+	a.store = scans
+	a.closers = append(a.closers, scans)
 	if a.keys, err = label.LoadOrCreate(cfg.LabelKeys); err != nil {
 		a.Close()
 		return nil, err
 	}
-	a.service = trace.NewService(st, a.keys)
+	a.service = trace.NewService(scans, a.keys)
 	if cfg.Yields != "" {
 		if a.service.Yields, err = trace.LoadYields(cfg.Yields); err != nil {
 			a.Close()
@@ -97,7 +100,10 @@ func open(ctx context.Context, cfg config.Config, log *slog.Logger, withLedger b
 		return nil, err
 	}
 	verifier := verify.Verifier{Store: st, Ledger: a.ledger}
-	judge := scan.Judge{Store: st, Service: a.service, Verifier: verifier, Labels: a.keys, Rules: scan.Defaults}
+	judge := scan.Judge{
+		Store: scans, Service: a.service, Verifier: verifier, Labels: a.keys, Rules: scan.Defaults,
+		Cache: scan.NewCache(scan.CacheOptions{TTL: cfg.ScanCacheTTL}),
+	}
 	if cfg.IPDB != "" {
 		ips, err := iploc.Open(cfg.IPDB)
 		if err != nil {
@@ -114,7 +120,7 @@ func open(ctx context.Context, cfg config.Config, log *slog.Logger, withLedger b
 		}
 	}
 	a.server = &api.Server{
-		Service: a.service, Store: st, Verifier: verifier, Keys: a.keys, Judge: judge,
+		Service: a.service, Store: scans, Verifier: verifier, Keys: a.keys, Judge: judge,
 		BaseURL: cfg.PublicURL, Log: log, Committed: a.anchor.Kick, Ready: []api.Pinger{st}, PDFFont: cfg.PDFFont,
 		TrustedProxies: cfg.TrustedProxies, Printer: a.printer, Divisions: divisions,
 	}

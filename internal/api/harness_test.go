@@ -89,7 +89,8 @@ func start(t testing.TB, opts ...func(*options)) *env {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	svc := trace.NewService(st, keys)
+	scans := scan.NewQueue(st, scan.QueueOptions{Log: log})
+	svc := trace.NewService(scans, keys)
 	if o.service != nil {
 		o.service(svc)
 	}
@@ -103,9 +104,13 @@ func start(t testing.TB, opts ...func(*options)) *env {
 	go func() { printer.Run(ctx); close(printed) }()
 	verifier := verify.Verifier{Store: st, Ledger: ledger}
 	srv := &api.Server{
-		Printer: printer, Service: svc, Store: st, Verifier: verifier, Keys: keys,
-		Judge: scan.Judge{Store: st, Service: svc, Verifier: verifier, Labels: keys, IPs: o.ips, Rules: scan.Defaults},
-		Log:   log, Committed: w.Kick, Ready: []api.Pinger{st},
+		Printer: printer, Service: svc, Store: scans, Verifier: verifier, Keys: keys,
+		Judge: scan.Judge{Store: scans, Service: svc, Verifier: verifier, Labels: keys, IPs: o.ips, Rules: scan.Defaults,
+			// Short: tests that edit the database behind the service's back
+			// scan again at once, and the TTL is what bounds how long a kept
+			// provenance can hide such an edit.
+			Cache: scan.NewCache(scan.CacheOptions{TTL: 20 * time.Millisecond})},
+		Log: log, Committed: w.Kick, Ready: []api.Pinger{st},
 	}
 	if o.ips != nil {
 		srv.TrustedProxies = []string{"127.0.0.1"}
@@ -128,7 +133,7 @@ func start(t testing.TB, opts ...func(*options)) *env {
 		<-done
 		<-printed
 		led.Close()
-		st.Close()
+		scans.Close()
 	})
 	if o.bootstrap {
 		for _, org := range demo.Cast() {

@@ -3,6 +3,7 @@ package api
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"html/template"
 	"net/http"
 	"net/url"
@@ -24,10 +25,14 @@ type scanPage struct {
 	// Located is set when the phone's location was sent, so the page does
 	// not offer the button again.
 	Located bool
+	// History is the page's part that the lot's records alone decide,
+	// rendered once per kept provenance and language.
+	History template.HTML
 }
 
 func (s *Server) mountWeb(r *gin.Engine) {
-	r.SetHTMLTemplate(web.Templates())
+	s.pages = web.Templates()
+	r.SetHTMLTemplate(s.pages)
 	r.StaticFS("/static", http.FS(web.Static()))
 }
 
@@ -134,6 +139,16 @@ func (s *Server) render(c *gin.Context, p *scan.Provenance) {
 	q := c.Request.URL.Query()
 	q.Set("lang", map[string]string{"zh": "en", "en": "zh"}[pg.Lang])
 	pg.OtherLangURL = template.URL((&url.URL{Path: c.Request.URL.Path, RawQuery: q.Encode()}).String())
+	history, err := p.Memo("history."+pg.Lang, func() (string, error) {
+		var b strings.Builder
+		err := s.pages.ExecuteTemplate(&b, "scan-history", pg)
+		return b.String(), err
+	})
+	if err != nil {
+		s.fail(c, fmt.Errorf("render scan history of %s: %w", p.LotID, err))
+		return
+	}
+	pg.History = template.HTML(history)
 	c.HTML(http.StatusOK, "scan.html", pg)
 }
 

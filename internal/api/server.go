@@ -6,6 +6,7 @@ package api
 import (
 	"cmp"
 	"context"
+	"html/template"
 	"log/slog"
 	"net/http"
 	"time"
@@ -59,6 +60,8 @@ type Server struct {
 	// Divisions are the townships and villages the console offers; nil
 	// means the demo county's.
 	Divisions *regions.Directory
+	// pages are the scan page's templates.
+	pages *template.Template
 }
 
 // Handler returns the HTTP handler with every route.

@@ -35,6 +35,8 @@ type Config struct {
 	AnchorIdle     time.Duration
 	// PrintKeep is how long finished label print runs and their PDFs are kept.
 	PrintKeep time.Duration
+	// ScanCacheTTL bounds how long scans reuse a lot's verified provenance.
+	ScanCacheTTL time.Duration
 	// Divisions is a JSON file of the townships and villages of the counties
 	// served, for the console's village choice; empty uses the demo county's.
 	Divisions string
@@ -68,6 +70,7 @@ var Settings = []Setting{
 	{"anchor-idle", "AGRITRACE_ANCHOR_IDLE", "2s", "how often the anchoring worker looks for work when not woken"},
 	{"divisions", "AGRITRACE_DIVISIONS", "", "JSON file of the counties' townships and villages the console offers (default: the demo county, Xingshan)"},
 	{"print-keep", "AGRITRACE_PRINT_KEEP", "24h", "how long finished label print runs and their PDFs are kept in <data>/print-runs"},
+	{"scan-cache-ttl", "AGRITRACE_SCAN_CACHE_TTL", "30s", "how long scans reuse a lot's verified provenance while no event is added to its lots"},
 }
 
 // Load parses args (without the program and subcommand names) with getenv
@@ -133,6 +136,9 @@ func build(vals map[string]*string) (Config, error) {
 	}
 	if c.PrintKeep, err = time.ParseDuration(*vals["print-keep"]); err != nil || c.PrintKeep <= 0 {
 		return Config{}, fmt.Errorf("-print-keep must be a duration such as 24h, not %q", *vals["print-keep"])
+	}
+	if c.ScanCacheTTL, err = time.ParseDuration(*vals["scan-cache-ttl"]); err != nil || c.ScanCacheTTL <= 0 {
+		return Config{}, fmt.Errorf("-scan-cache-ttl must be a duration such as 30s, not %q", *vals["scan-cache-ttl"])
 	}
 	switch c.Ledger {
 	case "embedded", "fabric":

@@ -36,6 +36,8 @@ func TestLoad(t *testing.T) {
 		{"bad proxy", []string{"-trusted-proxies", "lb.example"}, nil, true},
 		{"print keep", []string{"-print-keep", "2h"}, func(c config.Config) bool { return c.PrintKeep == 2*time.Hour }, false},
 		{"bad print keep", []string{"-print-keep", "0s"}, nil, true},
+		{"scan cache ttl", []string{"-scan-cache-ttl", "5s"}, func(c config.Config) bool { return c.ScanCacheTTL == 5*time.Second }, false},
+		{"bad scan cache ttl", []string{"-scan-cache-ttl", "never"}, nil, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/agritrace/agritrace/internal/standard"
@@ -39,6 +40,26 @@ type Provenance struct {
 	ScannedAt string         `json:"scannedAt"`
 	// Record is the scan to keep.
 	Record trace.Scan `json:"-"`
+	// memo holds what was made from a kept provenance, shared by every scan
+	// that reuses it; nil for one computed for this scan alone.
+	memo *sync.Map
+}
+
+// Memo returns what build returns for key: made once per kept provenance,
+// such as a rendering of its history in one language, and made afresh for
+// a provenance that is not kept. build must depend on nothing but the
+// provenance's own history and the key.
+func (p *Provenance) Memo(key string, build func() (string, error)) (string, error) {
+	if p.memo != nil {
+		if v, ok := p.memo.Load(key); ok {
+			return v.(string), nil
+		}
+	}
+	v, err := build()
+	if err == nil && p.memo != nil {
+		p.memo.Store(key, v)
+	}
+	return v, err
 }
 
 // In what capacity a test result was recorded.
@@ -153,6 +174,16 @@ func (j Judge) provenance(ctx context.Context, p *Provenance, r *Result, lotID s
 	}
 	lot := lots[0]
 	p.Lot = &lot
+	if lot.Origin != nil {
+		// The scanned lot itself goes out to the public too.
+		public := lot.Origin.Public()
+		p.Lot.Origin = &public
+	}
+	if kept, ok := j.Cache.verified(lots); ok {
+		p.Product, p.Origins, p.Maker, p.Recall = kept.Product, kept.Origins, kept.Maker, kept.Recall
+		p.Quality, p.Journey, p.Ledger, p.memo = kept.Quality, kept.Journey, kept.Ledger, kept.memo
+		return nil
+	}
 	if prod, err := j.Store.Product(ctx, lot.GTIN); err == nil {
 		p.Product = &prod
 	}
@@ -195,11 +226,6 @@ func (j Judge) provenance(ctx context.Context, p *Provenance, r *Result, lotID s
 			p.Maker = &Maker{ID: o.ID, Name: o.Name, NameEN: o.NameEN, SCCode: o.SCCode}
 		}
 	}
-	if lot.Origin != nil {
-		// The scanned lot itself goes out to the public too.
-		public := lot.Origin.Public()
-		p.Lot.Origin = &public
-	}
 	// Results read by test, official ones first, then in time order.
 	sort.SliceStable(p.Quality, func(i, j int) bool {
 		a, b := p.Quality[i], p.Quality[j]
@@ -212,6 +238,10 @@ func (j Judge) provenance(ctx context.Context, p *Provenance, r *Result, lotID s
 		return a.at.Before(b.at)
 	})
 	p.Ledger.Verdict = ledger
+	j.Cache.keep(lots, Provenance{
+		Product: p.Product, Origins: p.Origins, Maker: p.Maker, Recall: p.Recall,
+		Quality: p.Quality, Journey: p.Journey, Ledger: p.Ledger, memo: &sync.Map{},
+	}, ledger == verify.Verified)
 	switch ledger {
 	case verify.Mismatch, verify.Missing:
 		r.ledgerAltered()

@@ -5,7 +5,6 @@
 package scan
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -104,7 +103,8 @@ type Rules struct {
 	// normal: a buyer checks a bottle once or twice and reloads the page, a
 	// cloned code is scanned by phones everywhere.
 	MaxConsumerScans int
-	// Window bounds how far back scan history is read.
+	// Window bounds how far back scans count: a scanner or place counts
+	// when its latest scan is within it.
 	Window time.Duration
 }
 
@@ -122,6 +122,8 @@ type Judge struct {
 	// IPs places scans by their client address; nil places none that way.
 	IPs   IPLocator
 	Rules Rules
+	// Cache keeps what scans of the same lots share; nil keeps nothing.
+	Cache *Cache
 }
 
 // Label is one scan of a unit label (or, with no Serial, of a lot) as it
@@ -158,7 +160,7 @@ func (j Judge) unit(ctx context.Context, l Label) (Result, error) {
 	case l.Signature == "":
 		r.add(NotGenuine, NoSignature, "标签缺少防伪签名", "the label carries no signature")
 		return r, nil
-	case !j.Labels.Verify(l.KeyID, l.GTIN, l.Lot, l.Serial, l.Signature):
+	case !j.signed(l):
 		r.add(NotGenuine, BadSignature, "防伪签名无效：标签被伪造或篡改", "the label signature is not valid: the label was forged or altered")
 		return r, nil
 	}
@@ -179,7 +181,7 @@ func (j Judge) unit(ctx context.Context, l Label) (Result, error) {
 	if lot.Status == trace.LotRecalled {
 		r.add(Recalled, LotRecalled, "该批次已被召回，请勿食用", "this lot has been recalled: do not consume")
 	}
-	history, err := j.Store.Scans(ctx, trace.ScanFilter{Serial: u.Serial, Limit: 1000})
+	seen, err := j.Store.ScanSummary(ctx, u.Serial)
 	if err != nil {
 		return r, fmt.Errorf("judge scan of %s: %w", u.Serial, err)
 	}
@@ -187,7 +189,7 @@ func (j Judge) unit(ctx context.Context, l Label) (Result, error) {
 	if err != nil {
 		return r, err
 	}
-	j.pattern(ctx, &r, l, u, market, history)
+	j.pattern(ctx, &r, l, u, market, seen)
 	return r, j.findings(ctx, &r, u.Serial, u.Lot)
 }
 
@@ -210,34 +212,56 @@ func (j Judge) orgName(ctx context.Context, id string) name {
 	return name{o.Name, o.NameEN}
 }
 
+// signed checks the label's signature with the key it names.
+func (j Judge) signed(l Label) bool {
+	key := l.KeyID + "\x00" + l.GTIN + "\x00" + l.Lot + "\x00" + l.Serial + "\x00" + l.Signature
+	if j.Cache.signed(key) {
+		return true
+	}
+	ok := j.Labels.Verify(l.KeyID, l.GTIN, l.Lot, l.Serial, l.Signature)
+	if ok {
+		j.Cache.keepSigned(key)
+	}
+	return ok
+}
+
 // market is the region where a lot was last received: the shop or
 // distribution center that sells it.
 func (j Judge) market(ctx context.Context, lot trace.Lot) (string, error) {
+	if region, ok := j.Cache.market(lot); ok {
+		return region, nil
+	}
 	events, err := j.Store.Events(ctx, lot.ID)
 	if err != nil {
 		return "", fmt.Errorf("market of %s: %w", lot.ID, err)
 	}
+	region := ""
 	for i := len(events) - 1; i >= 0; i-- {
 		if events[i].Type == trace.EventReceive || events[i].Type == trace.EventSell {
-			return events[i].Place.Region, nil
+			region = events[i].Place.Region
+			break
 		}
 	}
-	return "", nil
+	j.Cache.keepMarket(lot, region)
+	return region, nil
 }
 
-func (j Judge) pattern(ctx context.Context, r *Result, l Label, u trace.Unit, market string, history []trace.Scan) {
+// pattern weighs the label's consumer scans within the window, as its
+// summary has them: how many scanners, and the latest place far from here.
+func (j Judge) pattern(ctx context.Context, r *Result, l Label, u trace.Unit, market string, seen trace.ScanSummary) {
 	since := l.Time.Add(-j.Rules.Window)
 	here, sold := r.Place, Place{Region: market, Source: sourceRecord}
 	scanners := map[string]bool{}
-	var elsewhere Place
-	for _, s := range history {
-		if s.Time.Before(since) || s.Client != Consumer {
-			continue
+	for _, s := range seen.Scanners {
+		if s.Client == Consumer && !s.Last.Before(since) {
+			scanners[s.Key] = true
 		}
-		// Scans recorded before scanners were told apart count one each.
-		scanners[cmp.Or(s.Scanner, s.ID)] = true
-		if there := (Place{Region: s.Region, Source: s.RegionSource}); elsewhere.Region == "" && far(there, here) {
+	}
+	var elsewhere Place
+	for _, s := range seen.Places {
+		if there := (Place{Region: s.Region, Source: s.Source}); s.Client == Consumer && !s.Last.Before(since) && far(there, here) {
 			elsewhere = there
+			break
 		}
 	}
 	if l.Client == Consumer {

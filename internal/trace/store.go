@@ -66,6 +66,13 @@ type Store interface {
 
 	AddScan(ctx context.Context, s Scan) error
 	Scans(ctx context.Context, f ScanFilter) ([]Scan, error)
+	// AddScans records scans and folds each unit scan into its label's
+	// ScanSummary in the same write; a scan already recorded (same ID) is
+	// skipped, so a batch may be written again after a failure.
+	AddScans(ctx context.Context, scans []Scan) error
+	// ScanSummary returns a label's summary of its recorded scans; an empty
+	// one for a label never scanned.
+	ScanSummary(ctx context.Context, serial string) (ScanSummary, error)
 
 	Complaint(ctx context.Context, id string) (Complaint, error)
 	Complaints(ctx context.Context, f ComplaintFilter) ([]Complaint, error)

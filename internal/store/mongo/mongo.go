@@ -102,6 +102,10 @@ func Open(ctx context.Context, uri, dbName string) (*Store, error) {
 		client.Disconnect(ctx)
 		return nil, err
 	}
+	if err := s.summarizeScans(ctx); err != nil {
+		client.Disconnect(ctx)
+		return nil, err
+	}
 	if err := s.recover(ctx, time.Now().Add(-staleJournal)); err != nil {
 		client.Disconnect(ctx)
 		return nil, err

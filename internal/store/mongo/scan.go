@@ -14,11 +14,7 @@ import (
 
 // AddScan implements trace.Store.
 func (s *Store) AddScan(ctx context.Context, sc trace.Scan) error {
-	_, err := s.c(cScans).InsertOne(ctx, bson.M{"_id": sc.ID, "serial": sc.Serial, "lot": sc.Lot, "time": sc.Time.UTC(), "verdict": sc.Verdict, "doc": mustJSON(sc)})
-	if err != nil {
-		return fmt.Errorf("mongo: add scan: %w", err)
-	}
-	return nil
+	return s.AddScans(ctx, []trace.Scan{sc})
 }
 
 // Scans implements trace.Store.

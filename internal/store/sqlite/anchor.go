@@ -73,13 +73,7 @@ func (s *Store) Anchors(ctx context.Context, kind, key string) ([]trace.Anchor, 
 
 // AddScan implements trace.Store.
 func (s *Store) AddScan(ctx context.Context, sc trace.Scan) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
-		_, err := s.exec(ctx, tx, wInsertScan, sc.ID, sc.Serial, sc.Lot, sc.Time.UTC().Format(sortable), sc.Verdict, mustJSON(sc))
-		if err != nil {
-			return fmt.Errorf("sqlite: add scan: %w", err)
-		}
-		return nil
-	})
+	return s.AddScans(ctx, []trace.Scan{sc})
 }
 
 // Scans implements trace.Store.

@@ -21,6 +21,7 @@ type migration struct {
 var migrations = []migration{
 	{"tables of the first release", execSQL(schema)},
 	{"scan verdicts", scanVerdicts},
+	{"scan summaries", scanSummaries},
 }
 
 func execSQL(stmts string) func(context.Context, *sql.Tx) error {

@@ -22,8 +22,9 @@ func TestContract(t *testing.T) {
 	})
 }
 
-// TestOlderDatabase opens a file made before scans had a verdict column: it is
-// upgraded in place and the alerts among its scans are found.
+// TestOlderDatabase opens a file made before scans had a verdict column and
+// before labels had scan summaries: it is upgraded in place, the alerts among
+// its scans are found and its labels are summarized.
 func TestOlderDatabase(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "agritrace.db")
 	old, err := sql.Open("sqlite", path)
@@ -43,9 +44,14 @@ func TestOlderDatabase(t *testing.T) {
 			t.Fatal(err)
 		}
 		got, err := s.Scans(context.Background(), trace.ScanFilter{Verdicts: []string{"suspicious"}})
-		s.Close()
 		if err != nil || len(got) != 1 || got[0].ID != "old-1" {
 			t.Errorf("alerts among older scans = %+v, %v", got, err)
+		}
+		// The older scans are summarized too, each counting as its own scanner.
+		sum, err := s.ScanSummary(context.Background(), "S1")
+		s.Close()
+		if err != nil || len(sum.Scanners) != 2 {
+			t.Errorf("summary of older scans = %+v, %v", sum, err)
 		}
 	}
 }

@@ -24,6 +24,7 @@ const (
 	qScansBySerial = `SELECT doc FROM scans WHERE serial = ? ORDER BY time DESC LIMIT ?`
 	qReplay        = `SELECT doc FROM replays WHERE scope = ? AND key = ?`
 	qSession       = `SELECT doc FROM sessions WHERE hash = ?`
+	qSummary       = `SELECT doc FROM scan_summaries WHERE serial = ?`
 
 	wInsertLot    = `INSERT INTO lots (id, gtin, custodian, status, seq, doc) VALUES (?, ?, ?, ?, ?, ?)`
 	wUpdateLot    = `UPDATE lots SET custodian = ?, status = ?, seq = ?, doc = ? WHERE id = ? AND seq = ?`
@@ -33,15 +34,16 @@ const (
 	wUpdateUnit   = `UPDATE units SET status = ?, doc = ? WHERE serial = ? AND status = ?`
 	wInsertAnchor = `INSERT INTO anchors (kind, key, seq, hash, prev_hash, status) VALUES (?, ?, ?, ?, ?, ?)`
 	wSettleAnchor = `UPDATE anchors SET status = ?, ledger = ?, tx_id = ?, block = ?, error = ?, anchored_at = ? WHERE kind = ? AND key = ? AND seq = ?`
-	wInsertScan   = `INSERT INTO scans (id, serial, lot, time, verdict, doc) VALUES (?, ?, ?, ?, ?, ?)`
+	wInsertScan   = `INSERT OR IGNORE INTO scans (id, serial, lot, time, verdict, doc) VALUES (?, ?, ?, ?, ?, ?)`
+	wPutSummary   = `INSERT OR REPLACE INTO scan_summaries (serial, doc) VALUES (?, ?)`
 	wPurgeReplays = `DELETE FROM replays WHERE expires <= ?`
 	wInsertReplay = `INSERT INTO replays (scope, key, expires, doc) VALUES (?, ?, ?, ?)`
 	wUpdateSess   = `UPDATE sessions SET doc = ? WHERE hash = ?`
 )
 
 var (
-	hotReads  = []string{qLot, qUnit, qUnits, qEvents, qOrg, qOrgByKey, qProduct, qLicences, qPrefixes, qAnchors, qScansBySerial, qReplay, qSession}
-	hotWrites = []string{wInsertLot, wUpdateLot, wLinkParent, wInsertEvent, wInsertUnit, wUpdateUnit, wInsertAnchor, wSettleAnchor, wInsertScan, wPurgeReplays, wInsertReplay, wUpdateSess}
+	hotReads  = []string{qLot, qUnit, qUnits, qEvents, qOrg, qOrgByKey, qProduct, qLicences, qPrefixes, qAnchors, qScansBySerial, qReplay, qSession, qSummary}
+	hotWrites = []string{wInsertLot, wUpdateLot, wLinkParent, wInsertEvent, wInsertUnit, wUpdateUnit, wInsertAnchor, wSettleAnchor, wInsertScan, wPutSummary, wPurgeReplays, wInsertReplay, wUpdateSess}
 )
 
 func (s *Store) prepare(ctx context.Context) error {

@@ -34,6 +34,7 @@ func Run(t *testing.T, open Opener) {
 		{"Units", testUnits},
 		{"Anchors", testAnchors},
 		{"Scans", testScans},
+		{"ScanBatches", testScanBatches},
 		{"Complaints", testComplaints},
 		{"ComplaintPages", testComplaintPages},
 		{"OrgUpdates", testOrgUpdates},

@@ -1,0 +1,187 @@
+package scan
+
+import (
+	"cmp"
+	"container/list"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/agritrace/agritrace/internal/trace"
+)
+
+// Cache keeps what scans of the same lots recompute alike: a lot's verified
+// provenance, the market a lot went to, and label signatures found valid.
+// Each part is bounded; a Judge without one recomputes everything.
+type Cache struct {
+	ttl        time.Duration
+	provenance *lru[provenanceEntry]
+	markets    *lru[marketEntry]
+	signatures *lru[struct{}]
+}
+
+// CacheOptions size a Cache; zero values take the defaults.
+type CacheOptions struct {
+	// Lots is how many lots' provenance (with its renderings) and market are
+	// kept (default 1024).
+	Lots int
+	// Signatures is how many valid label signatures are kept (default 65536).
+	Signatures int
+	// TTL bounds how long a verified provenance, or a lot's market, is
+	// reused while its lots' heads stay the same (default 30 s): an edit of the database behind
+	// the service's back that leaves every head alone shows on scans once
+	// it has passed, and on verification and audits at once.
+	TTL time.Duration
+}
+
+// NewCache makes a Cache.
+func NewCache(o CacheOptions) *Cache {
+	return &Cache{
+		ttl:        cmp.Or(o.TTL, 30*time.Second),
+		provenance: newLRU[provenanceEntry](cmp.Or(o.Lots, 1024)),
+		markets:    newLRU[marketEntry](cmp.Or(o.Lots, 1024)),
+		signatures: newLRU[struct{}](cmp.Or(o.Signatures, 65536)),
+	}
+}
+
+// head is what makes a lot's part of a provenance stale: a new event on it
+// moves its seq and last hash.
+type head struct {
+	id, hash string
+	seq      int64
+}
+
+func headsOf(lots []trace.Lot) []head {
+	hs := make([]head, len(lots))
+	for i, l := range lots {
+		hs[i] = head{id: l.ID, hash: l.Head, seq: l.Seq}
+	}
+	return hs
+}
+
+// provenanceEntry is a provenance found fully verified, with the heads of
+// the scanned lot and of every lot upstream when it was.
+type provenanceEntry struct {
+	heads []head
+	at    time.Time
+	p     Provenance
+}
+
+type marketEntry struct {
+	head   head
+	at     time.Time
+	region string
+}
+
+// verified returns the provenance of the lots as last verified, if none of
+// their heads has moved since and it is not older than the TTL.
+func (c *Cache) verified(lots []trace.Lot) (Provenance, bool) {
+	if c == nil {
+		return Provenance{}, false
+	}
+	e, ok := c.provenance.get(lots[0].ID)
+	if !ok || time.Since(e.at) > c.ttl || !slices.Equal(e.heads, headsOf(lots)) {
+		return Provenance{}, false
+	}
+	return e.p, true
+}
+
+// keep remembers a provenance of lots if it verified; any other verdict
+// forgets what was kept, so a failure is never hidden behind an older pass.
+// What is kept is shared by later scans and never changed.
+func (c *Cache) keep(lots []trace.Lot, p Provenance, verified bool) {
+	if c == nil {
+		return
+	}
+	if !verified {
+		c.provenance.remove(lots[0].ID)
+		return
+	}
+	c.provenance.put(lots[0].ID, provenanceEntry{heads: headsOf(lots), at: time.Now(), p: p})
+}
+
+func (c *Cache) market(l trace.Lot) (string, bool) {
+	if c == nil {
+		return "", false
+	}
+	e, ok := c.markets.get(l.ID)
+	return e.region, ok && time.Since(e.at) <= c.ttl && e.head == (head{id: l.ID, hash: l.Head, seq: l.Seq})
+}
+
+func (c *Cache) keepMarket(l trace.Lot, region string) {
+	if c != nil {
+		c.markets.put(l.ID, marketEntry{head: head{id: l.ID, hash: l.Head, seq: l.Seq}, at: time.Now(), region: region})
+	}
+}
+
+// signed reports a signature found valid before. Only valid ones are kept:
+// forged labels cannot crowd genuine ones out. Whether the key has since
+// been retired or revoked is asked on every scan, so that takes effect at
+// once.
+func (c *Cache) signed(key string) bool {
+	if c == nil {
+		return false
+	}
+	_, ok := c.signatures.get(key)
+	return ok
+}
+
+func (c *Cache) keepSigned(key string) {
+	if c != nil {
+		c.signatures.put(key, struct{}{})
+	}
+}
+
+// lru is a map of at most max entries that forgets the least recently used.
+type lru[V any] struct {
+	mu    sync.Mutex
+	max   int
+	order *list.List // of *lruItem[V], most recent first
+	items map[string]*list.Element
+}
+
+type lruItem[V any] struct {
+	key string
+	val V
+}
+
+func newLRU[V any](max int) *lru[V] {
+	return &lru[V]{max: max, order: list.New(), items: map[string]*list.Element{}}
+}
+
+func (c *lru[V]) get(key string) (V, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	el, ok := c.items[key]
+	if !ok {
+		var zero V
+		return zero, false
+	}
+	c.order.MoveToFront(el)
+	return el.Value.(*lruItem[V]).val, true
+}
+
+func (c *lru[V]) put(key string, val V) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if el, ok := c.items[key]; ok {
+		el.Value.(*lruItem[V]).val = val
+		c.order.MoveToFront(el)
+		return
+	}
+	c.items[key] = c.order.PushFront(&lruItem[V]{key: key, val: val})
+	if c.order.Len() > c.max {
+		last := c.order.Back()
+		c.order.Remove(last)
+		delete(c.items, last.Value.(*lruItem[V]).key)
+	}
+}
+
+func (c *lru[V]) remove(key string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if el, ok := c.items[key]; ok {
+		c.order.Remove(el)
+		delete(c.items, key)
+	}
+}
