@@ -273,3 +273,37 @@ func TestBatchLosesRaces(t *testing.T) {
 		t.Errorf("%d events, want the 3 concurrent ones added and none of the batch's", n)
 	}
 }
+
+// TestBatchSeesItsOwnLots: the rules that look beyond one lot see what the
+// batch made before: splitting bottles packed in the batch is refused as for
+// labelled units, and a recall reaches the bottles packed from the oil.
+func TestBatchSeesItsOwnLots(t *testing.T) {
+	e := start(t)
+	setupProducts(t, e)
+	seed := atMill(t, e, "SEE", 10_000)
+	oil, bottles := trace.LotID(demo.Oil, "SEEOIL"), trace.LotID(demo.Bottle, "SEEBOT")
+	ans := sendBatch(t, e, demo.Mill,
+		demo.BatchEvent{Op: "transform", Body: trace.TransformInput{
+			Inputs:  []trace.Portion{{Lot: seed, Quantity: 10_000_000}},
+			Outputs: []trace.OutputInput{{GTIN: demo.Oil, Lot: "SEEOIL", Quantity: 3_930_000}},
+		}},
+		demo.BatchEvent{Op: "pack", Lot: oil, Body: trace.PackInput{GTIN: demo.Bottle, Lot: "SEEBOT", Count: 10, UnitSize: 5000}},
+		demo.BatchEvent{Op: "split", Lot: bottles, Body: trace.SplitInput{Parts: []trace.OutputInput{{GTIN: demo.Bottle, Lot: "SEEBOT2", Quantity: 5}}}},
+		demo.BatchEvent{Op: "recall", Lot: oil, Body: trace.RecallInput{Reason: "aflatoxin B1 above GB 2761"}},
+		demo.BatchEvent{Op: "pack", Lot: oil, Body: trace.PackInput{GTIN: demo.Bottle, Lot: "SEEBOT3", Count: 10, UnitSize: 5000}},
+	)
+	if r := ans.Results[2]; r.Status != 422 || !strings.Contains(r.Error.Message, "has labelled units") {
+		t.Errorf("split of bottles packed in the batch: %+v", r)
+	}
+	if r := ans.Results[4]; r.Status != 422 || r.Error.Code != trace.EUNPROCESSABLE {
+		t.Errorf("pack from oil recalled in the batch: %+v", r)
+	}
+	if ans.Accepted != 3 {
+		t.Errorf("%d accepted, want 3", ans.Accepted)
+	}
+	for _, lot := range []string{oil, bottles} {
+		if l, err := e.Store.Lot(bg, lot); err != nil || l.Status != trace.LotRecalled {
+			t.Errorf("lot %s after the recall: %s, %v", lot, l.Status, err)
+		}
+	}
+}
