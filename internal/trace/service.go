@@ -42,6 +42,14 @@ func NewService(s Store, labels LabelSigner) *Service {
 	return &Service{Store: s, Labels: labels, Now: time.Now, OilDensity: 0.915, Yields: DefaultYields}
 }
 
+// over returns a Service with the same rules working on st (a batch's
+// overlay): its key cache and lot turns are its own, because nothing it
+// writes reaches the store until the batch commits.
+func (s *Service) over(st Store) *Service {
+	return &Service{Store: st, Labels: s.Labels, Now: s.Now, OilDensity: s.OilDensity, Yields: s.Yields,
+		SessionIdle: s.SessionIdle, SessionLifetime: s.SessionLifetime}
+}
+
 // Result is what a write produced.
 type Result struct {
 	Lots   []Lot   `json:"lots"`

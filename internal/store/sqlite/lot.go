@@ -24,14 +24,14 @@ func (s *Store) Commit(ctx context.Context, c trace.Change) error {
 				return err
 			}
 		}
-		for _, e := range c.Events {
-			_, err := s.exec(ctx, tx, wInsertEvent, e.Lot, e.Seq, mustJSON(e))
-			if isUnique(err) {
-				return trace.Errorf(trace.ECONFLICT, "lot %s already has event %d", e.Lot, e.Seq)
-			}
-			if err != nil {
-				return fmt.Errorf("sqlite: insert event %s/%d: %w", e.Lot, e.Seq, err)
-			}
+		i, err := s.insertRows(ctx, tx, "events", "lot, seq, doc", len(c.Events), func(i int) []any {
+			return []any{c.Events[i].Lot, c.Events[i].Seq, mustJSON(c.Events[i])}
+		})
+		if isUnique(err) {
+			return trace.Errorf(trace.ECONFLICT, "lot %s already has event %d", c.Events[i].Lot, c.Events[i].Seq)
+		}
+		if err != nil {
+			return fmt.Errorf("sqlite: insert event %s/%d: %w", c.Events[i].Lot, c.Events[i].Seq, err)
 		}
 		for _, w := range c.Units {
 			if err := s.writeUnit(ctx, tx, w); err != nil {
@@ -44,15 +44,15 @@ func (s *Store) Commit(ctx context.Context, c trace.Change) error {
 		if err := writeLicences(ctx, tx, c.Licences); err != nil {
 			return err
 		}
-		for _, r := range c.Anchors {
-			_, err := s.exec(ctx, tx, wInsertAnchor,
-				r.Kind, r.Key, r.Seq, r.Hash, r.PrevHash, trace.AnchorPending)
-			if isUnique(err) {
-				return trace.Errorf(trace.ECONFLICT, "%s %s already has record %d", r.Kind, r.Key, r.Seq)
-			}
-			if err != nil {
-				return fmt.Errorf("sqlite: queue anchor %s/%s/%d: %w", r.Kind, r.Key, r.Seq, err)
-			}
+		i, err = s.insertRows(ctx, tx, "anchors", "kind, key, seq, hash, prev_hash, status", len(c.Anchors), func(i int) []any {
+			r := c.Anchors[i]
+			return []any{r.Kind, r.Key, r.Seq, r.Hash, r.PrevHash, trace.AnchorPending}
+		})
+		if isUnique(err) {
+			return trace.Errorf(trace.ECONFLICT, "%s %s already has record %d", c.Anchors[i].Kind, c.Anchors[i].Key, c.Anchors[i].Seq)
+		}
+		if err != nil {
+			return fmt.Errorf("sqlite: queue anchor %s/%s/%d: %w", c.Anchors[i].Kind, c.Anchors[i].Key, c.Anchors[i].Seq, err)
 		}
 		return nil
 	})

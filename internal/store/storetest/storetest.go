@@ -29,6 +29,7 @@ func Run(t *testing.T, open Opener) {
 		{"CommitRoundTrip", testCommitRoundTrip},
 		{"CommitIsAtomic", testCommitIsAtomic},
 		{"CommitDetectsLostUpdate", testCommitDetectsLostUpdate},
+		{"BatchSizedCommit", testBatchSizedCommit},
 		{"LotFilters", testLotFilters},
 		{"LotWalk", testLotWalk},
 		{"Units", testUnits},
