@@ -2,11 +2,12 @@ package label
 
 import (
 	"bytes"
+	"compress/zlib"
+	"encoding/binary"
 	"fmt"
-	"image"
-	"image/color"
-	"image/png"
+	"hash/crc32"
 	"strconv"
+	"sync"
 )
 
 // Labels use error correction M (15 %): it survives a scuffed bottle label
@@ -31,33 +32,76 @@ func PNG(content string, size int) ([]byte, error) {
 	side := c.Size + 2*QuietZone
 	per := max(1, size/side)
 	size = max(size, side)
-	offset := (size-side*per)/2 + QuietZone*per
-	img := c.Image(per, size, offset)
-	var b bytes.Buffer
-	if err := (&png.Encoder{CompressionLevel: png.BestSpeed}).Encode(&b, img); err != nil {
-		return nil, fmt.Errorf("label: QR PNG: %w", err)
-	}
-	return b.Bytes(), nil
+	return c.PNG(per, size, (size-side*per)/2+QuietZone*per), nil
 }
 
-var palette = color.Palette{color.White, color.Black}
-
-// Image draws the code as a two-colour image of size×size pixels, per pixels
-// a module, the symbol's corner offset pixels from the image's.
-func (c *Code) Image(per, size, offset int) *image.Paletted {
-	img := image.NewPaletted(image.Rect(0, 0, size, size), palette)
-	for py := range size {
+// PNG draws the code as a 1-bit greyscale PNG of size×size pixels, per
+// pixels a module, the symbol's corner offset pixels from the image's. It
+// packs the bits itself: image/png reads a two-colour image one pixel at a
+// time through an interface, which cost more than encoding the code.
+func (c *Code) PNG(per, size, offset int) []byte {
+	stride := 1 + (size+7)/8 // filter byte, then the pixels
+	raw := make([]byte, stride*size)
+	light := make([]byte, stride) // a row of the quiet zone
+	for px := range size {
+		light[1+px/8] |= 0x80 >> uint(px%8)
+	}
+	for py := 0; py < size; {
+		row := raw[py*stride : (py+1)*stride]
 		y := py - offset
 		if y < 0 || y >= c.Size*per {
+			copy(row, light)
+			py++
 			continue
 		}
-		row := c.dark[y/per*c.Size : (y/per+1)*c.Size]
-		pix := img.Pix[py*img.Stride : py*img.Stride+size]
-		for px := max(0, offset); px < min(size, offset+c.Size*per); px++ {
-			pix[px] = row[(px-offset)/per]
+		// Draw the first pixel row of this module row, then repeat it.
+		for px := range size {
+			x := px - offset
+			if x < 0 || x >= c.Size*per || c.dark[y/per*c.Size+x/per] == 0 {
+				row[1+px/8] |= 0x80 >> uint(px%8)
+			}
+		}
+		end := min(size, py+per-y%per)
+		for py++; py < end; py++ {
+			copy(raw[py*stride:], row)
 		}
 	}
-	return img
+	z := deflaters.Get().(*deflater)
+	defer deflaters.Put(z)
+	z.buf.Reset()
+	z.w.Reset(&z.buf)
+	z.w.Write(raw)
+	z.w.Close()
+	out := make([]byte, 0, 8+25+12+z.buf.Len()+12)
+	out = append(out, "\x89PNG\r\n\x1a\n"...)
+	var ihdr [13]byte
+	binary.BigEndian.PutUint32(ihdr[0:], uint32(size))
+	binary.BigEndian.PutUint32(ihdr[4:], uint32(size))
+	ihdr[8] = 1 // bit depth; colour type 0 (grey), deflate, no filter, no interlace
+	out = chunk(out, "IHDR", ihdr[:])
+	out = chunk(out, "IDAT", z.buf.Bytes())
+	return chunk(out, "IEND", nil)
+}
+
+// deflater is a zlib compressor and its output, kept between images:
+// allocating a compressor costs more than compressing a QR code.
+type deflater struct {
+	buf bytes.Buffer
+	w   *zlib.Writer
+}
+
+var deflaters = sync.Pool{New: func() any {
+	z := &deflater{}
+	z.w, _ = zlib.NewWriterLevel(&z.buf, zlib.BestSpeed) // the level is valid
+	return z
+}}
+
+// chunk appends a PNG chunk: length, type, data, CRC of type and data.
+func chunk(out []byte, kind string, data []byte) []byte {
+	out = binary.BigEndian.AppendUint32(out, uint32(len(data)))
+	at := len(out)
+	out = append(append(out, kind...), data...)
+	return binary.BigEndian.AppendUint32(out, crc32.ChecksumIEEE(out[at:]))
 }
 
 // SVG renders content as a QR code, one square per dark module, with the

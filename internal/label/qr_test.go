@@ -3,7 +3,6 @@ package label_test
 import (
 	"bytes"
 	"fmt"
-	"image/png"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -100,12 +99,7 @@ func TestQREveryVersion(t *testing.T) {
 
 func pngOf(t testing.TB, c *label.Code) []byte {
 	t.Helper()
-	side := (c.Size + 2*label.QuietZone) * 2
-	var b bytes.Buffer
-	if err := png.Encode(&b, c.Image(2, side, 2*label.QuietZone)); err != nil {
-		t.Fatal(err)
-	}
-	return b.Bytes()
+	return c.PNG(2, (c.Size+2*label.QuietZone)*2, 2*label.QuietZone)
 }
 
 // TestQRNoLargerThanBefore compares with go-qrcode, the encoder labels used

@@ -1,6 +1,10 @@
 package label
 
-import "sync"
+import (
+	"math/bits"
+	"slices"
+	"sync"
+)
 
 // This file places codewords in a QR symbol: the function patterns of the
 // version, the data in its zigzag, and the mask that leaves the fewest
@@ -34,7 +38,9 @@ type layout struct {
 	base     []byte  // function patterns; data modules light
 	function []bool  // modules that carry no data
 	order    []int32 // data modules in placement order
-	masks    [8][]byte
+	// The same as rows and as columns of bits, for scoring masks.
+	baseRows, baseCols []line
+	maskRows, maskCols [8][]line
 }
 
 var layouts [41]struct {
@@ -128,12 +134,20 @@ func newLayout(v int) *layout {
 			}
 		}
 	}
-	for m := range l.masks {
-		l.masks[m] = make([]byte, n*n)
+	l.baseRows, l.baseCols = make([]line, n), make([]line, n)
+	for i, d := range l.base {
+		if d == 1 {
+			l.baseRows[i/n].set(i % n)
+			l.baseCols[i%n].set(i / n)
+		}
+	}
+	for m := range 8 {
+		l.maskRows[m], l.maskCols[m] = make([]line, n), make([]line, n)
 		for y := range n {
 			for x := range n {
 				if !l.function[y*n+x] && masked(m, x, y) {
-					l.masks[m][y*n+x] = 1
+					l.maskRows[m][y].set(x)
+					l.maskCols[m][x].set(y)
 				}
 			}
 		}
@@ -211,107 +225,157 @@ func Encode(text string) (*Code, error) {
 	}
 	l := layoutOf(v)
 	n := l.size
-	data := make([]byte, n*n)
-	copy(data, l.base)
+	rows, cols := slices.Clone(l.baseRows), slices.Clone(l.baseCols)
 	for i, at := range l.order[:len(cw)*8] {
-		data[at] = cw[i>>3] >> (7 - uint(i&7)) & 1
+		if cw[i>>3]>>(7-uint(i&7))&1 == 1 {
+			rows[int(at)/n].set(int(at) % n)
+			cols[int(at)%n].set(int(at) / n)
+		}
 	}
 	// Remainder bits after the last codeword stay light.
-	best, bestScore := make([]byte, n*n), -1
-	try := make([]byte, n*n)
-	for m, mask := range l.masks {
-		for i, d := range data {
-			try[i] = d ^ mask[i]
+	tryRows, tryCols := make([]line, n), make([]line, n)
+	apply := func(m int) {
+		for i := range n {
+			tryRows[i] = rows[i].xor(l.maskRows[m][i])
+			tryCols[i] = cols[i].xor(l.maskCols[m][i])
 		}
-		drawFormat(try, n, m)
-		if s := penalty(try, n); bestScore < 0 || s < bestScore {
-			best, try, bestScore = try, best, s
+		drawFormat(tryRows, tryCols, n, m)
+	}
+	best, bestScore := 0, -1
+	for m := range 8 {
+		apply(m)
+		if s := penalty(tryRows, tryCols, n); bestScore < 0 || s < bestScore {
+			best, bestScore = m, s
 		}
 	}
-	return &Code{Version: v, Size: n, dark: best}, nil
+	apply(best)
+	dark := make([]byte, n*n)
+	for y, r := range tryRows {
+		for x := range n {
+			dark[y*n+x] = byte(r[x>>6] >> uint(x&63) & 1)
+		}
+	}
+	return &Code{Version: v, Size: n, dark: dark}, nil
 }
 
-// drawFormat writes the format information of mask m, twice.
-func drawFormat(d []byte, n, m int) {
+// drawFormat writes the format information of mask m, twice, into the
+// symbol as rows and as columns.
+func drawFormat(rows, cols []line, n, m int) {
 	bits := formatBits(m)
-	bit := func(i int) byte { return byte(bits >> uint(i) & 1) }
-	for i := range 6 {
-		d[i*n+8] = bit(i)
+	put := func(x, y, i int) {
+		dark := bits>>uint(i)&1 == 1
+		rows[y].put(x, dark)
+		cols[x].put(y, dark)
 	}
-	d[7*n+8] = bit(6)
-	d[8*n+8] = bit(7)
-	d[8*n+7] = bit(8)
+	for i := range 6 {
+		put(8, i, i)
+	}
+	put(8, 7, 6)
+	put(8, 8, 7)
+	put(7, 8, 8)
 	for i := 9; i < 15; i++ {
-		d[8*n+14-i] = bit(i)
+		put(14-i, 8, i)
 	}
 	for i := range 8 {
-		d[8*n+n-1-i] = bit(i)
+		put(n-1-i, 8, i)
 	}
 	for i := 8; i < 15; i++ {
-		d[(n-15+i)*n+8] = bit(i)
+		put(8, n-15+i, i)
 	}
 }
 
-// penalty scores a symbol: runs of five or more alike, 2×2 blocks alike,
-// finder-like 1:1:3:1:1 patterns, and an unbalanced share of dark modules.
-func penalty(d []byte, n int) int {
-	p, dark := 0, 0
-	for y := range n {
-		p += linePenalty(d, y*n, 1, n)
-		p += linePenalty(d, y, n, n)
-		row := d[y*n : y*n+n]
-		for _, c := range row {
-			dark += int(c)
+// line is a row or a column of a symbol, module i in bit i, 1 for dark:
+// three words hold the 177 modules of version 40, and a mask is scored a
+// word at a time instead of a module at a time.
+type line [3]uint64
+
+func (a *line) set(i int) { a[i>>6] |= 1 << uint(i&63) }
+
+func (a *line) put(i int, dark bool) {
+	if dark {
+		a.set(i)
+	} else {
+		a[i>>6] &^= 1 << uint(i&63)
+	}
+}
+
+func (a line) xor(b line) line { return line{a[0] ^ b[0], a[1] ^ b[1], a[2] ^ b[2]} }
+func (a line) and(b line) line { return line{a[0] & b[0], a[1] & b[1], a[2] & b[2]} }
+func (a line) or(b line) line  { return line{a[0] | b[0], a[1] | b[1], a[2] | b[2]} }
+func (a line) not() line       { return line{^a[0], ^a[1], ^a[2]} }
+
+// down shifts the line k < 64 modules towards module 0.
+func (a line) down(k uint) line {
+	return line{a[0]>>k | a[1]<<(64-k), a[1]>>k | a[2]<<(64-k), a[2] >> k}
+}
+
+// up shifts the line k < 64 modules away from module 0.
+func (a line) up(k uint) line {
+	return line{a[0] << k, a[1]<<k | a[0]>>(64-k), a[2]<<k | a[1]>>(64-k)}
+}
+
+func (a line) count() int {
+	return bits.OnesCount64(a[0]) + bits.OnesCount64(a[1]) + bits.OnesCount64(a[2])
+}
+
+// first returns a line of n dark modules from module 0.
+func first(n int) line {
+	var a line
+	for i := range 3 {
+		switch {
+		case n >= 64*(i+1):
+			a[i] = ^uint64(0)
+		case n > 64*i:
+			a[i] = 1<<uint(n-64*i) - 1
 		}
+	}
+	return a
+}
+
+// penalty scores a symbol as ISO/IEC 18004 does: runs of five or more
+// alike, 2×2 blocks alike, finder-like 1:1:3:1:1 patterns with four light
+// modules on one side, and a share of dark modules far from half.
+func penalty(rows, cols []line, n int) int {
+	p, dark := 0, 0
+	pairs := first(n - 1)
+	for y, r := range rows {
+		p += linePenalty(r, n)
+		p += linePenalty(cols[y], n)
+		dark += r.count()
 		if y+1 < n {
-			next := d[(y+1)*n : (y+1)*n+n]
-			for x := range n - 1 {
-				if c := row[x]; c == row[x+1] && c == next[x] && c == next[x+1] {
-					p += 3
-				}
-			}
+			// Alike with the module below, and that twice in a row, and
+			// alike with the module to the right.
+			v := r.xor(rows[y+1]).not()
+			p += 3 * v.and(v.down(1)).and(r.xor(r.down(1)).not()).and(pairs).count()
 		}
 	}
 	total := n * n
 	return p + 10*(abs(dark*20-total*10)/total)
 }
 
-// Finder-like patterns over 11 modules: dark-light-dark×3-light-dark with
-// four light modules after or before.
-const (
-	finderAfter  = 0b10111010000
-	finderBefore = 0b00001011101
-)
-
-// linePenalty scores one row or column of n modules starting at start, step
-// apart: runs and finder-like patterns, with the light quiet zone around.
-func linePenalty(d []byte, start, step, n int) int {
-	p, run := 0, 0
-	var prev byte = 2
-	window := uint(0) // the last 11 modules; the quiet zone before is light
-	for i, at := 0, start; i < n; i, at = i+1, at+step {
-		c := d[at]
-		if c == prev {
-			run++
-		} else {
-			if run >= 5 {
-				p += run - 2
-			}
-			prev, run = c, 1
-		}
-		window = (window<<1 | uint(c)) & 0x7FF
-		if window == finderAfter || window == finderBefore {
-			p += 40
-		}
+// linePenalty scores the runs and finder-like patterns of one row or column
+// of n modules; the quiet zone around it is light.
+func linePenalty(a line, n int) int {
+	// Runs: a run of k ≥ 5 alike scores k-2, that is one for each window of
+	// five alike in it plus two for its start.
+	alike := a.xor(a.down(1)).not().and(first(n - 1))
+	five := alike.and(alike.down(1)).and(alike.down(2)).and(alike.down(3))
+	p := five.count() + 2*five.and(five.up(1).not()).count()
+	// Finder-like patterns, in the line with four light modules each side:
+	// dark-light-dark×3-light-dark starting at module s of the padded line,
+	// with four light after it (at s+7) or before it (at s-4).
+	padded := a.up(4)
+	var sh [7]line // bit s of sh[k] is module s+k
+	sh[0] = padded
+	for k := 1; k < len(sh); k++ {
+		sh[k] = padded.down(uint(k))
 	}
-	if run >= 5 {
-		p += run - 2
+	core := sh[0].and(sh[1].not()).and(sh[2]).and(sh[3]).and(sh[4]).and(sh[5].not()).and(sh[6])
+	if core == (line{}) {
+		return p
 	}
-	for range 4 { // the quiet zone after
-		window = window << 1 & 0x7FF
-		if window == finderAfter {
-			p += 40
-		}
-	}
-	return p
+	light := sh[0].or(sh[1]).or(sh[2]).or(sh[3]).not()
+	after := core.and(light.down(7)).and(first(n - 2)) // windows of 11 in n+8 modules
+	before := light.and(core.down(4)).and(first(n - 2))
+	return p + 40*(after.count()+before.count())
 }
