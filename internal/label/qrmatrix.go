@@ -336,6 +336,9 @@ func first(n int) line {
 // alike, 2×2 blocks alike, finder-like 1:1:3:1:1 patterns with four light
 // modules on one side, and a share of dark modules far from half.
 func penalty(rows, cols []line, n int) int {
+	if n <= maxWord {
+		return penaltyWord(rows, cols, n)
+	}
 	p, dark := 0, 0
 	pairs := first(n - 1)
 	for y, r := range rows {
@@ -378,4 +381,41 @@ func linePenalty(a line, n int) int {
 	after := core.and(light.down(7)).and(first(n - 2)) // windows of 11 in n+8 modules
 	before := light.and(core.down(4)).and(first(n - 2))
 	return p + 40*(after.count()+before.count())
+}
+
+// maxWord is the largest symbol (version 10) whose lines, with the four
+// light modules before them and the finder-like window past their end,
+// fit one word: label URLs take version 9 or 10, and penaltyWord and
+// linePenaltyWord score them as penalty and linePenalty do, a word at a
+// time instead of three.
+const maxWord = 57
+
+func penaltyWord(rows, cols []line, n int) int {
+	p, dark := 0, 0
+	pairs := uint64(1)<<uint(n-1) - 1
+	for y, r := range rows {
+		a := r[0]
+		p += linePenaltyWord(a, n) + linePenaltyWord(cols[y][0], n)
+		dark += bits.OnesCount64(a)
+		if y+1 < n {
+			v := ^(a ^ rows[y+1][0])
+			p += 3 * bits.OnesCount64(v&(v>>1)&^(a^a>>1)&pairs)
+		}
+	}
+	total := n * n
+	return p + 10*(abs(dark*20-total*10)/total)
+}
+
+func linePenaltyWord(a uint64, n int) int {
+	alike := ^(a ^ a>>1) & (1<<uint(n-1) - 1)
+	five := alike & (alike >> 1) & (alike >> 2) & (alike >> 3)
+	p := bits.OnesCount64(five) + 2*bits.OnesCount64(five&^(five<<1))
+	padded := a << 4
+	core := padded &^ (padded >> 1) & (padded >> 2) & (padded >> 3) & (padded >> 4) &^ (padded >> 5) & (padded >> 6)
+	if core == 0 {
+		return p
+	}
+	light := ^(padded | padded>>1 | padded>>2 | padded>>3)
+	starts := uint64(1)<<uint(n-2) - 1
+	return p + 40*(bits.OnesCount64(core&(light>>7)&starts)+bits.OnesCount64(light&(core>>4)&starts))
 }
