@@ -36,7 +36,8 @@ func PNG(content string, size int) ([]byte, error) {
 }
 
 // PNG draws the code as a 1-bit greyscale PNG of size×size pixels, per
-// pixels a module, the symbol's corner offset pixels from the image's. It
+// pixels a module, the symbol's corner offset pixels from the image's; the
+// symbol must lie inside the image. It
 // packs the bits itself: image/png reads a two-colour image one pixel at a
 // time through an interface, which cost more than encoding the code.
 func (c *Code) PNG(per, size, offset int) []byte {
@@ -48,17 +49,19 @@ func (c *Code) PNG(per, size, offset int) []byte {
 	}
 	for py := 0; py < size; {
 		row := raw[py*stride : (py+1)*stride]
+		copy(row, light)
 		y := py - offset
 		if y < 0 || y >= c.Size*per {
-			copy(row, light)
 			py++
 			continue
 		}
 		// Draw the first pixel row of this module row, then repeat it.
-		for px := range size {
-			x := px - offset
-			if x < 0 || x >= c.Size*per || c.dark[y/per*c.Size+x/per] == 0 {
-				row[1+px/8] |= 0x80 >> uint(px%8)
+		for x, d := range c.dark[y/per*c.Size : (y/per+1)*c.Size] {
+			if d == 0 {
+				continue
+			}
+			for px := offset + x*per; px < offset+(x+1)*per; px++ {
+				row[1+px/8] &^= 0x80 >> uint(px%8)
 			}
 		}
 		end := min(size, py+per-y%per)
