@@ -61,7 +61,7 @@ type Options struct {
 	// FontPath is the CJK font for product names; "" means audit's default.
 	FontPath string
 	// CacheBytes bounds the QR images kept for reprints; zero means 64 MiB,
-	// about 40,000 labels; negative keeps none.
+	// some 60,000 labels (an image is about 700 bytes); negative keeps none.
 	CacheBytes int
 	Log        *slog.Logger
 }
