@@ -21,6 +21,14 @@ if ! command -v chromium >/dev/null 2>&1 || ! command -v pdftotext >/dev/null 2>
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium fonts-noto-cjk fonts-droid-fallback poppler-utils >/dev/null
 fi
 
+# zbarimg reads label QR codes back as a decoder independent of gozxing.
+if ! command -v zbarimg >/dev/null 2>&1; then
+  step "installing zbar-tools for the QR code tests"
+  sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq zbar-tools >/dev/null
+fi
+
 # npm_file PACKAGE@VERSION FILE: the path of FILE from that npm package,
 # fetched once into a cache directory.
 npm_file() {

@@ -45,7 +45,8 @@ func (s *Server) lotUnits(c *gin.Context) {
 
 // labelPNG renders a unit's QR code for printing. Only those who may have the
 // signed label get it: a serial seen in a sale or a complaint must not turn
-// into a printable genuine label.
+// into a printable genuine label. The rule is checked on every request; only
+// the picture, a function of the signed URL and the size, is cached.
 func (s *Server) labelPNG(c *gin.Context) {
 	u, err := s.Service.LabelledUnit(c.Request.Context(), actor(c), c.Param("serial"))
 	if err != nil {
@@ -57,7 +58,7 @@ func (s *Server) labelPNG(c *gin.Context) {
 		s.fail(c, trace.FieldErrorf(trace.EINVALID, "size", "size must be 64 to 2048 pixels"))
 		return
 	}
-	png, err := label.PNG(label.DigitalLink(s.BaseURL, u), size)
+	png, err := s.labels.PNG(label.DigitalLink(s.BaseURL, u), size)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -71,7 +72,7 @@ func (s *Server) labelSVG(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	svg, err := label.SVG(label.DigitalLink(s.BaseURL, u))
+	svg, err := s.labels.SVG(label.DigitalLink(s.BaseURL, u))
 	if err != nil {
 		s.fail(c, err)
 		return

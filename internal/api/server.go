@@ -62,12 +62,19 @@ type Server struct {
 	Divisions *regions.Directory
 	// pages are the scan page's templates.
 	pages *template.Template
+	// labels keeps the label images served, by Digital Link and size.
+	labels *label.Cache
 }
+
+// labelCacheBytes bounds the label images kept: about 10,000 PNGs of the
+// default 256 pixels.
+const labelCacheBytes = 16 << 20
 
 // Handler returns the HTTP handler with every route.
 func (s *Server) Handler() http.Handler {
 	gin.SetMode(gin.ReleaseMode)
 	s.complaints = newLimiter(cmp.Or(s.ComplaintEvery, 10*time.Minute), cmp.Or(s.ComplaintBurst, 5))
+	s.labels = label.NewCache(labelCacheBytes)
 	r := gin.New()
 	r.Use(s.logRequests, gin.CustomRecovery(func(c *gin.Context, err any) {
 		s.Log.Error("panic in handler", "err", err, "path", c.Request.URL.Path)

@@ -99,30 +99,3 @@ func TestDigitalLinkRoundTrip(t *testing.T) {
 		}
 	}
 }
-
-// BenchmarkLabelPNG measures signing a label and rendering its QR code.
-func BenchmarkLabelPNG(b *testing.B) {
-	kr := label.NewKeyring()
-	for b.Loop() {
-		serial := kr.NewSerial()
-		kid, sig := kr.Sign("06901234500592", "B1129ab", serial)
-		u := trace.Unit{GTIN: "06901234500592", LotNumber: "B1129ab", Serial: serial, KeyID: kid, Signature: sig}
-		if _, err := label.PNG(label.DigitalLink("https://trace.example.cn", u), 256); err != nil {
-			b.Fatal(err)
-		}
-	}
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "labels/s")
-}
-
-func BenchmarkLabelSVG(b *testing.B) {
-	kr := label.NewKeyring()
-	for b.Loop() {
-		serial := kr.NewSerial()
-		kid, sig := kr.Sign("06901234500592", "B1129ab", serial)
-		u := trace.Unit{GTIN: "06901234500592", LotNumber: "B1129ab", Serial: serial, KeyID: kid, Signature: sig}
-		if _, err := label.SVG(label.DigitalLink("https://trace.example.cn", u)); err != nil {
-			b.Fatal(err)
-		}
-	}
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "labels/s")
-}

@@ -1,12 +1,9 @@
 package labelprint
 
 import (
-	"bytes"
 	"context"
-	"image"
-	"image/color"
-	"image/png"
 	"runtime"
+	"strconv"
 
 	"github.com/agritrace/agritrace/internal/label"
 )
@@ -16,14 +13,16 @@ import (
 const pixelsPerModule = 4
 
 // ahead bounds the QR images drawn before the layout needs them, and so the
-// memory a run holds besides the document.
+// memory a run holds besides the document, whatever the number of labels.
 const ahead = 64
 
 // qrImages are the QR codes of a document's labels as PNG images, drawn in
-// the background, in parallel, ahead of the layout: encoding a QR code (eight
-// masks tried and scored) costs more than laying out its label.
+// the background by a worker per core, ahead of the layout: encoding a QR
+// code costs more than laying out its label. Images come out in label order
+// whatever order the workers finish in, so a document is the same bytes
+// every time.
 type qrImages struct {
-	slots  []chan qrImage
+	slots  [ahead]chan qrImage // label i's image is in slot i % ahead
 	tokens chan struct{}
 }
 
@@ -32,9 +31,10 @@ type qrImage struct {
 	err error
 }
 
-// drawQRs starts drawing the QR codes of labels until ctx ends.
-func drawQRs(ctx context.Context, labels []Label) *qrImages {
-	q := &qrImages{slots: make([]chan qrImage, len(labels)), tokens: make(chan struct{}, ahead)}
+// drawQRs starts drawing the QR codes of labels until ctx ends, through
+// cache (which may be nil).
+func drawQRs(ctx context.Context, labels []Label, cache *label.Cache) *qrImages {
+	q := &qrImages{tokens: make(chan struct{}, ahead)}
 	for i := range q.slots {
 		q.slots[i] = make(chan qrImage, 1)
 	}
@@ -42,6 +42,7 @@ func drawQRs(ctx context.Context, labels []Label) *qrImages {
 	go func() {
 		defer close(jobs)
 		for i := range labels {
+			// A token frees slot i % ahead: label i-ahead was taken.
 			select {
 			case q.tokens <- struct{}{}:
 			case <-ctx.Done():
@@ -50,13 +51,13 @@ func drawQRs(ctx context.Context, labels []Label) *qrImages {
 			jobs <- i
 		}
 	}()
-	// The layout takes a core of its own; with one core, both share it.
-	for range max(1, runtime.GOMAXPROCS(0)-1) {
+	// The layout takes little CPU beside the drawing, so every core draws.
+	for range runtime.GOMAXPROCS(0) {
 		go func() {
-			var d drawer
 			for i := range jobs {
-				b, err := d.draw(labels[i].URL)
-				q.slots[i] <- qrImage{b, err}
+				url := labels[i].URL
+				b, err := cache.Get("print "+strconv.Itoa(pixelsPerModule)+" "+url, func() ([]byte, error) { return draw(url) })
+				q.slots[i%ahead] <- qrImage{b, err}
 			}
 		}()
 	}
@@ -66,7 +67,7 @@ func drawQRs(ctx context.Context, labels []Label) *qrImages {
 // next waits for the image of label i; labels are taken in order.
 func (q *qrImages) next(ctx context.Context, i int) ([]byte, error) {
 	select {
-	case img := <-q.slots[i]:
+	case img := <-q.slots[i%ahead]:
 		<-q.tokens
 		return img.png, img.err
 	case <-ctx.Done():
@@ -74,43 +75,12 @@ func (q *qrImages) next(ctx context.Context, i int) ([]byte, error) {
 	}
 }
 
-// drawer renders QR codes as two-colour PNGs, reusing its buffers.
-type drawer struct {
-	buf bytes.Buffer
-	enc png.Encoder
-}
-
-// pool keeps the compressor of png.Encoder between images: allocating one
-// costs more than compressing a QR code.
-type pool struct{ b *png.EncoderBuffer }
-
-func (p *pool) Get() *png.EncoderBuffer  { return p.b }
-func (p *pool) Put(b *png.EncoderBuffer) { p.b = b }
-
-var palette = color.Palette{color.White, color.Black}
-
-func (d *drawer) draw(url string) ([]byte, error) {
-	bm, err := label.Bitmap(url)
+// draw renders the QR code of url as a PNG with its quiet zone.
+func draw(url string) ([]byte, error) {
+	c, err := label.Encode(url)
 	if err != nil {
 		return nil, err
 	}
-	n := len(bm) * pixelsPerModule
-	img := image.NewPaletted(image.Rect(0, 0, n, n), palette)
-	for y := range n {
-		row := bm[y/pixelsPerModule]
-		pix := img.Pix[y*img.Stride : y*img.Stride+n]
-		for x := range pix {
-			if row[x/pixelsPerModule] {
-				pix[x] = 1
-			}
-		}
-	}
-	if d.enc.BufferPool == nil {
-		d.enc = png.Encoder{CompressionLevel: png.BestSpeed, BufferPool: &pool{}}
-	}
-	d.buf.Reset()
-	if err := d.enc.Encode(&d.buf, img); err != nil {
-		return nil, err
-	}
-	return bytes.Clone(d.buf.Bytes()), nil
+	side := (c.Size + 2*label.QuietZone) * pixelsPerModule
+	return c.PNG(pixelsPerModule, side, label.QuietZone*pixelsPerModule), nil
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/go-pdf/fpdf"
 
 	"github.com/agritrace/agritrace/internal/audit"
+	"github.com/agritrace/agritrace/internal/label"
 )
 
 // Layout is a page geometry for labels.
@@ -84,7 +85,12 @@ const (
 // names; with a nil font what Helvetica cannot print shows as '?'. progress,
 // if not nil, is told the number of labels laid out so far; Render stops with
 // ctx's error when ctx ends.
-func Render(ctx context.Context, w io.Writer, layout Layout, labels []Label, font *audit.Font, progress func(done int)) (err error) {
+func Render(ctx context.Context, w io.Writer, layout Layout, labels []Label, font *audit.Font, progress func(done int)) error {
+	return layOut(ctx, w, layout, labels, font, nil, progress)
+}
+
+// layOut is Render with the QR images kept in cache, which may be nil.
+func layOut(ctx context.Context, w io.Writer, layout Layout, labels []Label, font *audit.Font, cache *label.Cache, progress func(done int)) (err error) {
 	defer func() {
 		// fpdf panics on some fonts it parsed but cannot subset; a run fails
 		// rather than the service.
@@ -104,6 +110,10 @@ func Render(ctx context.Context, w io.Writer, layout Layout, labels []Label, fon
 	// compressed already: compressing each page again cost a fifth of the
 	// time of a run and saved little.
 	pdf.SetCompression(false)
+	// fpdf writes fonts in map order unless told to sort them; images, all
+	// of one width, stay in map order, which is all that differs (with the
+	// dates) between two renderings of a run.
+	pdf.SetCatalogSort(true)
 	pdf.SetAutoPageBreak(false, 0)
 	pdf.SetMargins(0, 0, 0)
 	pdf.SetCreator("agritrace", true)
@@ -113,7 +123,7 @@ func Render(ctx context.Context, w io.Writer, layout Layout, labels []Label, fon
 	r := &renderer{pdf: pdf, g: g, font: font}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	qrs := drawQRs(ctx, labels)
+	qrs := drawQRs(ctx, labels, cache)
 	per := g.cols * g.rows
 	for i, l := range labels {
 		qr, err := qrs.next(ctx, i)
