@@ -19,35 +19,42 @@ type historyEvent struct {
 }
 
 // TestHashRecipe recomputes every hash the way the README tells a third party
-// to: take the event as the API returns it, drop "hash" and "anchor", write it
-// as RFC 8785 JSON, SHA-256 it.
+// to.
 func TestHashRecipe(t *testing.T) {
 	e := start(t)
 	st := e.story(t)
 	for _, lot := range append(st.SeedLots, st.OilLot, st.BottleLot) {
-		var h struct{ Events []map[string]any }
-		if err := e.as(demo.Regulator).Do(bg, "GET", "/api/v1/lots/"+lot+"/events", nil, &h); err != nil {
+		recomputeHashes(t, e, lot)
+	}
+}
+
+// recomputeHashes checks a lot's hashes by the README's recipe: take the
+// event as the API returns it, drop "hash" and "anchor", write it as RFC 8785
+// JSON, SHA-256 it; and each prevHash is the hash before it.
+func recomputeHashes(t *testing.T, e *env, lot string) {
+	t.Helper()
+	var h struct{ Events []map[string]any }
+	if err := e.as(demo.Regulator).Do(bg, "GET", "/api/v1/lots/"+lot+"/events", nil, &h); err != nil {
+		t.Fatal(err)
+	}
+	prev := ""
+	for _, ev := range h.Events {
+		want := ev["hash"].(string)
+		delete(ev, "hash")
+		delete(ev, "anchor")
+		raw, _ := json.Marshal(ev)
+		canon, err := jcs.Canonicalize(raw)
+		if err != nil {
 			t.Fatal(err)
 		}
-		prev := ""
-		for _, ev := range h.Events {
-			want := ev["hash"].(string)
-			delete(ev, "hash")
-			delete(ev, "anchor")
-			raw, _ := json.Marshal(ev)
-			canon, err := jcs.Canonicalize(raw)
-			if err != nil {
-				t.Fatal(err)
-			}
-			sum := sha256.Sum256(canon)
-			if got := hex.EncodeToString(sum[:]); got != want {
-				t.Errorf("%s seq %v: recomputed %s, API says %s\ncanonical: %s", lot, ev["seq"], got, want, canon)
-			}
-			if ev["prevHash"] != prev {
-				t.Errorf("%s seq %v: prevHash %v, want %s", lot, ev["seq"], ev["prevHash"], prev)
-			}
-			prev = want
+		sum := sha256.Sum256(canon)
+		if got := hex.EncodeToString(sum[:]); got != want {
+			t.Errorf("%s seq %v: recomputed %s, API says %s\ncanonical: %s", lot, ev["seq"], got, want, canon)
 		}
+		if ev["prevHash"] != prev {
+			t.Errorf("%s seq %v: prevHash %v, want %s", lot, ev["seq"], ev["prevHash"], prev)
+		}
+		prev = want
 	}
 }
 

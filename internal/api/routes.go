@@ -20,6 +20,8 @@ func (s *Server) routes(r *gin.Engine) {
 	v1 := r.Group("/api/v1")
 	v1.GET("/lots/:id/verify", s.verifyLot)
 	v1.POST("/complaints", s.idempotent(maxComplaintBody), s.fileComplaint)
+	// A batch carries up to trace.MaxBatch events, so its body limit is its own.
+	v1.POST("/batch", s.authenticate, s.idempotent(maxBatchBody), s.batch)
 
 	auth := v1.Group("", s.authenticate, s.idempotent(maxBody))
 	auth.POST("/orgs", s.createOrg)
