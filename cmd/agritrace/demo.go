@@ -27,6 +27,7 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, std
 	exit := fs.Bool("exit", false, "stop once the story is loaded and anchored instead of serving")
 	target := fs.String("url", "", "load the story into the service running at this URL (give the store flags it runs with, for the demo's keys)")
 	password := fs.String("password", "", "password of the demo's console users (at least 10 characters); empty prints a generated one once")
+	graph := fs.Int("graph", 0, "with -url: instead of the story, load a generated season of about this many lots (about ten events each) through POST /api/v1/batch, for benchmarks")
 	settings := config.Bind(fs, getenv)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -39,8 +40,11 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, std
 		return err
 	}
 	log := newLogger(stderr, max(cfg.LogLevel, slog.LevelError))
+	if *graph < 0 || (*graph > 0 && *target == "") {
+		return fmt.Errorf("demo: -graph takes a positive number of lots and needs -url")
+	}
 	if *target != "" {
-		return demoInto(ctx, *target, cfg, *password, log, stdout)
+		return demoInto(ctx, *target, cfg, *password, *graph, log, stdout)
 	}
 	a, ln, err := listenAndOpen(ctx, cfg, log)
 	if err != nil {
@@ -79,8 +83,9 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, std
 // demoInto loads the story into the service running at base. The demo's
 // organizations and keys are written to that service's store directly, as
 // "agritrace admin" does, since nobody holds a key to create them through the
-// API; everything else goes through the API.
-func demoInto(ctx context.Context, base string, cfg config.Config, password string, log *slog.Logger, stdout io.Writer) error {
+// API; everything else goes through the API. With graph > 0 it loads a
+// generated season of that many lots instead of the story (see loadGraph).
+func demoInto(ctx context.Context, base string, cfg config.Config, password string, graph int, log *slog.Logger, stdout io.Writer) error {
 	u, err := url.Parse(base)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return fmt.Errorf("demo: -url %q is not an http(s) URL of a running service", base)
@@ -95,7 +100,7 @@ func demoInto(ctx context.Context, base string, cfg config.Config, password stri
 	}
 	keys, err := castKeys(ctx, a)
 	var people demoUsers
-	if err == nil {
+	if err == nil && graph == 0 {
 		people, err = castUsers(ctx, a, password)
 	}
 	a.Close()
@@ -109,11 +114,29 @@ func demoInto(ctx context.Context, base string, cfg config.Config, password stri
 	if err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
+	if graph > 0 {
+		return loadGraph(ctx, base, keys, graph, stdout)
+	}
 	fmt.Fprintf(stdout, "AgriTrace demo loaded into %s\n\n", base)
 	if err := tellStory(ctx, base, keys, stdout); err != nil {
 		return err
 	}
 	people.print(stdout, base)
+	return nil
+}
+
+// loadGraph loads the generated season and prints, one per line for
+// scripts, its totals, its deepest lot and a key that may read that lot's
+// trace (the county regulator's: every lot is grown and handled in its
+// county).
+func loadGraph(ctx context.Context, base string, keys map[string]string, lots int, stdout io.Writer) error {
+	fmt.Fprintf(stdout, "Loading a season of about %d lots into %s\n", lots, base)
+	st, err := demo.Graph(ctx, base, keys, lots, stdout)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "lots: %d\nevents: %d\ndeepest lot: %s (depth %d)\nkey: %s\ntook: %.1fs (%.0f events/s)\n",
+		st.Lots, st.Events, st.Deepest, st.Depth, keys[demo.Regulator], st.Took.Seconds(), float64(st.Events)/st.Took.Seconds())
 	return nil
 }
 

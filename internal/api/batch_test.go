@@ -1,7 +1,9 @@
 package api_test
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -217,5 +219,57 @@ func TestBatchReplay(t *testing.T) {
 	}
 	if s, _ := post(t, e, demo.Collector, "/api/v1/batch", "batch-k1", `{"events":[]}`); s != http.StatusConflict {
 		t.Errorf("key reused for another batch: %d", s)
+	}
+}
+
+// racing is the store with a concurrent writer that gets in just before each
+// of the first races multi-event commits: fault injection for the batch's
+// lost races.
+type racing struct {
+	trace.Store
+	races     int
+	interfere func()
+}
+
+func (r *racing) Commit(ctx context.Context, c trace.Change) error {
+	if r.races > 0 && len(c.Events) > 1 {
+		r.races--
+		r.interfere()
+	}
+	return r.Store.Commit(ctx, c)
+}
+
+// TestBatchLosesRaces: a batch whose commit loses a race to a concurrent
+// write on its lot runs again over the new state; one that keeps losing is
+// answered 409 with nothing of it written.
+func TestBatchLosesRaces(t *testing.T) {
+	r := &racing{}
+	e := start(t, func(o *options) {
+		o.service = func(s *trace.Service) { r.Store = s.Store; s.Store = r }
+	})
+	setupProducts(t, e)
+	lot := commissionSeed(t, e, "RACE", 100)
+	r.interfere = func() {
+		expect(t, e.as(demo.Collector), "POST", "/api/v1/lots/"+lot+"/inspect", trace.InspectInput{Results: map[string]any{"moisture": 7.0}}, 201, "", "")
+	}
+	inspect := demo.BatchEvent{Op: "inspect", Lot: lot, Body: trace.InspectInput{Results: map[string]any{"moisture": 7.3}}}
+
+	r.races = 1
+	ans := sendBatch(t, e, demo.Collector, inspect, inspect)
+	var second trace.Result
+	if err := json.Unmarshal(ans.Results[1].Result, &second); err != nil || second.Events[0].Seq != 3 {
+		t.Errorf("after one lost race the batch's last event is %+v, %v; want seq 3", second.Events, err)
+	}
+	if n := len(events(t, e, lot)); n != 4 {
+		t.Errorf("%d events, want 4", n)
+	}
+
+	r.races = 100
+	_, err := e.as(demo.Collector).Batch(bg, []demo.BatchEvent{inspect, inspect})
+	if ae := new(demo.APIError); !errors.As(err, &ae) || ae.Status != http.StatusConflict {
+		t.Errorf("a batch that always loses: %v", err)
+	}
+	if n := len(events(t, e, lot)); n != 4+3 {
+		t.Errorf("%d events, want the 3 concurrent ones added and none of the batch's", n)
 	}
 }

@@ -1,6 +1,8 @@
 package api_test
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -84,3 +86,56 @@ func BenchmarkScanHTML(b *testing.B) { benchScan(b, "text/html", false) }
 // is printed on a whole batch of fakes: each scan reads the label's recent
 // scans (up to 1,000) to judge it.
 func BenchmarkScanHotLabel(b *testing.B) { benchScan(b, "application/json", true) }
+
+// BenchmarkBatch measures events per second through POST /api/v1/batch into
+// SQLite (one transaction and one fsync per batch) with anchoring running
+// alongside: the collection center commissions lots, inspects and ships
+// them, as a day's intake is uploaded.
+func BenchmarkBatch(b *testing.B) {
+	for _, size := range []int{1000, 5000} {
+		b.Run(fmt.Sprintf("events=%d", size), func(b *testing.B) { benchBatch(b, size) })
+	}
+}
+
+func benchBatch(b *testing.B, size int) {
+	e := start(b)
+	for _, p := range demo.Products() {
+		if err := e.as(p.Owner).Do(bg, "POST", "/api/v1/products", p, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+	bodies := make([][]byte, b.N)
+	for i := range bodies {
+		var evs []demo.BatchEvent
+		for j := 0; len(evs) < size; j++ {
+			number := fmt.Sprintf("B%dN%d", i, j)
+			id := trace.LotID(demo.Seed, number)
+			evs = append(evs,
+				demo.BatchEvent{Op: "commission", Body: trace.CommissionInput{
+					GTIN: demo.Seed, Lot: number, Quantity: 5_000_000,
+					Origin: &trace.Origin{Region: "420526101201", Village: "桃园村", HarvestDate: "2026-05-12"},
+				}},
+				demo.BatchEvent{Op: "inspect", Lot: id, Body: trace.InspectInput{Results: map[string]any{"moisture": 7.1, "oilContent": 41.2}}},
+				demo.BatchEvent{Op: "inspect", Lot: id, Body: trace.InspectInput{Results: map[string]any{"impurities": 1.2}}},
+				demo.BatchEvent{Op: "ship", Lot: id, Body: trace.ShipInput{To: demo.Mill}},
+			)
+		}
+		bodies[i], _ = json.Marshal(map[string]any{"events": evs[:size]})
+	}
+	b.ResetTimer()
+	for i := range b.N {
+		req, _ := http.NewRequest("POST", e.URL+"/api/v1/batch", bytes.NewReader(bodies[i]))
+		req.Header.Set("Authorization", "Bearer "+e.Keys[demo.Collector])
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		var a demo.BatchAnswer
+		err = json.NewDecoder(resp.Body).Decode(&a)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != 200 || a.Accepted != size {
+			b.Fatalf("batch %d: status %d, %d accepted, %v", i, resp.StatusCode, a.Accepted, err)
+		}
+	}
+	b.ReportMetric(float64(b.N*size)/b.Elapsed().Seconds(), "events/s")
+}
