@@ -97,6 +97,7 @@ starts=0
 start_service() {
   starts=$((starts + 1))
   local log=$WORK/service.$starts.log t0
+  : >"$log"
   t0=$(now_ms)
   "$BIN" serve -addr "$1" -data "$DATA" -log-level info >/dev/null 2>"$log" &
   SVC_PID=$!
