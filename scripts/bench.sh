@@ -192,6 +192,7 @@ TAG=$(date +%H%M%S)
 api "$REG_KEY" GET "/api/v1/lots/$BOTTLES/units" | jq -r '.units[].url' | sed 's#^https\{0,1\}://[^/]*##' >"$WORK/scans.txt"
 step "scans of the demo's $(wc -l <"$WORK/scans.txt") bottles against the bare Gin handler, $ROUNDS rounds of ${DUR}s at $CONNS connections"
 SCAN_BYTES=$(curl -s -H 'Accept: application/json' "$BASE$(head -1 "$WORK/scans.txt")" | wc -c)
+: >"$WORK/baseline.out"
 "$WORK/bin/baseline" -size "$SCAN_BYTES" >"$WORK/baseline.out" 2>&1 &
 BASE_PID=$!
 for _ in $(seq 500); do
