@@ -382,6 +382,7 @@ row startup "start-up to /readyz with $events_stored events" "$STARTUP_MS ms aft
 # The table, in the order of the issue's targets.
 {
   mode=full; [ "$QUICK" = 0 ] || mode="quick (-quick)"
+  [ -z "${BENCH_DURATION:-}${BENCH_WRITE_DURATION:-}${BENCH_GRAPH:-}${BENCH_LABELS:-}" ] || mode="$mode, sizes from BENCH_*,"
   echo "AgriTrace scripts/bench.sh, $mode run, $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
   echo "Machine: $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -1), $CORES cores, $(awk '/MemTotal/ { printf "%.0f GB", $2 / 1048576 }' /proc/meminfo), $(uname -sr); GOMAXPROCS=$GOMAXPROCS for both servers"
   echo "Load: $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2) on the same cores; reads ${DUR}s × $ROUNDS A/B rounds at $CONNS connections ($CORES threads), writes ${WDUR}s; $GRAPH_NOTE"
