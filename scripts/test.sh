@@ -76,3 +76,10 @@ step "go test"
 # One package at a time: the Fabric tests of two packages share one network,
 # and some stop and restart its nodes.
 go test -p 1 -count=1 -timeout 30m ./... "$@"
+
+# A short run of the benchmark script (about 90 s) checks that it still
+# drives every path; its figures are not a measurement.
+if [ $# -eq 0 ]; then
+  step "scripts/bench.sh -quick"
+  scripts/bench.sh -quick
+fi
