@@ -97,6 +97,60 @@ func (o *overlay) Lots(ctx context.Context, f LotFilter) ([]Lot, error) {
 	return out, nil
 }
 
+// LotsByID answers the batch's lots from pending state and the rest from the
+// store. Every Store method that reads lots or units is overridden here: one
+// left to the embedded store would not see what the batch made.
+func (o *overlay) LotsByID(ctx context.Context, ids []string) ([]Lot, error) {
+	var out []Lot
+	var rest []string
+	seen := map[string]bool{}
+	for _, id := range ids {
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		if w, ok := o.lots[id]; ok {
+			out = append(out, clip(w.Lot))
+		} else {
+			rest = append(rest, id)
+		}
+	}
+	if len(rest) == 0 {
+		return out, nil
+	}
+	stored, err := o.Store.LotsByID(ctx, rest)
+	return append(out, stored...), err
+}
+
+// ChildLots adds the lots the batch made from parents to the store's, and
+// shows pending state for children the batch wrote; parents never change, so
+// no stored child stops being one.
+func (o *overlay) ChildLots(ctx context.Context, parents []string) ([]Lot, error) {
+	stored, err := o.Store.ChildLots(ctx, parents)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Lot, 0, len(stored))
+	seen := map[string]bool{}
+	for _, l := range stored {
+		if w, ok := o.lots[l.ID]; ok {
+			l = clip(w.Lot)
+		}
+		seen[l.ID] = true
+		out = append(out, l)
+	}
+	for _, p := range parents {
+		for _, id := range o.children[p] {
+			if !seen[id] {
+				seen[id] = true
+				out = append(out, clip(o.lots[id].Lot))
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out, nil
+}
+
 // matches is LotFilter's meaning for one lot, as the stores implement it.
 func (f LotFilter) matches(l Lot) bool {
 	switch {
