@@ -98,9 +98,9 @@ func Render(ctx context.Context, w io.Writer, layout Layout, labels []Label, fon
 	if font != nil {
 		font.Register(pdf, cjk)
 	}
-	// A label's page holds a few lines of text and its QR code, some 500
-	// bytes of bits: compressing each page cost a fifth of the time of a
-	// run and saved less than half of a small file.
+	// A label's page holds a few lines of text and its QR code, a few hundred
+	// bytes of bits: compressing each page cost a quarter to a half more
+	// CPU a label, for a file that is small already.
 	pdf.SetCompression(false)
 	// fpdf writes fonts in map order unless told to sort them, and then two
 	// renderings of a run differ only in their dates.
