@@ -16,7 +16,8 @@ import (
 // and time on every image of the run for each page they open. An inline image
 // lives in its page's content alone. It is not interpolated, so a printer
 // scales each module to a sharp square at any resolution; its data is
-// ASCIIHex, which no byte of it can end early, whatever the reader.
+// ASCIIHex, so that no run of samples reads as the EI that ends it, whatever
+// the reader.
 func inlineQR(b []byte, url string, x, y, side, pageH, k float64) ([]byte, error) {
 	c, err := label.Encode(url)
 	if err != nil {
@@ -35,15 +36,15 @@ func inlineQR(b []byte, url string, x, y, side, pageH, k float64) ([]byte, error
 	b = append(b, " /BPC 1 /CS /G /IM false /I false /F /AHx ID\n"...)
 	const digits = "0123456789abcdef"
 	row := make([]byte, (n+7)/8)
-	for y := range n {
+	for line := range n {
 		// A sample of 1 is white in DeviceGray: rows start light, and
 		// dark modules clear their bit.
 		for i := range row {
 			row[i] = 0xFF
 		}
-		for x := range c.Size {
-			if c.Dark(x, y-label.QuietZone) {
-				px := x + label.QuietZone
+		for col := range c.Size {
+			if c.Dark(col, line-label.QuietZone) {
+				px := col + label.QuietZone
 				row[px/8] &^= 0x80 >> uint(px%8)
 			}
 		}
