@@ -1,86 +1,57 @@
 package labelprint
 
 import (
-	"context"
-	"runtime"
 	"strconv"
 
 	"github.com/agritrace/agritrace/internal/label"
 )
 
-// pixelsPerModule makes each QR module a block of pixels, so a printer
-// driver that smooths an enlarged image still prints sharp module edges.
-const pixelsPerModule = 4
-
-// ahead bounds the QR images drawn before the layout needs them, and so the
-// memory a run holds besides the document, whatever the number of labels.
-const ahead = 64
-
-// qrImages are the QR codes of a document's labels as PNG images, drawn in
-// the background by a worker per core, ahead of the layout: encoding a QR
-// code costs more than laying out its label. Images come out in label order
-// whatever order the workers finish in, so a document is the same bytes
-// every time.
-type qrImages struct {
-	slots  [ahead]chan qrImage // label i's image is in slot i % ahead
-	tokens chan struct{}
-}
-
-type qrImage struct {
-	png []byte
-	err error
-}
-
-// drawQRs starts drawing the QR codes of labels until ctx ends, through
-// cache (which may be nil).
-func drawQRs(ctx context.Context, labels []Label, cache *label.Cache) *qrImages {
-	q := &qrImages{tokens: make(chan struct{}, ahead)}
-	for i := range q.slots {
-		q.slots[i] = make(chan qrImage, 1)
-	}
-	jobs := make(chan int)
-	go func() {
-		defer close(jobs)
-		for i := range labels {
-			// A token frees slot i % ahead: label i-ahead was taken.
-			select {
-			case q.tokens <- struct{}{}:
-			case <-ctx.Done():
-				return
-			}
-			jobs <- i
-		}
-	}()
-	// The layout takes little CPU beside the drawing, so every core draws.
-	for range runtime.GOMAXPROCS(0) {
-		go func() {
-			for i := range jobs {
-				url := labels[i].URL
-				b, err := cache.Get("print "+strconv.Itoa(pixelsPerModule)+" "+url, func() ([]byte, error) { return draw(url) })
-				q.slots[i%ahead] <- qrImage{b, err}
-			}
-		}()
-	}
-	return q
-}
-
-// next waits for the image of label i; labels are taken in order.
-func (q *qrImages) next(ctx context.Context, i int) ([]byte, error) {
-	select {
-	case img := <-q.slots[i%ahead]:
-		<-q.tokens
-		return img.png, img.err
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
-}
-
-// draw renders the QR code of url as a PNG with its quiet zone.
-func draw(url string) ([]byte, error) {
+// inlineQR appends to b the page content that draws the QR code of url, quiet
+// zone included, as a side×side mm square with its top-left corner at x, y on
+// a page pageH mm high, k points a mm.
+//
+// The code is an inline image (BI … ID … EI), one bit a module, rather than an
+// image XObject: fpdf lists every XObject in the one Resources dictionary all
+// pages share, and readers such as poppler (CUPS, pdftotext) then spend memory
+// and time on every image of the run for each page they open. An inline image
+// lives in its page's content alone. It is not interpolated, so a printer
+// scales each module to a sharp square at any resolution; its data is
+// ASCIIHex, so that no run of samples reads as the EI that ends it, whatever
+// the reader.
+func inlineQR(b []byte, url string, x, y, side, pageH, k float64) ([]byte, error) {
 	c, err := label.Encode(url)
 	if err != nil {
-		return nil, err
+		return b, err
 	}
-	side := (c.Size + 2*label.QuietZone) * pixelsPerModule
-	return c.PNG(pixelsPerModule, side, label.QuietZone*pixelsPerModule), nil
+	n := c.Size + 2*label.QuietZone
+	b = append(b, "q "...)
+	for _, v := range [...]float64{side * k, 0, 0, side * k, x * k, (pageH - y - side) * k} {
+		b = strconv.AppendFloat(b, v, 'f', 2, 64)
+		b = append(b, ' ')
+	}
+	b = append(b, "cm\nBI /W "...)
+	b = strconv.AppendInt(b, int64(n), 10)
+	b = append(b, " /H "...)
+	b = strconv.AppendInt(b, int64(n), 10)
+	b = append(b, " /BPC 1 /CS /G /IM false /I false /F /AHx ID\n"...)
+	const digits = "0123456789abcdef"
+	row := make([]byte, (n+7)/8)
+	for line := range n {
+		// A sample of 1 is white in DeviceGray: rows start light, and
+		// dark modules clear their bit.
+		for i := range row {
+			row[i] = 0xFF
+		}
+		for col := range c.Size {
+			if c.Dark(col, line-label.QuietZone) {
+				px := col + label.QuietZone
+				row[px/8] &^= 0x80 >> uint(px%8)
+			}
+		}
+		for _, v := range row {
+			b = append(b, digits[v>>4], digits[v&0x0F])
+		}
+		b = append(b, '\n')
+	}
+	return append(b, ">\nEI Q"...), nil
 }

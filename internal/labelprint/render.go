@@ -4,16 +4,13 @@
 package labelprint
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
-	"strconv"
 
 	"github.com/go-pdf/fpdf"
 
 	"github.com/agritrace/agritrace/internal/audit"
-	"github.com/agritrace/agritrace/internal/label"
 )
 
 // Layout is a page geometry for labels.
@@ -85,12 +82,7 @@ const (
 // names; with a nil font what Helvetica cannot print shows as '?'. progress,
 // if not nil, is told the number of labels laid out so far; Render stops with
 // ctx's error when ctx ends.
-func Render(ctx context.Context, w io.Writer, layout Layout, labels []Label, font *audit.Font, progress func(done int)) error {
-	return layOut(ctx, w, layout, labels, font, nil, progress)
-}
-
-// layOut is Render with the QR images kept in cache, which may be nil.
-func layOut(ctx context.Context, w io.Writer, layout Layout, labels []Label, font *audit.Font, cache *label.Cache, progress func(done int)) (err error) {
+func Render(ctx context.Context, w io.Writer, layout Layout, labels []Label, font *audit.Font, progress func(done int)) (err error) {
 	defer func() {
 		// fpdf panics on some fonts it parsed but cannot subset; a run fails
 		// rather than the service.
@@ -106,13 +98,12 @@ func layOut(ctx context.Context, w io.Writer, layout Layout, labels []Label, fon
 	if font != nil {
 		font.Register(pdf, cjk)
 	}
-	// A label's page holds a few lines of text and an image that is
-	// compressed already: compressing each page again cost a fifth of the
-	// time of a run and saved little.
+	// A label's page holds a few lines of text and its QR code, a few hundred
+	// bytes of bits: compressing each page cost a quarter to a half more
+	// CPU a label, for a file that is small already.
 	pdf.SetCompression(false)
-	// fpdf writes fonts in map order unless told to sort them; images, all
-	// of one width, stay in map order, which is all that differs (with the
-	// dates) between two renderings of a run.
+	// fpdf writes fonts in map order unless told to sort them, and then two
+	// renderings of a run differ only in their dates.
 	pdf.SetCatalogSort(true)
 	pdf.SetAutoPageBreak(false, 0)
 	pdf.SetMargins(0, 0, 0)
@@ -121,13 +112,9 @@ func layOut(ctx context.Context, w io.Writer, layout Layout, labels []Label, fon
 	pdf.SetDrawColor(200, 200, 200)
 	pdf.SetLineWidth(0.1)
 	r := &renderer{pdf: pdf, g: g, font: font}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	qrs := drawQRs(ctx, labels, cache)
 	per := g.cols * g.rows
 	for i, l := range labels {
-		qr, err := qrs.next(ctx, i)
-		if err != nil {
+		if err := ctx.Err(); err != nil {
 			return fmt.Errorf("labelprint: label %d (%s): %w", i+1, l.Serial, err)
 		}
 		slot := i % per
@@ -136,7 +123,9 @@ func layOut(ctx context.Context, w io.Writer, layout Layout, labels []Label, fon
 		}
 		x := g.left + float64(slot%g.cols)*g.pitchX
 		y := g.top + float64(slot/g.cols)*g.pitchY
-		r.label(i, x, y, l, qr)
+		if err := r.label(x, y, l); err != nil {
+			return fmt.Errorf("labelprint: label %d (%s): %w", i+1, l.Serial, err)
+		}
 		if pdf.Err() {
 			return fmt.Errorf("labelprint: label %d (%s): %w", i+1, l.Serial, pdf.Error())
 		}
@@ -158,17 +147,21 @@ type renderer struct {
 	pdf  *fpdf.Fpdf
 	g    geometry
 	font *audit.Font
+	qr   []byte // page content of the last QR code, kept for its capacity
 }
 
-// label draws label number i with its top-left corner at x, y.
-func (r *renderer) label(i int, x, y float64, l Label, qr []byte) {
+// label draws l with its top-left corner at x, y.
+func (r *renderer) label(x, y float64, l Label) error {
 	g := r.g
 	if g.outline {
 		r.pdf.Rect(x, y, g.w, g.h, "D")
 	}
-	name := "qr" + strconv.Itoa(i)
-	r.pdf.RegisterImageOptionsReader(name, fpdf.ImageOptions{ImageType: "PNG"}, bytes.NewReader(qr))
-	r.pdf.ImageOptions(name, x+(g.w-g.qr)/2, y+g.pad, g.qr, g.qr, false, fpdf.ImageOptions{ImageType: "PNG"}, 0, "")
+	qr, err := inlineQR(r.qr[:0], l.URL, x+(g.w-g.qr)/2, y+g.pad, g.qr, g.pageH, r.pdf.GetConversionRatio())
+	if err != nil {
+		return err
+	}
+	r.qr = qr
+	r.pdf.RawWriteStr(string(qr))
 	texts := []string{l.Product, "(21) " + l.Serial, "(10) " + l.Lot}
 	if len(g.lines) == 2 {
 		texts = []string{l.Product, "(21) " + l.Serial + "  (10) " + l.Lot}
@@ -180,6 +173,7 @@ func (r *renderer) label(i int, x, y float64, l Label, qr []byte) {
 	for n, s := range texts {
 		r.centred(x+1.5, top+float64(n)*step, g.w-3, step, g.lines[n], s)
 	}
+	return nil
 }
 
 // run is a stretch of text in one font.

@@ -60,19 +60,15 @@ type Options struct {
 	Concurrent int
 	// FontPath is the CJK font for product names; "" means audit's default.
 	FontPath string
-	// CacheBytes bounds the QR images kept for reprints; zero means 64 MiB,
-	// some 60,000 labels (an image is about 700 bytes); negative keeps none.
-	CacheBytes int
-	Log        *slog.Logger
+	Log      *slog.Logger
 }
 
 // Printer executes print runs in the background: at most one unfinished run
 // per organization, Concurrent at a time across all of them.
 type Printer struct {
-	svc   *trace.Service
-	opts  Options
-	font  *audit.Font
-	cache *label.Cache
+	svc  *trace.Service
+	opts Options
+	font *audit.Font
 
 	slots chan struct{}
 	ctx   context.Context
@@ -104,9 +100,6 @@ func Open(svc *trace.Service, opts Options) (*Printer, error) {
 	p := &Printer{svc: svc, opts: opts, slots: make(chan struct{}, opts.Concurrent),
 		runs: map[string]*job{}, active: map[string]string{}}
 	p.ctx, p.stop = context.WithCancel(context.Background())
-	if opts.CacheBytes >= 0 {
-		p.cache = label.NewCache(cmp.Or(opts.CacheBytes, 64<<20))
-	}
 	if font, err := audit.LoadFont(opts.FontPath); err == nil {
 		p.font = font
 	} else {
@@ -285,7 +278,7 @@ func (p *Printer) render(j *job, labels []Label) error {
 		return err
 	}
 	defer os.Remove(f.Name())
-	err = layOut(p.ctx, f, j.run.Layout, labels, p.font, p.cache, func(n int) { j.done.Store(int64(n)) })
+	err = Render(p.ctx, f, j.run.Layout, labels, p.font, func(n int) { j.done.Store(int64(n)) })
 	if err == nil {
 		err = f.Sync()
 	}
