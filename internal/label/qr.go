@@ -141,22 +141,3 @@ func Size(content string) (version, modules int, err error) {
 	}
 	return c.Version, c.Size, nil
 }
-
-// Bitmap returns content's QR code as rows of modules, true for dark, with
-// the standard 4-module quiet zone, at the error correction every label uses,
-// for printers that draw the modules themselves.
-func Bitmap(content string) ([][]bool, error) {
-	c, err := encode(content)
-	if err != nil {
-		return nil, err
-	}
-	side := c.Size + 2*QuietZone
-	bm := make([][]bool, side)
-	for y := range bm {
-		bm[y] = make([]bool, side)
-		for x := range bm[y] {
-			bm[y][x] = c.Dark(x-QuietZone, y-QuietZone)
-		}
-	}
-	return bm, nil
-}
