@@ -119,7 +119,11 @@ func (l *Ledger) Anchor(ctx context.Context, recs []custody.Record) ([]trace.Rec
 	if l.broken != nil {
 		return nil, l.broken
 	}
-	fresh, err := custody.Validate(l, recs)
+	state, err := l.prefetch(recs)
+	if err != nil {
+		return nil, err
+	}
+	fresh, err := custody.Validate(state, recs)
 	if err != nil {
 		return nil, err
 	}

@@ -43,7 +43,7 @@ type checkpoint struct {
 type index struct {
 	db *sql.DB
 	// Prepared once: parsing the SQL cost more than running it.
-	getEntry, addRecord *sql.Stmt
+	getEntry, getEntries, addRecord *sql.Stmt
 }
 
 // openIndex opens the index at path, starting it afresh when the file is
@@ -83,10 +83,14 @@ func tryIndex(path string) (*index, error) {
 		db.Close()
 		return nil, err
 	}
-	var err1, err2 error
+	var err1, err2, err3 error
 	x.getEntry, err1 = db.Prepare(entryColumns + ` WHERE r.kind = ? AND r.key = ? AND r.seq = ?`)
+	x.getEntries, err3 = db.Prepare(`WITH ids AS (SELECT json_extract(value, '$[0]') AS kind, json_extract(value, '$[1]') AS key,
+		json_extract(value, '$[2]') AS seq FROM json_each(?))
+		SELECT r.kind, r.key, r.seq, r.hash, r.prev_hash, r.block, b.tx_id FROM ids
+		JOIN records r ON r.kind = ids.kind AND r.key = ids.key AND r.seq = ids.seq JOIN blocks b ON b.number = r.block`)
 	x.addRecord, err2 = db.Prepare(`INSERT INTO records (kind, key, seq, hash, prev_hash, block) VALUES (?, ?, ?, ?, ?, ?)`)
-	if err := errors.Join(err1, err2); err != nil {
+	if err := errors.Join(err1, err2, err3); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("index %s: %w", path, err)
 	}

@@ -30,7 +30,7 @@ type Worker struct {
 
 // New returns a worker with working defaults.
 func New(s trace.Store, l trace.Ledger, log *slog.Logger) *Worker {
-	return &Worker{Store: s, Ledger: l, Log: log, Batch: 200, Idle: 2 * time.Second, MaxBackoff: 30 * time.Second, kick: make(chan struct{}, 1)}
+	return &Worker{Store: s, Ledger: l, Log: log, Batch: 2000, Idle: 2 * time.Second, MaxBackoff: 30 * time.Second, kick: make(chan struct{}, 1)}
 }
 
 // Kick wakes the worker after a commit, without blocking the caller.

@@ -66,7 +66,7 @@ var Settings = []Setting{
 	{"ip-db", "AGRITRACE_IP_DB", "", "ip2region v1 .db file that places scans by client address (default: scans are not placed by address)"},
 	{"trusted-proxies", "AGRITRACE_TRUSTED_PROXIES", "", "comma-separated addresses or CIDRs of proxies whose X-Forwarded-For is trusted"},
 	{"log-level", "AGRITRACE_LOG_LEVEL", "info", "debug, info, warn or error"},
-	{"anchor-batch", "AGRITRACE_ANCHOR_BATCH", "200", "records sent to the ledger per call"},
+	{"anchor-batch", "AGRITRACE_ANCHOR_BATCH", "2000", "records sent to the ledger per call"},
 	{"anchor-idle", "AGRITRACE_ANCHOR_IDLE", "2s", "how often the anchoring worker looks for work when not woken"},
 	{"divisions", "AGRITRACE_DIVISIONS", "", "JSON file of the counties' townships and villages the console offers (default: the demo county, Xingshan)"},
 	{"print-keep", "AGRITRACE_PRINT_KEEP", "24h", "how long finished label print runs and their PDFs are kept in <data>/print-runs"},

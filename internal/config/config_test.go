@@ -21,7 +21,7 @@ func TestLoad(t *testing.T) {
 	}{
 		{"defaults and env", nil, func(c config.Config) bool {
 			return c.Addr == "127.0.0.1:9000" && c.PublicURL == "http://127.0.0.1:9000" && c.DataDir == "./agritrace-data" &&
-				c.LabelKeys == "agritrace-data/label-keys.json" && c.AnchorBatch == 200 && c.IPDB == "" && c.PrintKeep == 24*time.Hour
+				c.LabelKeys == "agritrace-data/label-keys.json" && c.AnchorBatch == 2000 && c.IPDB == "" && c.PrintKeep == 24*time.Hour
 		}, false},
 		{"ip database", []string{"-ip-db", "/var/lib/ip2region.db"}, func(c config.Config) bool { return c.IPDB == "/var/lib/ip2region.db" }, false},
 		{"flag beats env", []string{"-addr", ":1", "-public-url", "https://trace.example.cn/"}, func(c config.Config) bool {

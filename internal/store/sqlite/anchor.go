@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -30,20 +31,25 @@ func (s *Store) PendingAnchors(ctx context.Context, limit int) ([]custody.Record
 	return out, rows.Err()
 }
 
-// SettleAnchors implements trace.Store.
+// SettleAnchors implements trace.Store, in one statement: a statement per
+// record cost the worker as much as the ledger's write.
 func (s *Store) SettleAnchors(ctx context.Context, outcomes []trace.AnchorOutcome) error {
+	rows := make([][9]any, len(outcomes))
+	for i, o := range outcomes {
+		status := trace.AnchorAnchored
+		if o.Refused != "" {
+			status = trace.AnchorRejected
+		}
+		rows[i] = [9]any{status, o.Ledger, o.Receipt.TxID, o.Receipt.Block, o.Refused, o.At.UTC().Format(time.RFC3339Nano),
+			o.Record.Kind, o.Record.Key, o.Record.Seq}
+	}
+	arg, err := json.Marshal(rows)
+	if err != nil {
+		return fmt.Errorf("sqlite: settle %d anchors: %w", len(outcomes), err)
+	}
 	return s.tx(ctx, func(tx *sql.Tx) error {
-		for _, o := range outcomes {
-			status := trace.AnchorAnchored
-			if o.Refused != "" {
-				status = trace.AnchorRejected
-			}
-			_, err := s.exec(ctx, tx, wSettleAnchor,
-				status, o.Ledger, o.Receipt.TxID, o.Receipt.Block, o.Refused, o.At.UTC().Format(time.RFC3339Nano),
-				o.Record.Kind, o.Record.Key, o.Record.Seq)
-			if err != nil {
-				return fmt.Errorf("sqlite: settle anchor %s/%s/%d: %w", o.Record.Kind, o.Record.Key, o.Record.Seq, err)
-			}
+		if _, err := s.exec(ctx, tx, wSettleAnchor, string(arg)); err != nil {
+			return fmt.Errorf("sqlite: settle %d anchors: %w", len(outcomes), err)
 		}
 		return nil
 	})

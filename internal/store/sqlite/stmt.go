@@ -33,7 +33,12 @@ const (
 	wInsertUnit   = `INSERT INTO units (serial, lot, status, doc) VALUES (?, ?, ?, ?)`
 	wUpdateUnit   = `UPDATE units SET status = ?, doc = ? WHERE serial = ? AND status = ?`
 	wInsertAnchor = `INSERT INTO anchors (kind, key, seq, hash, prev_hash, status) VALUES (?, ?, ?, ?, ?, ?)`
-	wSettleAnchor = `UPDATE anchors SET status = ?, ledger = ?, tx_id = ?, block = ?, error = ?, anchored_at = ? WHERE kind = ? AND key = ? AND seq = ?`
+	// One statement settles a whole batch, given as a JSON array of
+	// [status, ledger, tx_id, block, error, anchored_at, kind, key, seq].
+	wSettleAnchor = `UPDATE anchors SET status = json_extract(j.value, '$[0]'), ledger = json_extract(j.value, '$[1]'),
+		tx_id = json_extract(j.value, '$[2]'), block = json_extract(j.value, '$[3]'), error = json_extract(j.value, '$[4]'),
+		anchored_at = json_extract(j.value, '$[5]') FROM json_each(?) AS j
+		WHERE anchors.kind = json_extract(j.value, '$[6]') AND anchors.key = json_extract(j.value, '$[7]') AND anchors.seq = json_extract(j.value, '$[8]')`
 	wInsertScan   = `INSERT OR IGNORE INTO scans (id, serial, lot, time, verdict, doc) VALUES (?, ?, ?, ?, ?, ?)`
 	wPutSummary   = `INSERT OR REPLACE INTO scan_summaries (serial, doc) VALUES (?, ?)`
 	wPurgeReplays = `DELETE FROM replays WHERE expires <= ?`
