@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/agritrace/agritrace/internal/trace"
@@ -41,6 +42,9 @@ type Queue struct {
 	full, flush chan struct{}
 	stop        chan struct{}
 	stopped     chan struct{}
+
+	// complaints counts commits that wrote a complaint (ComplaintCounter).
+	complaints atomic.Uint64
 }
 
 // QueueOptions tune a Queue; zero values take the defaults.
@@ -177,6 +181,20 @@ func (q *Queue) ScanSummary(ctx context.Context, serial string) (trace.ScanSumma
 	}
 	return sum, nil
 }
+
+// Commit passes a change to the store and counts it when it writes a
+// complaint, after the store has answered: a finding read before then is
+// kept under the old count and so is never used.
+func (q *Queue) Commit(ctx context.Context, ch trace.Change) error {
+	err := q.Store.Commit(ctx, ch)
+	if len(ch.Complaints) > 0 {
+		q.complaints.Add(1)
+	}
+	return err
+}
+
+// ComplaintWrites is how many commits through q wrote a complaint.
+func (q *Queue) ComplaintWrites() uint64 { return q.complaints.Load() }
 
 // Close stores what is queued, stops the writer and closes the store.
 func (q *Queue) Close() error {
