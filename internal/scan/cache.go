@@ -69,8 +69,10 @@ func headsOf(lots []trace.Lot) []head {
 // the scanned lot and of every lot upstream when it was.
 type provenanceEntry struct {
 	heads []head
-	at    time.Time
-	p     Provenance
+	// gen is the store's count of lot writes when the walk began.
+	gen uint64
+	at  time.Time
+	p   Provenance
 }
 
 type marketEntry struct {
@@ -95,7 +97,7 @@ func (c *Cache) verified(lots []trace.Lot) (Provenance, bool) {
 // keep remembers a provenance of lots if it verified; any other verdict
 // forgets what was kept, so a failure is never hidden behind an older pass.
 // What is kept is shared by later scans and never changed.
-func (c *Cache) keep(lots []trace.Lot, p Provenance, verified bool) {
+func (c *Cache) keep(lots []trace.Lot, gen uint64, p Provenance, verified bool) {
 	if c == nil {
 		return
 	}
@@ -103,7 +105,24 @@ func (c *Cache) keep(lots []trace.Lot, p Provenance, verified bool) {
 		c.provenance.remove(lots[0].ID)
 		return
 	}
-	c.provenance.put(lots[0].ID, provenanceEntry{heads: headsOf(lots), at: time.Now(), p: p})
+	c.provenance.put(lots[0].ID, provenanceEntry{heads: headsOf(lots), gen: gen, at: time.Now(), p: p})
+}
+
+// unmoved returns the provenance of lot as last verified without walking
+// upstream: when no lot, event or unit was written in this process since the
+// walk began (gen is the store's count now), none of the lots upstream can
+// have a new head, unless another process wrote it, which the TTL bounds as
+// it bounds edits behind the service's back. The lot's own head, which the
+// caller has read, must not have moved either.
+func (c *Cache) unmoved(lot trace.Lot, gen uint64) (Provenance, bool) {
+	if c == nil {
+		return Provenance{}, false
+	}
+	e, ok := c.provenance.get(lot.ID)
+	if !ok || e.gen != gen || time.Since(e.at) > c.ttl || e.heads[0] != (head{id: lot.ID, hash: lot.Head, seq: lot.Seq}) {
+		return Provenance{}, false
+	}
+	return e.p, true
 }
 
 func (c *Cache) market(l trace.Lot) (string, bool) {

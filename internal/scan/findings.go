@@ -12,13 +12,15 @@ import (
 // product itself is not ours.
 var counterfeitKinds = []string{"counterfeit", "refill"}
 
-// ComplaintCounter is a store that counts the commits that wrote a
-// complaint in this process (Queue is one): findings kept by a Cache are
-// used only while that count stays where it was when they were read, so a
-// complaint closed here takes effect on the next scan. A Judge whose store
-// does not count keeps no findings.
-type ComplaintCounter interface {
+// WriteCounter is a store that counts the commits made through it in this
+// process (Queue is one): those that wrote a complaint, and those that wrote
+// lots, events or units. What a Cache keeps on the strength of a count is
+// used only while the count stays where it was when the store was read, so
+// a write here takes effect on the next scan. A Judge whose store does not
+// count keeps no findings and walks every lot upstream on every scan.
+type WriteCounter interface {
 	ComplaintWrites() uint64
+	LotWrites() uint64
 }
 
 // findings adds the regulator's confirmed counterfeit findings: on the serial
@@ -47,7 +49,7 @@ func (j Judge) findings(ctx context.Context, r *Result, serial, lotID string) er
 // finding is the finding on one serial or one lot, kept by the Cache per
 // serial and per lot, so the bottles of one lot share the lot's.
 func (j Judge) finding(ctx context.Context, f trace.ComplaintFilter) (*Reason, error) {
-	counter, counts := j.Store.(ComplaintCounter)
+	counter, counts := j.Store.(WriteCounter)
 	if !counts {
 		return j.confirmed(ctx, f)
 	}

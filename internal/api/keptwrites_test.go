@@ -12,6 +12,8 @@ import (
 	"github.com/agritrace/agritrace/internal/trace"
 )
 
+// What scans keep on the strength of the queue's write counts (scan.WriteCounter).
+
 // TestKeptFindingsYieldToACloseHere: a label whose absence of findings is
 // kept for an hour turns not genuine on the very next scan after a regulator
 // confirms a counterfeit through this service, on the serial and then on its
@@ -90,4 +92,32 @@ func isFinding(r scan.Reason) bool { return r.Code == scan.ConfirmedCounterfeit 
 // serialOf reads the serial out of a label's URL (…/21/<serial>?…).
 func serialOf(url string) string {
 	return url[strings.LastIndex(url, "/")+1 : strings.Index(url, "?")]
+}
+
+// TestKeptProvenanceBoundsWriteElsewhere: an inspection upstream recorded by
+// another process on the same database moves no count here, so a scan may
+// skip the walk and show the kept history, for at most the TTL.
+func TestKeptProvenanceBoundsWriteElsewhere(t *testing.T) {
+	var srv *api.Server
+	e := start(t, func(o *options) {
+		o.server = func(s *api.Server) {
+			s.Judge.Cache = scan.NewCache(scan.CacheOptions{TTL: 300 * time.Millisecond})
+			srv = s
+		}
+	})
+	st := e.story(t)
+	bottle := st.BottleURLs[0]
+	first := scanOf(t, e, bottle)
+	regulator, err := e.Store.Org(bg, demo.Regulator)
+	if err != nil {
+		t.Fatal(err)
+	}
+	elsewhere := trace.NewService(e.Store, srv.Keys)
+	if _, err := elsewhere.Inspect(bg, regulator, st.OilLot, trace.InspectInput{Results: map[string]any{"acidValue": 0.9}}); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	if v := scanOf(t, e, bottle); steps(v) != steps(first)+1 {
+		t.Errorf("a TTL after an inspection elsewhere: %d steps, want %d", steps(v), steps(first)+1)
+	}
 }
