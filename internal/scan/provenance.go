@@ -172,6 +172,8 @@ func (j Judge) provenance(ctx context.Context, p *Provenance, r *Result, lotID s
 	var gen uint64
 	if counts {
 		gen = counter.LotWrites()
+	}
+	if counts && j.Cache != nil {
 		lot, err := j.Store.Lot(ctx, lotID)
 		if err != nil {
 			return err
