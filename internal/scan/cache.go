@@ -11,13 +11,15 @@ import (
 )
 
 // Cache keeps what scans of the same lots recompute alike: a lot's verified
-// provenance, the market a lot went to, and label signatures found valid.
+// provenance, the market a lot went to, label signatures found valid, and
+// the regulator's confirmed findings on a serial and its lot.
 // Each part is bounded; a Judge without one recomputes everything.
 type Cache struct {
 	ttl        time.Duration
 	provenance *lru[provenanceEntry]
 	markets    *lru[marketEntry]
 	signatures *lru[struct{}]
+	findings   *lru[findingEntry]
 }
 
 // CacheOptions size a Cache; zero values take the defaults.
@@ -27,6 +29,9 @@ type CacheOptions struct {
 	Lots int
 	// Signatures is how many valid label signatures are kept (default 65536).
 	Signatures int
+	// Findings is how many serials' and lots' confirmed findings, or their
+	// absence, are kept (default 65536).
+	Findings int
 	// TTL bounds how long a verified provenance, or a lot's market, is
 	// reused while its lots' heads stay the same (default 30 s): an edit of the database behind
 	// the service's back that leaves every head alone shows on scans once
@@ -41,6 +46,7 @@ func NewCache(o CacheOptions) *Cache {
 		provenance: newLRU[provenanceEntry](cmp.Or(o.Lots, 1024)),
 		markets:    newLRU[marketEntry](cmp.Or(o.Lots, 1024)),
 		signatures: newLRU[struct{}](cmp.Or(o.Signatures, 65536)),
+		findings:   newLRU[findingEntry](cmp.Or(o.Findings, 65536)),
 	}
 }
 
@@ -63,8 +69,10 @@ func headsOf(lots []trace.Lot) []head {
 // the scanned lot and of every lot upstream when it was.
 type provenanceEntry struct {
 	heads []head
-	at    time.Time
-	p     Provenance
+	// gen is the store's count of lot writes when the walk began.
+	gen uint64
+	at  time.Time
+	p   Provenance
 }
 
 type marketEntry struct {
@@ -89,7 +97,7 @@ func (c *Cache) verified(lots []trace.Lot) (Provenance, bool) {
 // keep remembers a provenance of lots if it verified; any other verdict
 // forgets what was kept, so a failure is never hidden behind an older pass.
 // What is kept is shared by later scans and never changed.
-func (c *Cache) keep(lots []trace.Lot, p Provenance, verified bool) {
+func (c *Cache) keep(lots []trace.Lot, gen uint64, p Provenance, verified bool) {
 	if c == nil {
 		return
 	}
@@ -97,7 +105,24 @@ func (c *Cache) keep(lots []trace.Lot, p Provenance, verified bool) {
 		c.provenance.remove(lots[0].ID)
 		return
 	}
-	c.provenance.put(lots[0].ID, provenanceEntry{heads: headsOf(lots), at: time.Now(), p: p})
+	c.provenance.put(lots[0].ID, provenanceEntry{heads: headsOf(lots), gen: gen, at: time.Now(), p: p})
+}
+
+// unmoved returns the provenance of lot as last verified without walking
+// upstream: when no lot, event or unit was written in this process since the
+// walk began (gen is the store's count now), none of the lots upstream can
+// have a new head, unless another process wrote it, which the TTL bounds as
+// it bounds edits behind the service's back. The lot's own head, which the
+// caller has read, must not have moved either.
+func (c *Cache) unmoved(lot trace.Lot, gen uint64) (Provenance, bool) {
+	if c == nil {
+		return Provenance{}, false
+	}
+	e, ok := c.provenance.get(lot.ID)
+	if !ok || e.gen != gen || time.Since(e.at) > c.ttl || e.heads[0] != (head{id: lot.ID, hash: lot.Head, seq: lot.Seq}) {
+		return Provenance{}, false
+	}
+	return e.p, true
 }
 
 func (c *Cache) market(l trace.Lot) (string, bool) {
@@ -129,6 +154,33 @@ func (c *Cache) signed(key string) bool {
 func (c *Cache) keepSigned(key string) {
 	if c != nil {
 		c.signatures.put(key, struct{}{})
+	}
+}
+
+// findingEntry is the finding on a serial or a lot (nil for none) as
+// read while the store's count of complaint writes stood at gen.
+type findingEntry struct {
+	gen   uint64
+	at    time.Time
+	found *Reason
+}
+
+// finding returns the finding kept for key if no complaint was written in
+// this process since it was read (gen is the count now) and it is not older
+// than the TTL, which bounds how long another process's close goes unseen.
+func (c *Cache) finding(key string, gen uint64) (*Reason, bool) {
+	if c == nil {
+		return nil, false
+	}
+	e, ok := c.findings.get(key)
+	return e.found, ok && e.gen == gen && time.Since(e.at) <= c.ttl
+}
+
+// keepFinding keeps what was read while the count stood at gen; a complaint
+// written during the read moved the count, so the entry is never used.
+func (c *Cache) keepFinding(key string, gen uint64, found *Reason) {
+	if c != nil {
+		c.findings.put(key, findingEntry{gen: gen, at: time.Now(), found: found})
 	}
 }
 

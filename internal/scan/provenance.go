@@ -168,20 +168,30 @@ func (j Judge) finish(p Provenance, l Label, r Result) Provenance {
 // provenance fills p with the lot, its upstream journey, its test results
 // and its verification, and adds to r what the ledger says.
 func (j Judge) provenance(ctx context.Context, p *Provenance, r *Result, lotID string) error {
+	counter, counts := j.Store.(WriteCounter)
+	var gen uint64
+	if counts {
+		gen = counter.LotWrites()
+	}
+	if counts && j.Cache != nil {
+		lot, err := j.Store.Lot(ctx, lotID)
+		if err != nil {
+			return err
+		}
+		if kept, ok := j.Cache.unmoved(lot, gen); ok {
+			p.setLot(lot)
+			p.useKept(kept)
+			return nil
+		}
+	}
 	lots, err := j.Service.Upstream(ctx, lotID)
 	if err != nil {
 		return err
 	}
 	lot := lots[0]
-	p.Lot = &lot
-	if lot.Origin != nil {
-		// The scanned lot itself goes out to the public too.
-		public := lot.Origin.Public()
-		p.Lot.Origin = &public
-	}
+	p.setLot(lot)
 	if kept, ok := j.Cache.verified(lots); ok {
-		p.Product, p.Origins, p.Maker, p.Recall = kept.Product, kept.Origins, kept.Maker, kept.Recall
-		p.Quality, p.Journey, p.Ledger, p.memo = kept.Quality, kept.Journey, kept.Ledger, kept.memo
+		p.useKept(kept)
 		return nil
 	}
 	if prod, err := j.Store.Product(ctx, lot.GTIN); err == nil {
@@ -238,7 +248,7 @@ func (j Judge) provenance(ctx context.Context, p *Provenance, r *Result, lotID s
 		return a.at.Before(b.at)
 	})
 	p.Ledger.Verdict = ledger
-	j.Cache.keep(lots, Provenance{
+	j.Cache.keep(lots, gen, Provenance{
 		Product: p.Product, Origins: p.Origins, Maker: p.Maker, Recall: p.Recall,
 		Quality: p.Quality, Journey: p.Journey, Ledger: p.Ledger, memo: &sync.Map{},
 	}, ledger == verify.Verified)
@@ -251,6 +261,21 @@ func (j Judge) provenance(ctx context.Context, p *Provenance, r *Result, lotID s
 		}
 	}
 	return nil
+}
+
+// setLot shows the scanned lot, whose origin goes out to the public too.
+func (p *Provenance) setLot(lot trace.Lot) {
+	p.Lot = &lot
+	if lot.Origin != nil {
+		public := lot.Origin.Public()
+		p.Lot.Origin = &public
+	}
+}
+
+// useKept takes what a Cache kept of the lot's provenance.
+func (p *Provenance) useKept(kept Provenance) {
+	p.Product, p.Origins, p.Maker, p.Recall = kept.Product, kept.Origins, kept.Maker, kept.Recall
+	p.Quality, p.Journey, p.Ledger, p.memo = kept.Quality, kept.Journey, kept.Ledger, kept.memo
 }
 
 // results lists a lot's test results: the attributes declared when it was

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/agritrace/agritrace/internal/trace"
@@ -41,6 +42,10 @@ type Queue struct {
 	full, flush chan struct{}
 	stop        chan struct{}
 	stopped     chan struct{}
+
+	// complaints and lots count commits that wrote a complaint, and lots,
+	// events or units (WriteCounter).
+	complaints, lots atomic.Uint64
 }
 
 // QueueOptions tune a Queue; zero values take the defaults.
@@ -177,6 +182,26 @@ func (q *Queue) ScanSummary(ctx context.Context, serial string) (trace.ScanSumma
 	}
 	return sum, nil
 }
+
+// Commit passes a change to the store and counts what it writes after the
+// store has answered: whatever a scan read before then is kept under the old
+// count and so is never used.
+func (q *Queue) Commit(ctx context.Context, ch trace.Change) error {
+	err := q.Store.Commit(ctx, ch)
+	if len(ch.Complaints) > 0 {
+		q.complaints.Add(1)
+	}
+	if len(ch.Lots) > 0 || len(ch.Events) > 0 || len(ch.Units) > 0 {
+		q.lots.Add(1)
+	}
+	return err
+}
+
+// ComplaintWrites is how many commits through q wrote a complaint.
+func (q *Queue) ComplaintWrites() uint64 { return q.complaints.Load() }
+
+// LotWrites is how many commits through q wrote lots, events or units.
+func (q *Queue) LotWrites() uint64 { return q.lots.Load() }
 
 // Close stores what is queued, stops the writer and closes the store.
 func (q *Queue) Close() error {
