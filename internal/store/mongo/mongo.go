@@ -98,11 +98,11 @@ func Open(ctx context.Context, uri, dbName string) (*Store, error) {
 		client.Disconnect(ctx)
 		return nil, err
 	}
-	if err := s.fillScanVerdicts(ctx); err != nil {
+	if err := s.once(ctx, scanVerdictsFilled, s.fillScanVerdicts); err != nil {
 		client.Disconnect(ctx)
 		return nil, err
 	}
-	if err := s.summarizeScans(ctx); err != nil {
+	if err := s.once(ctx, scanSummariesFilled, s.summarizeScans); err != nil {
 		client.Disconnect(ctx)
 		return nil, err
 	}
@@ -277,6 +277,26 @@ func (s *Store) insertOne(ctx context.Context, coll string, doc any, msg string)
 	}
 	if err != nil {
 		return fmt.Errorf("mongo: insert into %s: %w", coll, err)
+	}
+	return nil
+}
+
+// once runs an upgrade step unless cMigrations records it as done, then
+// records it, so later starts skip searching every document again. Instances
+// starting together may both run a step, so each must be safe to repeat.
+func (s *Store) once(ctx context.Context, marker string, step func(context.Context) error) error {
+	err := s.c(cMigrations).FindOne(ctx, bson.M{"_id": marker}).Err()
+	if err == nil {
+		return nil
+	}
+	if !errors.Is(err, mongo.ErrNoDocuments) {
+		return fmt.Errorf("mongo: upgrade %s: %w", marker, err)
+	}
+	if err := step(ctx); err != nil {
+		return fmt.Errorf("mongo: upgrade %s: %w", marker, err)
+	}
+	if _, err := s.c(cMigrations).InsertOne(ctx, bson.M{"_id": marker}); err != nil && !mongo.IsDuplicateKeyError(err) {
+		return fmt.Errorf("mongo: upgrade %s: %w", marker, err)
 	}
 	return nil
 }

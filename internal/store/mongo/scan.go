@@ -3,12 +3,10 @@ package mongo
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 
 	"github.com/agritrace/agritrace/internal/trace"
 	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
@@ -40,17 +38,9 @@ func (s *Store) Scans(ctx context.Context, f trace.ScanFilter) ([]trace.Scan, er
 const scanVerdictsFilled = "scan-verdicts"
 
 // fillScanVerdicts gives scans stored before the verdict had a field of its
-// own (so alerts are found by index) the verdict from their document, once:
-// a marker keeps later starts from searching every scan again. Setting the
-// same value twice is harmless, so instances may race here.
+// own (so alerts are found by index) the verdict from their document.
+// Setting the same value twice is harmless.
 func (s *Store) fillScanVerdicts(ctx context.Context) error {
-	err := s.c(cMigrations).FindOne(ctx, bson.M{"_id": scanVerdictsFilled}).Err()
-	if err == nil {
-		return nil
-	}
-	if !errors.Is(err, mongo.ErrNoDocuments) {
-		return fmt.Errorf("mongo: scan verdicts: %w", err)
-	}
 	cur, err := s.c(cScans).Find(ctx, bson.M{"verdict": bson.M{"$exists": false}})
 	if err != nil {
 		return fmt.Errorf("mongo: scan verdicts: %w", err)
@@ -73,9 +63,6 @@ func (s *Store) fillScanVerdicts(ctx context.Context) error {
 		}
 	}
 	if err := cur.Err(); err != nil {
-		return fmt.Errorf("mongo: scan verdicts: %w", err)
-	}
-	if _, err := s.c(cMigrations).InsertOne(ctx, bson.M{"_id": scanVerdictsFilled}); err != nil && !mongo.IsDuplicateKeyError(err) {
 		return fmt.Errorf("mongo: scan verdicts: %w", err)
 	}
 	return nil

@@ -126,16 +126,9 @@ func onlyDuplicates(err error) bool {
 const scanSummariesFilled = "scan-summaries"
 
 // summarizeScans gives the labels scanned before summaries were kept their
-// summary, once. Each is rebuilt from the label's whole history, so
-// instances that race here write the same thing.
+// summary. Each is rebuilt from the label's whole history, so instances that
+// race here write the same thing.
 func (s *Store) summarizeScans(ctx context.Context) error {
-	err := s.c(cMigrations).FindOne(ctx, bson.M{"_id": scanSummariesFilled}).Err()
-	if err == nil {
-		return nil
-	}
-	if !errors.Is(err, mongo.ErrNoDocuments) {
-		return fmt.Errorf("mongo: scan summaries: %w", err)
-	}
 	scans, err := listDocs[trace.Scan](ctx, s.c(cScans), bson.M{"serial": bson.M{"$ne": ""}}, options.Find().SetSort(bson.D{{Key: "serial", Value: 1}, {Key: "time", Value: 1}}))
 	if err != nil {
 		return fmt.Errorf("mongo: scan summaries: %w", err)
@@ -149,9 +142,6 @@ func (s *Store) summarizeScans(ctx context.Context) error {
 		if _, err := s.c(cSummaries).ReplaceOne(ctx, bson.M{"_id": sum.Serial}, doc, options.Replace().SetUpsert(true)); err != nil {
 			return fmt.Errorf("mongo: scan summaries: %s: %w", sum.Serial, err)
 		}
-	}
-	if _, err := s.c(cMigrations).InsertOne(ctx, bson.M{"_id": scanSummariesFilled}); err != nil && !mongo.IsDuplicateKeyError(err) {
-		return fmt.Errorf("mongo: scan summaries: %w", err)
 	}
 	return nil
 }
