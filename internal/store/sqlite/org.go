@@ -12,14 +12,8 @@ import (
 
 // CreateOrg implements trace.Store.
 func (s *Store) CreateOrg(ctx context.Context, o trace.Org) error {
-	_, err := s.write(ctx, `INSERT INTO orgs (id, doc) VALUES (?, ?)`, o.ID, mustJSON(o))
-	if isUnique(err) {
-		return trace.Errorf(trace.ECONFLICT, "organization %s already exists", o.ID)
-	}
-	if err != nil {
-		return fmt.Errorf("sqlite: create org %s: %w", o.ID, err)
-	}
-	return nil
+	return s.insert(ctx, trace.Errorf(trace.ECONFLICT, "organization %s already exists", o.ID), "org "+o.ID,
+		`INSERT INTO orgs (id, doc) VALUES (?, ?)`, o.ID, mustJSON(o))
 }
 
 // Org implements trace.Store.
@@ -36,15 +30,8 @@ func (s *Store) Orgs(ctx context.Context) ([]trace.Org, error) {
 
 // CreateAPIKey implements trace.Store.
 func (s *Store) CreateAPIKey(ctx context.Context, k trace.APIKey) error {
-	_, err := s.write(ctx, `INSERT INTO api_keys (id, org, hash, doc) VALUES (?, ?, ?, ?)`,
-		k.ID, k.OrgID, k.Hash, mustJSON(k))
-	if isUnique(err) {
-		return trace.Errorf(trace.ECONFLICT, "API key %s already exists", k.ID)
-	}
-	if err != nil {
-		return fmt.Errorf("sqlite: create API key for %s: %w", k.OrgID, err)
-	}
-	return nil
+	return s.insert(ctx, trace.Errorf(trace.ECONFLICT, "API key %s already exists", k.ID), "API key for "+k.OrgID,
+		`INSERT INTO api_keys (id, org, hash, doc) VALUES (?, ?, ?, ?)`, k.ID, k.OrgID, k.Hash, mustJSON(k))
 }
 
 // OrgByAPIKey implements trace.Store.
@@ -99,14 +86,8 @@ func (s *Store) replace(ctx context.Context, what, query string, args ...any) er
 
 // CreateProduct implements trace.Store.
 func (s *Store) CreateProduct(ctx context.Context, p trace.Product) error {
-	_, err := s.write(ctx, `INSERT INTO products (gtin, doc) VALUES (?, ?)`, p.GTIN, mustJSON(p))
-	if isUnique(err) {
-		return trace.Errorf(trace.ECONFLICT, "product %s already exists", p.GTIN)
-	}
-	if err != nil {
-		return fmt.Errorf("sqlite: create product %s: %w", p.GTIN, err)
-	}
-	return nil
+	return s.insert(ctx, trace.Errorf(trace.ECONFLICT, "product %s already exists", p.GTIN), "product "+p.GTIN,
+		`INSERT INTO products (gtin, doc) VALUES (?, ?)`, p.GTIN, mustJSON(p))
 }
 
 // Product implements trace.Store.

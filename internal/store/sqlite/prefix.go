@@ -10,14 +10,8 @@ import (
 
 // CreatePrefix implements trace.Store.
 func (s *Store) CreatePrefix(ctx context.Context, p trace.Prefix) error {
-	_, err := s.write(ctx, `INSERT INTO prefixes (prefix, org, doc) VALUES (?, ?, ?)`, p.Prefix, p.Org, mustJSON(p))
-	if isUnique(err) {
-		return trace.FieldErrorf(trace.ECONFLICT, "prefix", "prefix %s is already declared", p.Prefix)
-	}
-	if err != nil {
-		return fmt.Errorf("sqlite: create prefix %s: %w", p.Prefix, err)
-	}
-	return nil
+	return s.insert(ctx, trace.FieldErrorf(trace.ECONFLICT, "prefix", "prefix %s is already declared", p.Prefix), "prefix "+p.Prefix,
+		`INSERT INTO prefixes (prefix, org, doc) VALUES (?, ?, ?)`, p.Prefix, p.Org, mustJSON(p))
 }
 
 // UpdatePrefix implements trace.Store.

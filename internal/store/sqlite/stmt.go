@@ -100,6 +100,19 @@ func (s *Store) exec(ctx context.Context, tx *sql.Tx, query string, args ...any)
 }
 
 // write runs one statement as a write of its own, through the writer.
+// insert writes one new row, answering taken when the row's key is already
+// there and wrapping any other failure as "sqlite: create what".
+func (s *Store) insert(ctx context.Context, taken error, what, query string, args ...any) error {
+	_, err := s.write(ctx, query, args...)
+	if isUnique(err) {
+		return taken
+	}
+	if err != nil {
+		return fmt.Errorf("sqlite: create %s: %w", what, err)
+	}
+	return nil
+}
+
 func (s *Store) write(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	var res sql.Result
 	err := s.tx(ctx, func(tx *sql.Tx) error {

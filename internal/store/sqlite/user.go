@@ -15,15 +15,8 @@ import (
 
 // CreateUser implements trace.Store.
 func (s *Store) CreateUser(ctx context.Context, u trace.User) error {
-	_, err := s.write(ctx, `INSERT INTO users (login, org, password_hash, doc) VALUES (?, ?, ?, ?)`,
-		u.Login, u.Org, u.PasswordHash, mustJSON(u))
-	if isUnique(err) {
-		return trace.Errorf(trace.ECONFLICT, "user %s already exists", u.Login)
-	}
-	if err != nil {
-		return fmt.Errorf("sqlite: create user %s: %w", u.Login, err)
-	}
-	return nil
+	return s.insert(ctx, trace.Errorf(trace.ECONFLICT, "user %s already exists", u.Login), "user "+u.Login,
+		`INSERT INTO users (login, org, password_hash, doc) VALUES (?, ?, ?, ?)`, u.Login, u.Org, u.PasswordHash, mustJSON(u))
 }
 
 // User implements trace.Store.
@@ -75,14 +68,8 @@ func (s *Store) UpdateUser(ctx context.Context, u trace.User) error {
 
 // CreateSession implements trace.Store.
 func (s *Store) CreateSession(ctx context.Context, ss trace.Session) error {
-	_, err := s.write(ctx, `INSERT INTO sessions (hash, user, doc) VALUES (?, ?, ?)`, ss.Hash, ss.User, mustJSON(ss))
-	if isUnique(err) {
-		return trace.Errorf(trace.ECONFLICT, "session already exists")
-	}
-	if err != nil {
-		return fmt.Errorf("sqlite: create session for %s: %w", ss.User, err)
-	}
-	return nil
+	return s.insert(ctx, trace.Errorf(trace.ECONFLICT, "session already exists"), "session for "+ss.User,
+		`INSERT INTO sessions (hash, user, doc) VALUES (?, ?, ?)`, ss.Hash, ss.User, mustJSON(ss))
 }
 
 // Session implements trace.Store.
