@@ -54,7 +54,10 @@ npm_file() {
 # Tests that need them fail without them in CI and skip elsewhere.
 AGRITRACE_TEST_IPDB=$(npm_file ip2region@2.3.0 data/ip2region.db)
 AGRITRACE_TEST_AXE=$(npm_file axe-core@4.14.1 axe.min.js)
-export AGRITRACE_TEST_IPDB AGRITRACE_TEST_AXE
+# The resolver tests compress Digital Links with GS1's own toolkit (run by
+# node) to check that our decompression reads what GS1's writes.
+AGRITRACE_TEST_DLJS=$(npm_file digital-link.js@1.4.3 lib/GS1DigitalLinkCompressionPrototype/GS1DigitalLinkToolkit.js)
+export AGRITRACE_TEST_IPDB AGRITRACE_TEST_AXE AGRITRACE_TEST_DLJS
 
 step "gofmt, go vet and staticcheck"
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
