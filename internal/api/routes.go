@@ -1,6 +1,8 @@
 package api
 
 import (
+	"net/http"
+
 	"github.com/agritrace/agritrace/internal/audit"
 	"github.com/agritrace/agritrace/internal/trace"
 	"github.com/gin-gonic/gin"
@@ -11,9 +13,18 @@ func (s *Server) routes(r *gin.Engine) {
 	r.GET("/readyz", s.readyz)
 	r.GET("/.well-known/agritrace/label-keys.json", s.labelKeys)
 
-	// The GS1 Digital Link resolver: what a phone opens after scanning a label.
-	r.GET("/01/:gtin/10/:lot/21/:serial", s.scanUnit)
-	r.GET("/01/:gtin/10/:lot", s.scanLot)
+	// The GS1-Conformant resolver: what a phone opens after scanning a label
+	// (compressed Digital Links arrive through NoRoute). It redirects to the
+	// provenance pages below, which judge and record each scan.
+	for _, m := range []string{http.MethodGet, http.MethodHead, http.MethodOptions} {
+		r.Handle(m, "/01/*path", s.resolve)
+	}
+	r.GET("/.well-known/gs1resolver", s.resolverDescription)
+	r.GET("/recall-status/:id", s.recallStatus)
+	r.GET("/provenance/01/:gtin", s.productPage)
+	r.GET("/provenance/01/:gtin/10/:lot/21/:serial", s.scanUnit)
+	r.GET("/provenance/01/:gtin/10/:lot", s.scanLot)
+	r.GET("/provenance/01/:gtin/21/:serial", s.scanSerial)
 	s.mountWeb(r)
 	s.mountConsole(r)
 

@@ -36,10 +36,27 @@ func (s *Server) mountWeb(r *gin.Engine) {
 	r.StaticFS("/static", http.FS(web.Static()))
 }
 
-// scanUnit resolves a unit's Digital Link: the page a phone opens from a QR label.
+// scanUnit is a unit's provenance page: where a phone lands, through the
+// resolver, from a QR label.
 func (s *Server) scanUnit(c *gin.Context) {
 	in := s.scanInput(c)
 	in.Serial, in.KeyID, in.Signature = c.Param("serial"), c.Query("k"), c.Query("s")
+	s.judgeUnit(c, in)
+}
+
+// scanSerial is the page of a serial given without its lot
+// (/01/{gtin}/21/{serial}): the unit's lot is read from its records, and an
+// unknown serial is judged as such.
+func (s *Server) scanSerial(c *gin.Context) {
+	in := s.scanInput(c)
+	in.Serial, in.KeyID, in.Signature = c.Param("serial"), c.Query("k"), c.Query("s")
+	if u, err := s.Store.Unit(c.Request.Context(), in.Serial); err == nil && u.GTIN == in.GTIN {
+		in.Lot = u.LotNumber
+	}
+	s.judgeUnit(c, in)
+}
+
+func (s *Server) judgeUnit(c *gin.Context, in scan.Label) {
 	p, err := s.Judge.Unit(c.Request.Context(), in)
 	if err != nil {
 		s.fail(c, err)
@@ -49,7 +66,8 @@ func (s *Server) scanUnit(c *gin.Context) {
 	s.render(c, &p)
 }
 
-// scanLot resolves a lot-level Digital Link, as printed on bags and drums.
+// scanLot is a lot's provenance page, for lot-level Digital Links as printed
+// on bags and drums.
 func (s *Server) scanLot(c *gin.Context) {
 	p, err := s.Judge.Lot(c.Request.Context(), s.scanInput(c))
 	if err != nil {

@@ -14,6 +14,7 @@ import (
 	"github.com/agritrace/agritrace/internal/label"
 	"github.com/agritrace/agritrace/internal/labelprint"
 	regions "github.com/agritrace/agritrace/internal/region"
+	"github.com/agritrace/agritrace/internal/resolver"
 	"github.com/agritrace/agritrace/internal/scan"
 	"github.com/agritrace/agritrace/internal/trace"
 	"github.com/agritrace/agritrace/internal/verify"
@@ -64,6 +65,8 @@ type Server struct {
 	pages *template.Template
 	// labels keeps the label images served, by Digital Link and size.
 	labels *label.Cache
+	// products keeps the products the resolver has found.
+	products *resolver.Products
 }
 
 // labelCacheBytes bounds the label images kept: about 10,000 PNGs of the
@@ -75,6 +78,7 @@ func (s *Server) Handler() http.Handler {
 	gin.SetMode(gin.ReleaseMode)
 	s.complaints = newLimiter(cmp.Or(s.ComplaintEvery, 10*time.Minute), cmp.Or(s.ComplaintBurst, 5))
 	s.labels = label.NewCache(labelCacheBytes)
+	s.products = &resolver.Products{}
 	r := gin.New()
 	r.Use(s.logRequests, gin.CustomRecovery(func(c *gin.Context, err any) {
 		s.Log.Error("panic in handler", "err", err, "path", c.Request.URL.Path)
@@ -86,6 +90,9 @@ func (s *Server) Handler() http.Handler {
 	}
 	r.HandleMethodNotAllowed = true
 	r.NoRoute(func(c *gin.Context) {
+		if s.resolveCompressed(c) {
+			return
+		}
 		s.fail(c, trace.Errorf(trace.ENOTFOUND, "no such page or endpoint: %s", c.Request.URL.Path))
 	})
 	r.NoMethod(func(c *gin.Context) {
