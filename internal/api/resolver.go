@@ -24,16 +24,18 @@ func (s *Server) resolver() resolver.Resolver {
 
 // resolve answers GET, HEAD and OPTIONS on /01/... .
 func (s *Server) resolve(c *gin.Context) {
-	if s.preflight(c) {
-		return
-	}
 	path := c.Request.URL.EscapedPath()
 	u, err := digitallink.Parse(path)
-	if err != nil {
-		s.fail(c, trace.Errorf(trace.EINVALID, "%s is not a valid GS1 Digital Link: %v", path, err))
-		return
+	if err == nil {
+		s.linkHeader(c, u, "")
 	}
-	s.answer(c, u, "", nil)
+	switch {
+	case s.preflight(c):
+	case err != nil:
+		s.fail(c, trace.Errorf(trace.EINVALID, "%s is not a valid GS1 Digital Link: %v", path, err))
+	default:
+		s.answer(c, u, nil)
+	}
 }
 
 // resolveCompressed answers a compressed Digital Link, which arrives as a
@@ -51,19 +53,21 @@ func (s *Server) resolveCompressed(c *gin.Context) bool {
 	if _, _, err := digitallink.Decompress(seg); err != nil {
 		return false
 	}
-	if s.preflight(c) {
-		return true
-	}
 	u, extra, err := digitallink.Expand(seg)
-	if err != nil {
+	if err == nil {
+		same := s.resolver().Base + u.Path()
+		if len(extra) > 0 {
+			same += "?" + extra.Encode()
+		}
+		s.linkHeader(c, u, same)
+	}
+	switch {
+	case s.preflight(c):
+	case err != nil:
 		s.fail(c, trace.Errorf(trace.EINVALID, "/%s decompresses to no valid GS1 Digital Link: %v", seg, err))
-		return true
+	default:
+		s.answer(c, u, extra)
 	}
-	same := s.resolver().Base + u.Path()
-	if len(extra) > 0 {
-		same += "?" + extra.Encode()
-	}
-	s.answer(c, u, same, extra)
 	return true
 }
 
@@ -83,13 +87,12 @@ func (s *Server) preflight(c *gin.Context) bool {
 	return true
 }
 
-// answer resolves u: the linkset when asked for, else a redirect to the
-// default link or to the linkType asked for. sameAs is the uncompressed URI
-// of a compressed request, and extra what its compressed query held.
-func (s *Server) answer(c *gin.Context, u digitallink.URI, sameAs string, extra url.Values) {
-	rs := s.resolver()
+// linkHeader links every answer about u, redirects and OPTIONS included, to
+// its linkset and the linkset's JSON-LD context; sameAs is the uncompressed
+// URI of a compressed request.
+func (s *Server) linkHeader(c *gin.Context, u digitallink.URI, sameAs string) {
 	links := []string{
-		fmt.Sprintf(`<%s%s?linkType=linkset>; rel="linkset"; type="%s"`, rs.Base, u.Path(), resolver.LinksetType),
+		fmt.Sprintf(`<%s%s?linkType=linkset>; rel="linkset"; type="%s"`, s.resolver().Base, u.Path(), resolver.LinksetType),
 		fmt.Sprintf(`<%s>; rel="http://www.w3.org/ns/json-ld#context"; type="application/ld+json"`, resolver.ContextURL),
 	}
 	if sameAs != "" {
@@ -97,6 +100,13 @@ func (s *Server) answer(c *gin.Context, u digitallink.URI, sameAs string, extra 
 	}
 	c.Header("Link", strings.Join(links, ", "))
 	c.Header("Vary", "Accept")
+}
+
+// answer resolves u: the linkset when asked for, else a redirect to the
+// default link or to the linkType asked for. extra is what a compressed
+// URI's compressed query held.
+func (s *Server) answer(c *gin.Context, u digitallink.URI, extra url.Values) {
+	rs := s.resolver()
 	lt := c.Query("linkType")
 	if lt == "" && !strings.Contains(c.GetHeader("Accept"), resolver.LinksetType) {
 		href, err := rs.Default(c.Request.Context(), u)
