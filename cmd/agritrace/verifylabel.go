@@ -239,9 +239,38 @@ func checkOnline(ctx context.Context, client *http.Client, raw string) *onlineRe
 	res.Service = u.Scheme + "://" + u.Host
 	ctx, cancel := context.WithTimeout(ctx, onlineTimeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, raw, nil)
+	// A GS1 resolver redirects the label to its provenance page, which the
+	// client follows; one that answers JSON with the label's linkset instead
+	// is followed to the linkset's default link, with the label's query.
+	body, err := getJSON(ctx, client, raw)
+	if err == nil && body.linkset != "" {
+		body, err = getJSON(ctx, client, body.linkset+"?"+u.RawQuery)
+	}
 	if err != nil {
 		return unavailable(err.Error())
+	}
+	if body.verdict.Verdict == "" {
+		return unavailable(fmt.Sprintf("%s did not answer with a verdict", res.Service))
+	}
+	res.Available, res.Verdict, res.Reasons = true, body.verdict.Verdict, body.verdict.Reasons
+	return res
+}
+
+// onlineAnswer is what the service said of a label: its verdict, or, from a
+// resolver answering with a linkset, the default link to ask instead.
+type onlineAnswer struct {
+	verdict struct {
+		Verdict string        `json:"verdict"`
+		Reasons []scan.Reason `json:"reasons"`
+	}
+	linkset string
+}
+
+func getJSON(ctx context.Context, client *http.Client, raw string) (onlineAnswer, error) {
+	var a onlineAnswer
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, raw, nil)
+	if err != nil {
+		return a, err
 	}
 	req.Header.Set("Accept", "application/json")
 	resp, err := client.Do(req)
@@ -251,21 +280,29 @@ func checkOnline(ctx context.Context, client *http.Client, raw string) *onlineRe
 		if errors.As(err, &uerr) {
 			err = uerr.Err
 		}
-		return unavailable(err.Error())
+		return a, err
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return unavailable(fmt.Sprintf("%s answered %s", res.Service, resp.Status))
+		return a, fmt.Errorf("%s answered %s", resp.Request.URL.Host, resp.Status)
 	}
-	var p struct {
-		Verdict string        `json:"verdict"`
-		Reasons []scan.Reason `json:"reasons"`
+	dec := json.NewDecoder(io.LimitReader(resp.Body, 4<<20))
+	if !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/linkset+json") {
+		if err := dec.Decode(&a.verdict); err != nil {
+			return a, fmt.Errorf("%s did not answer with a verdict", resp.Request.URL.Host)
+		}
+		return a, nil
 	}
-	if err := json.NewDecoder(io.LimitReader(resp.Body, 4<<20)).Decode(&p); err != nil || p.Verdict == "" {
-		return unavailable(fmt.Sprintf("%s did not answer with a verdict", res.Service))
+	var ls struct {
+		Linkset []map[string]json.RawMessage `json:"linkset"`
 	}
-	res.Available, res.Verdict, res.Reasons = true, p.Verdict, p.Reasons
-	return res
+	var def []struct{ Href string }
+	if err := dec.Decode(&ls); err != nil || len(ls.Linkset) == 0 ||
+		json.Unmarshal(ls.Linkset[0]["https://gs1.org/voc/defaultLink"], &def) != nil || len(def) == 0 || def[0].Href == "" {
+		return a, fmt.Errorf("%s answered with a linkset that has no default link", resp.Request.URL.Host)
+	}
+	a.linkset = def[0].Href
+	return a, nil
 }
 
 func printLabelReport(w io.Writer, r labelReport) {

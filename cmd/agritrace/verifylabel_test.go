@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -162,6 +163,37 @@ func TestVerifyLabel(t *testing.T) {
 		if !r.OK || r.Source != "url" || r.Serial != link.Serial || r.GTIN != link.GTIN || r.Offline.Verdict != "valid" ||
 			r.Online == nil || !r.Online.Available || r.Online.Verdict != "genuine" || r.QR.Version == 0 {
 			t.Errorf("report %+v, online %+v", r, r.Online)
+		}
+	})
+
+	t.Run("a resolver that answers JSON with the linkset", func(t *testing.T) {
+		// The GS1-Conformant resolver standard lets a resolver answer an
+		// application/json request for a Digital Link with its linkset: this
+		// front does so, by asking our resolver for the linkset.
+		front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			req, _ := http.NewRequest("GET", base+r.URL.Path, nil)
+			req.Header.Set("Accept", "application/linkset+json")
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				http.Error(w, err.Error(), http.StatusBadGateway)
+				return
+			}
+			defer resp.Body.Close()
+			w.Header().Set("Content-Type", resp.Header.Get("Content-Type"))
+			w.WriteHeader(resp.StatusCode)
+			io.Copy(w, resp.Body)
+		}))
+		t.Cleanup(front.Close)
+		out, err := verifyLabelCmd(t, "-keys", keys, "-json", strings.Replace(bottles[17], base, front.URL, 1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var r labelReport
+		if err := json.Unmarshal([]byte(out), &r); err != nil {
+			t.Fatal(err)
+		}
+		if r.Online == nil || !r.Online.Available || r.Online.Verdict != "genuine" {
+			t.Errorf("online %+v, want the genuine verdict of the linkset's default link", r.Online)
 		}
 	})
 
