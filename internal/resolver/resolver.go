@@ -99,7 +99,6 @@ const certifyEvent = "certify"
 
 // Item is what the resolver answers for one requested Digital Link.
 type Item struct {
-	URI digitallink.URI
 	// Linkset holds a context for the requested URI and each level above it
 	// that AgriTrace has records of, most specific first.
 	Linkset Linkset
@@ -139,7 +138,7 @@ func (r Resolver) Resolve(ctx context.Context, u digitallink.URI) (Item, error) 
 		// A serial alone still belongs to a lot: its links come in between.
 		levels = append(levels[:len(levels)-1], digitallink.URI{GTIN: u.GTIN, Lot: unit.LotNumber}, levels[len(levels)-1])
 	}
-	it := Item{URI: u}
+	var it Item
 	for i, l := range levels {
 		var c *Context
 		switch {
