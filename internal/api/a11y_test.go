@@ -55,6 +55,7 @@ func TestPagesMeetWCAG(t *testing.T) {
 		name, login, path string
 	}{
 		{"scan page", "", re.st.ShelfURL[len(re.URL):]},
+		{"product page", "", strings.Split(re.st.ShelfURL[len(re.URL):], "/10/")[0]},
 		{"sign-in", "", "/console/signin"},
 		{"dashboard", "amr.inspector", "/console/dashboard"},
 		{"complaints", "amr.inspector", "/console/complaints"},
