@@ -189,7 +189,9 @@ if "$BIN" demo -h 2>&1 | grep -q -- '-graph'; then
 fi
 TAG=$(date +%H%M%S)
 
-api "$REG_KEY" GET "/api/v1/lots/$BOTTLES/units" | jq -r '.units[].url' | sed 's#^https\{0,1\}://[^/]*##' >"$WORK/scans.txt"
+# A label's Digital Link redirects (307) to its provenance page: the scans
+# measured are of the pages, which do the work and record each scan.
+api "$REG_KEY" GET "/api/v1/lots/$BOTTLES/units" | jq -r '.units[].url' | sed 's#^https\{0,1\}://[^/]*#/provenance#' >"$WORK/scans.txt"
 step "scans of the demo's $(wc -l <"$WORK/scans.txt") bottles against the bare Gin handler, $ROUNDS rounds of ${DUR}s at $CONNS connections"
 SCAN_BYTES=$(curl -s -H 'Accept: application/json' "$BASE$(head -1 "$WORK/scans.txt")" | wc -c)
 : >"$WORK/baseline.out"
