@@ -198,3 +198,46 @@ func TestCertificatePDF(t *testing.T) {
 	// The one numbered, or none.
 	expect(t, e.as(""), "GET", "/certificates/"+lot+"?format=pdf&seq=0", nil, 404, trace.ENOTFOUND, "")
 }
+
+// TestScanShowsCertificates scans a bottle made from the demo's certified
+// seed: its page, in both languages, and its JSON show both certificates
+// with their basis in words, the phone masked and no signer.
+func TestScanShowsCertificates(t *testing.T) {
+	e := start(t)
+	st := e.story(t)
+	_, js := get(t, st.ShelfURL, "Accept", "application/json")
+	var p struct {
+		Certificates []struct {
+			Number  string `json:"number"`
+			Phone   string `json:"phone"`
+			Signer  string `json:"signer"`
+			BasisZH string `json:"basisZh"`
+			Check   string `json:"check"`
+		} `json:"certificates"`
+	}
+	if err := json.Unmarshal([]byte(js), &p); err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Certificates) != 2 {
+		t.Fatalf("scan JSON has %d certificates, want one per seed lot: %s", len(p.Certificates), js)
+	}
+	for _, c := range p.Certificates {
+		if c.Phone != trace.MaskPhone(demo.CollectorPhone) || c.Signer != "" || c.BasisZH != "自我检测" || c.Check != "verified" {
+			t.Errorf("certificate on the scan = %+v", c)
+		}
+	}
+	for lang, want := range map[string][]string{
+		"zh": {"承诺达标合格证", "自我检测", "不使用禁用农药兽药、停用兽药和非法添加物", "开具承诺达标合格证", p.Certificates[0].Number},
+		"en": {"Certificate of commitment", "self-test", "no banned pesticides", "Certificate of commitment issued", p.Certificates[0].Number},
+	} {
+		_, page := get(t, st.ShelfURL+"&lang="+lang)
+		for _, w := range want {
+			if !strings.Contains(page, w) {
+				t.Errorf("%s page lacks %q", lang, w)
+			}
+		}
+		if strings.Contains(page, demo.CollectorPhone) || strings.Contains(page, demo.CollectorSigner) {
+			t.Errorf("%s page shows the phone or the signer in full", lang)
+		}
+	}
+}
