@@ -241,3 +241,44 @@ func TestScanShowsCertificates(t *testing.T) {
 		}
 	}
 }
+
+// TestCertificateTamperingIsCaught edits an issued certificate in the
+// database, as a producer might to change its basis after the fact: the
+// public certificate link shows it as tampered, and still lists it when the
+// edit leaves a record that does not read as a certificate at all.
+func TestCertificateTamperingIsCaught(t *testing.T) {
+	e := start(t)
+	setupProducts(t, e)
+	lot := commissionSeed(t, e, "HG-EDIT", 1000)
+	var cert trace.Certificate
+	if err := e.as(demo.Collector).Do(bg, "POST", "/api/v1/lots/"+lot+"/certificates", certifyBody(), &cert); err != nil {
+		t.Fatal(err)
+	}
+	waitVerified(t, e, lot)
+	type public struct {
+		Verdict      string `json:"verdict"`
+		Certificates []struct {
+			Number string `json:"number"`
+			Basis  string `json:"basis"`
+			Check  string `json:"check"`
+		} `json:"certificates"`
+	}
+	for _, tc := range []struct{ name, edit, basis string }{
+		{"basis changed", `json_set(doc, '$.payload.basis', 'commissioned-test')`, "commissioned-test"},
+		{"payload unreadable", `json_set(doc, '$.payload', 'x')`, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := e.Store.DB().Exec(`UPDATE events SET doc = `+tc.edit+` WHERE lot = ? AND seq = ?`, lot, cert.Seq); err != nil {
+				t.Fatal(err)
+			}
+			var p public
+			if err := e.as("").Do(bg, "GET", "/certificates/"+lot, nil, &p); err != nil {
+				t.Fatal(err)
+			}
+			if p.Verdict != "mismatch" || len(p.Certificates) != 1 || p.Certificates[0].Check != "mismatch" ||
+				p.Certificates[0].Number != cert.Number || p.Certificates[0].Basis != tc.basis {
+				t.Errorf("after the edit: %+v", p)
+			}
+		})
+	}
+}

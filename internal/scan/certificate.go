@@ -41,20 +41,13 @@ func (j Judge) Certificates(ctx context.Context, lotID string) (Certificates, er
 	if err != nil {
 		return Certificates{}, fmt.Errorf("certificates of %s: %w", lotID, err)
 	}
-	certs, err := certified(events, report.Events)
-	if err != nil {
-		return Certificates{}, err
-	}
-	return Certificates{Lot: lotID, Verdict: report.Verdict, Certificates: certs}, nil
+	return Certificates{Lot: lotID, Verdict: report.Verdict, Certificates: certified(events, report.Events)}, nil
 }
 
 // certified lists the certificates among a lot's events, each with the
 // ledger's check of its event.
-func certified(events []trace.Event, checks []verify.Check) ([]Certified, error) {
-	certs, err := trace.CertificatesIn(events)
-	if err != nil {
-		return nil, err
-	}
+func certified(events []trace.Event, checks []verify.Check) []Certified {
+	certs := trace.CertificatesIn(events)
 	bySeq := map[int64]verify.Check{}
 	for _, ch := range checks {
 		bySeq[ch.Seq] = ch
@@ -67,5 +60,5 @@ func certified(events []trace.Event, checks []verify.Check) ([]Certified, error)
 			QuantityText: quantity(c.Quantity, c.Unit), Check: ch.Verdict, TxID: ch.TxID, Block: ch.Block,
 		})
 	}
-	return out, nil
+	return out
 }

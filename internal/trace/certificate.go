@@ -134,38 +134,37 @@ func CertificateNumber(lotID string, seq int64) string {
 	return fmt.Sprintf("HG-%s-%d", lotID, seq)
 }
 
-// CertificateOf reads the certificate a certify event records.
+// CertificateOf reads the certificate a certify event records. An event
+// whose payload does not read (an edited record) still gives the number,
+// lot, seq and hash, with the error.
 func CertificateOf(e Event) (Certificate, error) {
+	gtin, number, _ := strings.Cut(e.Lot, ".")
+	c := Certificate{Number: CertificateNumber(e.Lot, e.Seq), Lot: e.Lot, GTIN: gtin, LotNumber: number, Seq: e.Seq,
+		Hash: e.Hash, IssuerOrg: e.Actor, Quantity: e.Quantity, Time: e.Time}
 	if e.Type != EventCertify {
-		return Certificate{}, fmt.Errorf("event %s/%d is a %s, not a certificate", e.Lot, e.Seq, e.Type)
+		return c, fmt.Errorf("event %s/%d is a %s, not a certificate", e.Lot, e.Seq, e.Type)
 	}
 	var b certificateBody
 	if err := json.Unmarshal(e.Payload, &b); err != nil {
-		return Certificate{}, fmt.Errorf("certificate %s/%d: %w", e.Lot, e.Seq, err)
+		return c, fmt.Errorf("certificate %s/%d: %w", e.Lot, e.Seq, err)
 	}
-	gtin, number, _ := strings.Cut(e.Lot, ".")
-	return Certificate{
-		Number: CertificateNumber(e.Lot, e.Seq), Lot: e.Lot, GTIN: gtin, LotNumber: number, Seq: e.Seq, Hash: e.Hash,
-		IssuerOrg: e.Actor, Issuer: b.Issuer, Phone: b.Phone, Product: b.Product, Quantity: e.Quantity, Unit: b.Unit,
-		Origin: b.Origin, Date: b.Date, Statement: b.Statement, Basis: b.Basis, Results: b.Results, Report: b.Report,
-		Lab: b.Lab, Signer: b.Signer, Time: e.Time,
-	}, nil
+	c.Issuer, c.Phone, c.Product, c.Unit, c.Origin, c.Date = b.Issuer, b.Phone, b.Product, b.Unit, b.Origin, b.Date
+	c.Statement, c.Basis, c.Results, c.Report, c.Lab, c.Signer = b.Statement, b.Basis, b.Results, b.Report, b.Lab, b.Signer
+	return c, nil
 }
 
 // CertificatesIn returns the certificates among a lot's events, in order.
-func CertificatesIn(events []Event) ([]Certificate, error) {
+// One whose record does not read is listed with what its event gives, so
+// that verification, not a failed read, reports the edit.
+func CertificatesIn(events []Event) []Certificate {
 	var out []Certificate
 	for _, e := range events {
-		if e.Type != EventCertify {
-			continue
+		if e.Type == EventCertify {
+			c, _ := CertificateOf(e)
+			out = append(out, c)
 		}
-		c, err := CertificateOf(e)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
 	}
-	return out, nil
+	return out
 }
 
 // Public is the certificate as anyone may see it, from the scan page or the
@@ -320,5 +319,5 @@ func (s *Service) Certificates(ctx context.Context, actor Org, lotID string) ([]
 	if err != nil {
 		return nil, fmt.Errorf("certificates of %s: %w", l.ID, err)
 	}
-	return CertificatesIn(events)
+	return CertificatesIn(events), nil
 }
