@@ -179,6 +179,7 @@ func tellStory(ctx context.Context, base string, keys map[string]string, stdout 
 	fmt.Fprintf(stdout, "Verify the bottle lot:           %s/api/v1/lots/%s/verify\n", base, st.BottleLot)
 	fmt.Fprintf(stdout, "Its QR code (for the mill's key): %s/api/v1/units/%s/label.png\n", base, st.Sold[0])
 	fmt.Fprintf(stdout, "The cloned label, a confirmed counterfeit: %s\n", fake.ClonedURL)
+	fmt.Fprintf(stdout, "The seed's 承诺达标合格证, to print: %s/certificates/%s?format=pdf\n", base, st.SeedLots[0])
 	fmt.Fprintf(stdout, "\nAs the regulator (key for %s):\n  export KEY=%s\n", demo.Regulator, keys[demo.Regulator])
 	fmt.Fprintf(stdout, "  curl -H \"Authorization: Bearer $KEY\" %s/api/v1/lots/%s/trace\n", base, st.SeedLots[0])
 	fmt.Fprintf(stdout, "  curl -H \"Authorization: Bearer $KEY\" %s/api/v1/audits/complaints/%s\n", base, fake.Complaint)

@@ -51,6 +51,7 @@ func axeRun(t *testing.T, ctx context.Context, axe string) []violation {
 func TestPagesMeetWCAG(t *testing.T) {
 	axe := axeSource(t)
 	re := startRegulator(t)
+	held := certifiedLot(t, re)
 	pages := []struct {
 		name, login, path string
 	}{
@@ -66,6 +67,7 @@ func TestPagesMeetWCAG(t *testing.T) {
 		{"shop's lot list", "shop.clerk", "/console/lots"},
 		{"shop's lot", "shop.clerk", "/console/lots/" + re.st.BottleLot},
 		{"account", "shop.clerk", "/console/account"},
+		{"collection center's lot, with certificates", "cc.clerk", "/console/lots/" + held},
 	}
 	// The engine must see what it is there to see: an unlabelled field, an
 	// image without text and faint text are reported.

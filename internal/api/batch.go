@@ -31,6 +31,7 @@ var batchOps = map[string]func(a trace.Org, lot string, body []byte) trace.Batch
 	"transform":  step((*trace.Service).Transform),
 	"merge":      step((*trace.Service).Merge),
 	"inspect":    lotStep((*trace.Service).Inspect),
+	"certify":    lotStep((*trace.Service).Certify),
 	"ship":       lotStep((*trace.Service).Ship),
 	"receive":    lotStep((*trace.Service).Receive),
 	"split":      lotStep((*trace.Service).Split),

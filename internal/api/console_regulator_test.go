@@ -21,6 +21,7 @@ type regulatorEnv struct {
 	*env
 	st        demo.Story
 	complaint string
+	svc       *trace.Service
 }
 
 // onePixelPNG is a complaint photo.
@@ -30,7 +31,7 @@ func startRegulator(t *testing.T) *regulatorEnv {
 	t.Helper()
 	var svc *trace.Service
 	re := &regulatorEnv{env: start(t, func(o *options) { o.service = func(s *trace.Service) { svc = s } })}
-	re.st = re.story(t)
+	re.st, re.svc = re.story(t), svc
 	ctx := context.Background()
 	for _, u := range []trace.UserInput{
 		{Org: demo.Regulator, Login: "amr.inspector", Name: "李娜", Password: consolePassword},

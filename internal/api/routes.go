@@ -25,6 +25,8 @@ func (s *Server) routes(r *gin.Engine) {
 	r.GET("/provenance/01/:gtin/10/:lot/21/:serial", s.scanUnit)
 	r.GET("/provenance/01/:gtin/10/:lot", s.scanLot)
 	r.GET("/provenance/01/:gtin/21/:serial", s.scanSerial)
+	// A lot's 承诺达标合格证, public as the printed certificate is.
+	r.GET("/certificates/:lotID", s.publicCertificates)
 	s.mountWeb(r)
 	s.mountConsole(r)
 
@@ -63,6 +65,8 @@ func (s *Server) routes(r *gin.Engine) {
 	auth.GET("/print-runs/:id", s.getPrintRun)
 	auth.GET("/print-runs/:id/pdf", s.printRunPDF)
 	auth.POST("/lots/:id/inspect", lotWrite(s, s.Service.Inspect))
+	auth.POST("/lots/:id/certificates", s.certify)
+	auth.GET("/lots/:id/certificates", s.lotCertificates)
 	auth.POST("/lots/:id/ship", lotWrite(s, s.Service.Ship))
 	auth.POST("/lots/:id/receive", lotWrite(s, s.Service.Receive))
 	auth.POST("/lots/:id/split", lotWrite(s, s.Service.Split))

@@ -28,6 +28,11 @@ type lotExtra struct {
 	// into; Prints: the reader's organization may print the lot's labels.
 	PackInto []trace.Product
 	Prints   bool
+	// Certifies: the reader may issue a 承诺达标合格证 for the lot, whose
+	// Certificates are listed; Bases are the bases its form offers.
+	Certifies    bool
+	Certificates []trace.Certificate
+	Bases        []string
 }
 
 // extras reads the lot's trace under the read rule of TraceFor (lots the
@@ -73,6 +78,12 @@ func (c *Console) extras(g *gin.Context, p *page, l trace.Lot, orgs []trace.Org)
 	if l.BaseUnit == "piece" && c.Printer != nil {
 		_, err := c.Service.LabelledUnits(ctx, who.Org, l.ID)
 		x.Prints = err == nil
+	}
+	if x.Certifies = certifies(p, who, l, x.Held); x.Certifies {
+		x.Bases = trace.Bases
+	}
+	if x.Certificates, err = c.Service.Certificates(ctx, who.Org, l.ID); err != nil {
+		return lotExtra{}, err
 	}
 	for _, o := range orgs {
 		if o.ID != who.Org.ID && !o.Disabled && !o.Has(trace.RoleAdmin, trace.RoleRegulator) {

@@ -35,6 +35,8 @@ func (c *Console) routes(r *gin.RouterGroup) {
 	in.GET("/lots", c.findLot)
 	in.GET("/lots/:id", c.lotPage)
 	in.POST("/lots/:id/inspect", c.inspect)
+	in.POST("/lots/:id/certificates", c.certify)
+	in.GET("/lots/:id/certificates.pdf", c.certificatePDF)
 	in.POST("/lots/:id/ship", c.ship)
 	in.POST("/lots/:id/receive", c.receive)
 	in.POST("/lots/:id/sell", c.sell)

@@ -225,6 +225,13 @@ func DigitalLink(base string, u trace.Unit) string {
 	return strings.TrimRight(base, "/") + "/01/" + u.GTIN + "/10/" + url.PathEscape(u.LotNumber) + "/21/" + url.PathEscape(u.Serial) + "?" + q.Encode()
 }
 
+// LotLink is the lot-level Digital Link, {base}/01/{gtin}/10/{lot}: the
+// trace code printed on bags, drums and certificates, with no signature
+// since it names no unit.
+func LotLink(base, gtin, lot string) string {
+	return strings.TrimRight(base, "/") + "/01/" + gtin + "/10/" + url.PathEscape(lot)
+}
+
 // Link is a parsed Digital Link.
 type Link struct {
 	GTIN, Lot, Serial, KeyID, Signature string

@@ -93,10 +93,6 @@ func (r Resolver) page(u digitallink.URI, unit *trace.Unit) string {
 	return r.Base + "/provenance" + p.Path()
 }
 
-// certifyEvent is the event type a 承诺达标合格证 (certificate of compliance)
-// is recorded as; a lot with one links to its certificate.
-const certifyEvent = "certify"
-
 // Item is what the resolver answers for one requested Digital Link.
 type Item struct {
 	// Linkset holds a context for the requested URI and each level above it
@@ -200,7 +196,7 @@ func (r Resolver) lotContext(ctx context.Context, l digitallink.URI, name string
 		return nil, err
 	}
 	for _, e := range events {
-		if e.Type == certifyEvent {
+		if e.Type == trace.EventCertify {
 			c.add(CertificationInfo, Link{Href: r.Base + "/certificates/" + id, Title: "承诺达标合格证 Certificate of compliance", Type: "application/json"})
 			break
 		}

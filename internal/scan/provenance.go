@@ -43,6 +43,9 @@ type Provenance struct {
 	// memo holds what was made from a kept provenance, shared by every scan
 	// that reuses it; nil for one computed for this scan alone.
 	memo *sync.Map
+
+	// Certificates are the 承诺达标合格证 issued for any lot of the journey.
+	Certificates []Certified `json:"certificates,omitempty"`
 }
 
 // Memo returns what build returns for key: made once per kept provenance,
@@ -227,6 +230,7 @@ func (j Judge) provenance(ctx context.Context, p *Provenance, r *Result, lotID s
 		prod, _ := j.Store.Product(ctx, l.GTIN)
 		p.Journey = append(p.Journey, chapter(l, prod, events, report.Events, byID))
 		p.Quality = append(p.Quality, results(l, prod.Category, events, byID)...)
+		p.Certificates = append(p.Certificates, certified(events, report.Events)...)
 		if depth == 0 {
 			p.Recall = recallOf(events, byID)
 		}
@@ -250,7 +254,7 @@ func (j Judge) provenance(ctx context.Context, p *Provenance, r *Result, lotID s
 	p.Ledger.Verdict = ledger
 	j.Cache.keep(lots, gen, Provenance{
 		Product: p.Product, Origins: p.Origins, Maker: p.Maker, Recall: p.Recall,
-		Quality: p.Quality, Journey: p.Journey, Ledger: p.Ledger, memo: &sync.Map{},
+		Quality: p.Quality, Journey: p.Journey, Ledger: p.Ledger, Certificates: p.Certificates, memo: &sync.Map{},
 	}, ledger == verify.Verified)
 	switch ledger {
 	case verify.Mismatch, verify.Missing:
@@ -276,6 +280,7 @@ func (p *Provenance) setLot(lot trace.Lot) {
 func (p *Provenance) useKept(kept Provenance) {
 	p.Product, p.Origins, p.Maker, p.Recall = kept.Product, kept.Origins, kept.Maker, kept.Recall
 	p.Quality, p.Journey, p.Ledger, p.memo = kept.Quality, kept.Journey, kept.Ledger, kept.memo
+	p.Certificates = kept.Certificates
 }
 
 // results lists a lot's test results: the attributes declared when it was

@@ -304,3 +304,17 @@ func (s *Service) MayAudit(ctx context.Context, actor Org, subject, id string) e
 	_, err := s.ReadLot(ctx, actor, id)
 	return err
 }
+
+// mayCertify decides whether actor may issue a 承诺达标合格证 for l. The
+// rules give it to those who sell edible produce as it leaves the farm:
+// producers for what they grow, and those who buy it up (collection points)
+// for what they sell on, mixed or split. So only producers and collectors,
+// and only while they hold the lot: once it has moved on to a mill, the
+// produce is no longer theirs to vouch for, and the mill's product is food
+// under the SC licence regime, not farm produce.
+func mayCertify(actor Org, l Lot) error {
+	if err := requireRole(actor, "issuing a certificate of commitment (承诺达标合格证)", RoleProducer, RoleCollector); err != nil {
+		return err
+	}
+	return custodianOf(actor, l, "lot")
+}

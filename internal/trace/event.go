@@ -21,6 +21,8 @@ const (
 	EventPack       = "pack"
 	EventSell       = "sell"
 	EventRecall     = "recall"
+	// EventCertify issues a 承诺达标合格证 for the lot (certificate.go).
+	EventCertify = "certify"
 )
 
 // BizSteps maps event types to GS1 Core Business Vocabulary business steps.
@@ -35,6 +37,10 @@ var BizSteps = map[string]string{
 	EventPack:       "urn:epcglobal:cbv:bizstep:packing",
 	EventSell:       "urn:epcglobal:cbv:bizstep:retail_selling",
 	EventRecall:     "urn:epcglobal:cbv:bizstep:holding",
+	// CBV 2.0 has no step for certifying; a certificate of commitment
+	// declares the lot reviewed and conformant, which is inspecting's
+	// definition (reviewing objects for defects), with disposition conformant.
+	EventCertify: "urn:epcglobal:cbv:bizstep:inspecting",
 }
 
 // Event is one custody step of one lot. Events of a lot are numbered 0, 1, 2...
