@@ -366,9 +366,11 @@ func TestEPCISCaptureValidation(t *testing.T) {
 	e := start(t)
 	registerProducts(t, e)
 	valid := func() doc { return seedDoc(e, trace.LotID(demo.Seed, "V1")) }
-	first := func(d doc) map[string]any { return d["epcisBody"].(map[string]any)["eventList"].([]any)[0].(map[string]any) }
+	first := func(d doc) map[string]any {
+		return d["epcisBody"].(map[string]any)["eventList"].([]any)[0].(map[string]any)
+	}
 	tests := []struct {
-		name  string
+		name   string
 		break_ func(d doc)
 	}{
 		{"no @context", func(d doc) { delete(d, "@context") }},
