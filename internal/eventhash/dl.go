@@ -117,6 +117,9 @@ var epcSchemes = map[string]epcScheme{
 		g, ok := gln(cp, f[0])
 		return "/255/" + g, ok && f[1] == "*"
 	}},
+	"idpat:cpi": {3, func(cp string, f []string) (string, bool) {
+		return "/8010/" + dlEncode(cp+f[0]), epcSerial(f[0], 30-len(cp)) && f[1] == "*"
+	}},
 	"idpat:upui": {3, func(cp string, f []string) (string, bool) {
 		g, ok := gtin(cp, f[0])
 		return "/01/" + g, ok && f[1] == "*"
@@ -162,7 +165,7 @@ func gtin(cp, itemRef string) (string, bool) {
 // gln joins a company prefix and a 12-digit-completing reference into a
 // 13-digit key with its check digit (GLN, GDTI, GCN and GRAI bodies).
 func gln(cp, ref string) (string, bool) {
-	if !digits(ref) || len(cp)+len(ref) != 12 {
+	if ref != "" && !digits(ref) || len(cp)+len(ref) != 12 {
 		return strings.Repeat("0", 13), false
 	}
 	return cp + ref + checkDigit(cp+ref), true

@@ -103,12 +103,18 @@ func PreHash(event, context []byte) (string, error) {
 	return b.String(), nil
 }
 
-// ignored names are never part of the pre-hash string: they are not about
-// what happened (recordTime, eventID), describe another record
-// (errorDeclaration), or are syntax (@context, and type, which leads).
+// ignored event fields are never part of the pre-hash string: they are not
+// about what happened (recordTime, eventID), describe another record
+// (errorDeclaration), or lead it already (type).
 var ignored = map[string]bool{
 	"type": true, "eventID": true, "recordTime": true, "errorDeclaration": true,
-	"@context": true, "rdfs:comment": true, "comment": true,
+}
+
+// skipped reports whether a member is left out at any level: comments (the
+// reference drops rdfs:comment and comment wherever they are) and JSON-LD
+// keywords such as @context.
+func skipped(k string) bool {
+	return k == "rdfs:comment" || k == "comment" || strings.HasPrefix(k, "@")
 }
 
 // field is one fixed-order event field and how it is written.

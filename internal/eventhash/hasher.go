@@ -145,7 +145,7 @@ func (h hasher) object(m map[string]any, order []string, vocab map[string]string
 func (h hasher) extensions(m map[string]any, skip func(string) bool) (string, error) {
 	var parts []string
 	for k, v := range m {
-		if skip(k) || ignored[k] || strings.HasPrefix(k, "@") {
+		if skip(k) || skipped(k) {
 			continue
 		}
 		p, err := h.extension(h.name(k), v)
@@ -200,7 +200,7 @@ func (h hasher) leftovers(ev map[string]any) (string, error) {
 		"destinationList":    {"destination", cbv + "SDT-"},
 	}
 	for k, v := range ev {
-		if inOrder(k) || ignored[k] || strings.HasPrefix(k, "@") {
+		if inOrder(k) || ignored[k] || skipped(k) {
 			continue
 		}
 		if t, ok := typed[k]; ok {
