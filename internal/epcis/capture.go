@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
 	"strings"
 	"sync"
 	"time"
@@ -118,11 +117,7 @@ func (s *Service) captureStep(actor trace.Org, ev map[string]any, docContext any
 	if id, ok := ev["eventID"].(string); ok && id != "" {
 		ids = append(ids, id)
 	}
-	withCtx := maps.Clone(ev)
-	if _, ok := withCtx["@context"]; !ok && docContext != nil {
-		withCtx["@context"] = docContext
-	}
-	h, err := hashOf(withCtx)
+	h, err := hashOf(ev, docContext)
 	if err != nil {
 		return trace.CaptureStep{Step: refuse(trace.Errorf(trace.EINVALID, "event hash: %v", err))}
 	}

@@ -1,30 +1,29 @@
 package epcis
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
-	"maps"
+
+	"github.com/agritrace/agritrace/internal/eventhash"
 )
 
 // hashID is the GS1 event hash ID of an event AgriTrace writes, which goes
 // out under the documents' @context.
 func hashID(ev map[string]any) (string, error) {
-	withCtx := maps.Clone(ev)
-	withCtx["@context"] = Context()
-	return hashOf(withCtx)
+	return hashOf(ev, Context())
 }
 
-// hashOf is the GS1 event hash ID of an event that carries its @context.
-// PLACEHOLDER until branch eventhash merges: this is a SHA-256 of the JSON,
-// not GS1's canonical form; the merge replaces its body with eventhash.ID.
-func hashOf(ev map[string]any) (string, error) {
-	withoutID := maps.Clone(ev)
-	delete(withoutID, "eventID")
-	b, err := json.Marshal(withoutID)
+// hashOf is the GS1 event hash ID (internal/eventhash) of an event in a
+// document with docContext as its @context.
+func hashOf(ev map[string]any, docContext any) (string, error) {
+	e, err := json.Marshal(ev)
 	if err != nil {
 		return "", err
 	}
-	sum := sha256.Sum256(b)
-	return "ni:///sha-256;" + hex.EncodeToString(sum[:]) + "?ver=CBV2.0", nil
+	var c []byte
+	if docContext != nil {
+		if c, err = json.Marshal(docContext); err != nil {
+			return "", err
+		}
+	}
+	return eventhash.IDWithContext(e, c)
 }
