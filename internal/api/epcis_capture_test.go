@@ -298,6 +298,13 @@ func TestEPCISCaptureDuplicates(t *testing.T) {
 		t.Errorf("an event without eventID captured again: %v, %d events", j.statuses(), count(other))
 	}
 
+	// AgriTrace's own events, as a query answers them, are recorded already.
+	exported := epcisEvents(t, e, demo.Collector, "/epcis/lots/"+other+"/events")
+	j = capture(t, e, demo.Collector, captureDoc(exported...), "GS1-Capture-Error-Behaviour", "proceed")
+	if !reflect.DeepEqual(j.statuses(), []string{"0:409", "1:409"}) || count(other) != 2 {
+		t.Errorf("exported events captured back: %v, %d events", j.statuses(), count(other))
+	}
+
 	// An error declaration carries the eventID of the event it declares in
 	// error: that is not a repeat.
 	decl := objectEvent("urn:uuid:"+seed+"-2", "OBSERVE", "inspecting", "", seed, 6000, "KGM", map[string]any{

@@ -13,6 +13,9 @@ import (
 // the same capture did). What AgriTrace cannot record is refused for that
 // event alone.
 func (s *Service) apply(ctx context.Context, svc *trace.Service, actor trace.Org, ev event) (trace.Result, error) {
+	if err := recorded(ctx, svc, ev); err != nil {
+		return trace.Result{}, err
+	}
 	switch ev.str("type") {
 	case ObjectEvent:
 		return s.applyObject(ctx, svc, actor, ev)
@@ -242,6 +245,26 @@ func (s *Service) partyIn(ev event, key, field string) string {
 		}
 	}
 	return ""
+}
+
+// recorded refuses, ECONFLICT, an event AgriTrace wrote itself and a client
+// captures back (from a query's answer): its agritrace:lot, agritrace:seq and
+// agritrace:hash name an event already in the lot's chain.
+func recorded(ctx context.Context, svc *trace.Service, ev event) error {
+	lot, hash := ev.extStr("lot"), ev.extStr("hash")
+	if lot == "" || hash == "" {
+		return nil
+	}
+	evs, err := svc.Store.Events(ctx, lot)
+	if err != nil {
+		return err
+	}
+	for _, e := range evs {
+		if e.Hash == hash {
+			return trace.FieldErrorf(trace.ECONFLICT, "agritrace:hash", "this is event %d of lot %s, recorded already", e.Seq, lot)
+		}
+	}
+	return nil
 }
 
 func list(v any) []any { l, _ := v.([]any); return l }
