@@ -14,6 +14,7 @@ import (
 
 	"github.com/agritrace/agritrace/internal/demo"
 	"github.com/agritrace/agritrace/internal/epcis"
+	"github.com/agritrace/agritrace/internal/eventhash"
 	"github.com/agritrace/agritrace/internal/trace"
 )
 
@@ -165,6 +166,13 @@ func TestEPCISEventsExport(t *testing.T) {
 				}
 				if h, _ := ev["agritrace:hash"].(string); len(h) != 64 {
 					t.Errorf("agritrace:hash = %q", h)
+				}
+				// Anyone can recompute the ID from the event as published,
+				// under the document's @context.
+				b, _ := json.Marshal(ev)
+				ctxt, _ := json.Marshal(epcis.Context())
+				if again, err := eventhash.IDWithContext(b, ctxt); err != nil || again != id {
+					t.Errorf("the published event hashes to %s (%v), its eventID is %s", again, err, id)
 				}
 			}
 		})
