@@ -173,7 +173,15 @@ func TestEPCISCaptureRoundTrip(t *testing.T) {
 			"sourceList": parties(e, "source", from), "destinationList": parties(e, "destination", to),
 		})
 	}
-	mill := captureDoc(receive(seed, 6000, "KGM", demo.Collector, demo.Mill), transform, pack, ship)
+	part1, part2, merged := trace.LotID(demo.Meal, "CAPMP1"), trace.LotID(demo.Meal, "CAPMP2"), trace.LotID(demo.Meal, "CAPMM1")
+	repack := func(in, out []any) map[string]any {
+		return map[string]any{"type": "TransformationEvent", "eventTime": "2026-06-02T11:00:00.000+08:00", "eventTimeZoneOffset": "+08:00",
+			"bizStep": "repackaging", "disposition": "active", "inputQuantityList": in, "outputQuantityList": out}
+	}
+	split := repack([]any{qty(meal, 3000, "KGM")}, []any{qty(part1, 1000, "KGM"), qty(part2, 2000, "KGM")})
+	merge := repack([]any{map[string]any{"epcClass": epcis.ClassURI(part1)}, map[string]any{"epcClass": epcis.ClassURI(part2)}},
+		[]any{map[string]any{"epcClass": epcis.ClassURI(merged)}})
+	mill := captureDoc(receive(seed, 6000, "KGM", demo.Collector, demo.Mill), transform, pack, ship, split, merge)
 	for _, c := range []struct {
 		org string
 		d   doc
@@ -229,6 +237,13 @@ func TestEPCISCaptureRoundTrip(t *testing.T) {
 			!jsonEqual(t, out["outputQuantityList"], []any{transform["outputQuantityList"].([]any)[i]}) || out["bizStep"] != "commissioning" {
 			t.Errorf("output %s = %v", lot, out)
 		}
+	}
+	// A repackaging of one lot is a split, of several a merge.
+	if p := read(part1); len(p) != 2 || !jsonEqual(t, p[0]["outputQuantityList"], []any{qty(part1, 1000, "KGM")}) || p[0]["bizStep"] != "repackaging" {
+		t.Errorf("split part = %v", p)
+	}
+	if m := read(merged); len(m) != 1 || !jsonEqual(t, m[0]["outputQuantityList"], []any{qty(merged, 3000, "KGM")}) {
+		t.Errorf("merged lot = %v", m)
 	}
 	bottleEvents := read(bottles)
 	if len(bottleEvents) != 4 {

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/agritrace/agritrace/internal/demo"
 	"github.com/agritrace/agritrace/internal/epcis"
@@ -259,6 +260,15 @@ func TestEPCISQuery(t *testing.T) {
 		}
 		return false
 	}
+	// Times compare as times: RFC 3339 text with fractions of varying
+	// length does not sort.
+	at := func(ev map[string]any) time.Time {
+		tm, err := time.Parse(time.RFC3339Nano, ev["eventTime"].(string))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tm
+	}
 	has := func(ev map[string]any, k string) bool { _, ok := ev[k]; return ok }
 	seed := epcis.ClassURI(st.SeedLots[0])
 	tests := []struct {
@@ -278,8 +288,8 @@ func TestEPCISQuery(t *testing.T) {
 		{"MATCH_anyEPCClass", "MATCH_anyEPCClass=" + url.QueryEscape(seed), count(func(ev map[string]any) bool {
 			return (has(ev, "quantityList") && names(ev, seed, "quantityList")) || (has(ev, "inputQuantityList") && names(ev, seed, "inputQuantityList", "outputQuantityList"))
 		})},
-		{"GE_eventTime", "GE_eventTime=" + url.QueryEscape(mid), count(func(ev map[string]any) bool { return ev["eventTime"].(string) >= mid })},
-		{"LT_eventTime", "LT_eventTime=" + url.QueryEscape(mid) + "&perPage=3", count(func(ev map[string]any) bool { return ev["eventTime"].(string) < mid })},
+		{"GE_eventTime", "GE_eventTime=" + url.QueryEscape(mid), count(func(ev map[string]any) bool { return !at(ev).Before(at(all[len(all)/2])) })},
+		{"LT_eventTime", "LT_eventTime=" + url.QueryEscape(mid) + "&perPage=3", count(func(ev map[string]any) bool { return at(ev).Before(at(all[len(all)/2])) })},
 		{"EQ_bizLocation", "EQ_bizLocation=" + url.QueryEscape(rp), count(func(ev map[string]any) bool {
 			l, _ := ev["bizLocation"].(map[string]any)
 			return l != nil && l["id"] == rp

@@ -120,6 +120,9 @@ func (s *Service) applyTransformation(ctx context.Context, svc *trace.Service, a
 	if len(list(ev["inputEPCList"]))+len(list(ev["outputEPCList"])) > 0 {
 		return trace.Result{}, trace.FieldErrorf(trace.EUNPROCESSABLE, "inputEPCList", "AgriTrace transforms lots (inputQuantityList, outputQuantityList), not serialized units")
 	}
+	if Bare(ev.str("bizStep")) == "repackaging" {
+		return s.repackage(ctx, svc, actor, ev)
+	}
 	in := trace.TransformInput{Place: s.place(ev)}
 	for i, x := range list(ev["inputQuantityList"]) {
 		field := fmt.Sprintf("inputQuantityList[%d]", i)
@@ -149,6 +152,52 @@ func (s *Service) applyTransformation(ctx context.Context, svc *trace.Service, a
 		in.Outputs = append(in.Outputs, trace.OutputInput{GTIN: gtin, Lot: number, Quantity: q})
 	}
 	return svc.Transform(ctx, actor, in)
+}
+
+// repackage records a TransformationEvent with bizStep repackaging as AgriTrace
+// tells splits and merges: one lot into parts of the same product (a split),
+// or whole lots of one product into one (a merge, which takes all that is
+// left of each input, so input quantities are not read).
+func (s *Service) repackage(ctx context.Context, svc *trace.Service, actor trace.Org, ev event) (trace.Result, error) {
+	ins, outs := list(ev["inputQuantityList"]), list(ev["outputQuantityList"])
+	var inputs []string
+	for i, x := range ins {
+		id, err := ParseClass(fmt.Sprint(asMap(x)["epcClass"]))
+		if err != nil {
+			return trace.Result{}, trace.FieldErrorf(trace.EINVALID, fmt.Sprintf("inputQuantityList[%d]", i), "%v", err)
+		}
+		inputs = append(inputs, id)
+	}
+	place := s.place(ev)
+	switch {
+	case len(inputs) == 1 && len(outs) > 0:
+		in := trace.SplitInput{Place: place}
+		for i, x := range outs {
+			id, q, err := s.output(ctx, svc, asMap(x), fmt.Sprintf("outputQuantityList[%d]", i))
+			if err != nil {
+				return trace.Result{}, err
+			}
+			gtin, number := splitLot(id)
+			if g, _ := splitLot(inputs[0]); g != gtin {
+				return trace.Result{}, trace.FieldErrorf(trace.EUNPROCESSABLE, fmt.Sprintf("outputQuantityList[%d]", i), "a repackaging keeps the product (%s); a change of product is a transformation with bizStep commissioning", g)
+			}
+			in.Parts = append(in.Parts, trace.OutputInput{GTIN: gtin, Lot: number, Quantity: q})
+		}
+		return svc.Split(ctx, actor, inputs[0], in)
+	case len(inputs) > 1 && len(outs) == 1:
+		id, err := ParseClass(fmt.Sprint(asMap(outs[0])["epcClass"]))
+		if err != nil {
+			return trace.Result{}, trace.FieldErrorf(trace.EINVALID, "outputQuantityList[0]", "%v", err)
+		}
+		gtin, number := splitLot(id)
+		for i, in := range inputs {
+			if g, _ := splitLot(in); g != gtin {
+				return trace.Result{}, trace.FieldErrorf(trace.EUNPROCESSABLE, fmt.Sprintf("inputQuantityList[%d]", i), "a merge combines lots of one product (%s)", gtin)
+			}
+		}
+		return svc.Merge(ctx, actor, trace.MergeInput{Inputs: inputs, Lot: number, Place: place})
+	}
+	return trace.Result{}, trace.FieldErrorf(trace.EUNPROCESSABLE, "inputQuantityList", "a repackaging is one lot into parts (a split) or several lots into one (a merge)")
 }
 
 // output reads a quantity element of a lot to be made: its lot id and its
