@@ -33,7 +33,8 @@ type Query struct {
 	// Classes match quantityList (MATCH_epcClass); AnyClasses also the input
 	// and output lists of transformations (MATCH_anyEPCClass).
 	Classes, AnyClasses []string
-	// From and To bound eventTime: GE_eventTime, LT_eventTime.
+	// From and To bound eventTime (and recordTime, the same in AgriTrace):
+	// GE_eventTime, LT_eventTime, GE_recordTime, LT_recordTime.
 	From, To time.Time
 	PerPage  int
 	// After is where nextPageToken says the previous page ended.
@@ -64,10 +65,18 @@ func ParseQuery(v url.Values) (Query, error) {
 		}
 		var err error
 		switch name {
-		case "GE_eventTime":
-			q.From, err = parseTime(name, v.Get(name))
-		case "LT_eventTime":
-			q.To, err = parseTime(name, v.Get(name))
+		// AgriTrace records an event when it happens, so recordTime is
+		// eventTime and both bound the same time.
+		case "GE_eventTime", "GE_recordTime":
+			var t time.Time
+			if t, err = parseTime(name, v.Get(name)); t.After(q.From) {
+				q.From = t
+			}
+		case "LT_eventTime", "LT_recordTime":
+			var t time.Time
+			if t, err = parseTime(name, v.Get(name)); q.To.IsZero() || t.Before(q.To) {
+				q.To = t
+			}
 		case "perPage":
 			n, perr := strconv.Atoi(v.Get(name))
 			if perr != nil || n < 1 || n > MaxPerPage {
