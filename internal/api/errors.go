@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/agritrace/agritrace/internal/epcis"
 	"github.com/agritrace/agritrace/internal/jcs"
 	"github.com/agritrace/agritrace/internal/trace"
 	"github.com/gin-gonic/gin"
@@ -45,6 +46,62 @@ func (s *Server) fail(c *gin.Context, err error) {
 		s.Log.Error("internal error", "err", err, "method", c.Request.Method, "path", c.Request.URL.Path)
 	}
 	c.AbortWithStatusJSON(statuses[code], errorBody{Error: errorDetail{Code: code, Message: trace.ErrorMessage(err), Field: trace.ErrorField(err)}})
+}
+
+// problem is an error of the EPCIS interface, an RFC 7807 problem with the
+// exception types of the EPCIS 2.0 REST binding.
+type problem struct {
+	Type     string `json:"type"`
+	Title    string `json:"title"`
+	Status   int    `json:"status"`
+	Detail   string `json:"detail,omitempty"`
+	Instance string `json:"instance,omitempty"`
+}
+
+// EPCIS exception types, by what went wrong.
+const (
+	exValidation = "epcisException:ValidationException"
+	exQuery      = "epcisException:QueryParameterException"
+)
+
+var exceptions = map[string]string{
+	trace.ENOTFOUND:     "epcisException:NoSuchResourceException",
+	trace.EUNAUTHORIZED: "epcisException:SecurityException",
+	trace.EFORBIDDEN:    "epcisException:SecurityException",
+	trace.EINTERNAL:     "epcisException:ImplementationException",
+}
+
+// problemOf is err as an EPCIS problem; invalid is the exception type of an
+// invalid request (a query's or a capture's).
+func problemOf(err error, invalid string) problem {
+	code := trace.ErrorCode(err)
+	typ, ok := exceptions[code]
+	if !ok {
+		typ = invalid
+	}
+	msg := trace.ErrorMessage(err)
+	if code == trace.EINTERNAL {
+		msg = "internal error"
+	}
+	return problem{Type: typ, Title: msg, Status: statuses[code], Detail: trace.ErrorField(err)}
+}
+
+// epcisFail writes err as the EPCIS interface answers errors.
+func (s *Server) epcisFail(c *gin.Context, err error) {
+	if errors.Is(err, epcis.ErrCaptureLimit) {
+		c.AbortWithStatusJSON(http.StatusRequestEntityTooLarge, problem{Type: "epcisException:CaptureLimitExceededException", Title: err.Error(), Status: http.StatusRequestEntityTooLarge})
+		return
+	}
+	if trace.ErrorCode(err) == trace.EINTERNAL {
+		s.Log.Error("internal error", "err", err, "method", c.Request.Method, "path", c.Request.URL.Path)
+	}
+	invalid := exQuery
+	if c.Request.Method == http.MethodPost {
+		invalid = exValidation
+	}
+	p := problemOf(err, invalid)
+	c.Header("Content-Type", "application/problem+json")
+	c.AbortWithStatusJSON(p.Status, p)
 }
 
 // bind decodes a JSON body strictly: unknown fields and trailing data are

@@ -30,6 +30,14 @@ func (s *Server) routes(r *gin.Engine) {
 	s.mountWeb(r)
 	s.mountConsole(r)
 
+	// EPCIS 2.0's REST binding: query and capture interfaces.
+	ep := r.Group("/epcis", s.epcisHeaders, s.authenticate)
+	ep.GET("/events", s.epcisEvents)
+	ep.GET("/epcs/*epc", s.epcisEPCEvents)
+	ep.GET("/lots/:id/events", s.epcisLotEvents)
+	ep.POST("/capture", s.epcisCapture)
+	ep.GET("/capture/:id", s.epcisCaptureJob)
+
 	v1 := r.Group("/api/v1")
 	v1.GET("/lots/:id/verify", s.verifyLot)
 	v1.POST("/complaints", s.idempotent(maxComplaintBody), s.fileComplaint)

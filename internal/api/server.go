@@ -9,8 +9,10 @@ import (
 	"html/template"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
+	"github.com/agritrace/agritrace/internal/epcis"
 	"github.com/agritrace/agritrace/internal/label"
 	"github.com/agritrace/agritrace/internal/labelprint"
 	regions "github.com/agritrace/agritrace/internal/region"
@@ -67,6 +69,11 @@ type Server struct {
 	labels *label.Cache
 	// products keeps the products the resolver has found.
 	products *resolver.Products
+
+	// epcis serves the EPCIS 2.0 interface; made at the first request, when
+	// BaseURL, which names places and parties, is known.
+	epcis     *epcis.Service
+	epcisOnce sync.Once
 }
 
 // labelCacheBytes bounds the label images kept: about 10,000 PNGs of the

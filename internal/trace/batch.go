@@ -37,6 +37,14 @@ type BatchOutcome struct {
 // returns ECONFLICT with nothing written. ErrReplayExists means the batch was
 // already recorded under its Idempotency-Key.
 func (s *Service) Batch(ctx context.Context, steps []BatchStep) ([]BatchOutcome, error) {
+	return s.batch(ctx, steps, nil, false)
+}
+
+// batch is Batch, and Capture when ids (one list per step) is given: then a
+// step with an id captured before, or earlier in the batch, is refused
+// ECONFLICT without running, and the ids of accepted steps are committed
+// with their events. With all, a batch with a refused step writes nothing.
+func (s *Service) batch(ctx context.Context, steps []BatchStep, ids [][]string, all bool) ([]BatchOutcome, error) {
 	if len(steps) == 0 {
 		return nil, FieldErrorf(EINVALID, "events", "give at least one event")
 	}
@@ -49,19 +57,41 @@ func (s *Service) Batch(ctx context.Context, steps []BatchStep) ([]BatchOutcome,
 	for range batchAttempts {
 		ov := newOverlay(s.Store)
 		view := s.over(ov)
+		seen, err := s.captured(ctx, ids)
+		if err != nil {
+			return nil, err
+		}
+		var kept []string
 		out := make([]BatchOutcome, len(steps))
+		refused := false
 		for i, step := range steps {
+			if dup := firstSeen(seen, ids, i); dup != "" {
+				out[i].Err = FieldErrorf(ECONFLICT, "eventID", "event %s was already captured", dup)
+				refused = true
+				continue
+			}
 			r, err := step(stepCtx, view)
 			if ErrorCode(err) == EINTERNAL {
 				return nil, fmt.Errorf("batch event %d: %w", i, err)
 			}
 			if err != nil {
 				out[i].Err = err
+				refused = true
 				continue
 			}
 			out[i].Result = &r
+			if ids != nil {
+				for _, id := range ids[i] {
+					seen[id] = true
+				}
+				kept = append(kept, ids[i]...)
+			}
+		}
+		if all && refused {
+			return out, nil
 		}
 		c := ov.change()
+		c.Captured = kept
 		replay, err := replayFor(ctx, Now(s.Now()), out)
 		if err != nil {
 			return nil, err

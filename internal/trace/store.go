@@ -53,6 +53,12 @@ type Store interface {
 	ChildLots(ctx context.Context, parents []string) ([]Lot, error)
 	// Events returns a lot's events ordered by seq.
 	Events(ctx context.Context, lot string) ([]Event, error)
+	// EventsPage returns up to f.Limit events of any lots that match f,
+	// ordered by time, lot and seq: the EPCIS query interface's listing.
+	EventsPage(ctx context.Context, f EventFilter) ([]Event, error)
+	// Captured returns those of ids that an earlier Change recorded in
+	// Change.Captured, in no particular order.
+	Captured(ctx context.Context, ids []string) ([]string, error)
 	Unit(ctx context.Context, serial string) (Unit, error)
 	Units(ctx context.Context, lot string) ([]Unit, error)
 
@@ -128,6 +134,10 @@ type Change struct {
 	// event or complaint entry, written in the same transaction so none is
 	// ever lost.
 	Anchors []custody.Record
+	// Captured are the eventIDs and GS1 event hash IDs of the EPCIS events
+	// that produced the change's events; ECONFLICT if one is recorded
+	// already, so an event captured twice is recorded once.
+	Captured []string
 	// Replay is the answer to the write, kept for retries with the same
 	// Idempotency-Key; committed with the change, so that a write is never
 	// recorded without it. Commit returns ErrReplayExists when an unexpired
@@ -160,6 +170,24 @@ type LotFilter struct {
 	Holder string
 	Area   string
 	Limit  int
+}
+
+// EventFilter selects events across lots; zero fields match everything.
+type EventFilter struct {
+	// Types keeps events of these types.
+	Types []string
+	// From and To bound the event time: From <= time < To.
+	From, To time.Time
+	// After continues a listing after the event with this key.
+	After *EventKey
+	Limit int
+}
+
+// EventKey is an event's place in EventsPage's order.
+type EventKey struct {
+	Time time.Time `json:"t"`
+	Lot  string    `json:"l"`
+	Seq  int64     `json:"s"`
 }
 
 // ScanFilter selects scans, newest first.

@@ -86,7 +86,7 @@ func newPlan(c trace.Change, order int64) plan {
 		p.updates = append(p.updates, update{coll: cComplaints, id: cp.ID, guard: bson.D{{Key: "seq", Value: w.PrevSeq}}, doc: doc, what: "complaint " + cp.ID})
 	}
 	for _, e := range c.Events {
-		events.add(eventID(e.Lot, e.Seq), bson.M{"lot": e.Lot, "seq": e.Seq, "doc": mustJSON(e)}, fmt.Sprintf("lot %s already has event %d", e.Lot, e.Seq))
+		events.add(eventID(e.Lot, e.Seq), eventDoc(e), fmt.Sprintf("lot %s already has event %d", e.Lot, e.Seq))
 	}
 	for _, e := range c.ComplaintEntries {
 		entries.add(eventID(e.Complaint, e.Seq), bson.M{"complaint": e.Complaint, "seq": e.Seq, "doc": mustJSON(e)}, fmt.Sprintf("complaint %s already has entry %d", e.Complaint, e.Seq))
@@ -95,7 +95,11 @@ func newPlan(c trace.Change, order int64) plan {
 		anchors.add(anchorID(r.Kind, r.Key, r.Seq), bson.M{"kind": r.Kind, "key": r.Key, "seq": int64(r.Seq), "hash": r.Hash,
 			"prevHash": r.PrevHash, "status": trace.AnchorPending, "order": order + int64(i)}, fmt.Sprintf("%s %s already has record %d", r.Kind, r.Key, r.Seq))
 	}
-	for _, b := range []batch{lots, units, complaints, events, entries, licences, anchors} {
+	captured := batch{coll: cCaptured}
+	for _, id := range c.Captured {
+		captured.add(id, bson.M{}, "EPCIS event "+id+" was already captured")
+	}
+	for _, b := range []batch{lots, units, complaints, events, entries, licences, anchors, captured} {
 		if len(b.docs) > 0 {
 			p.inserts = append(p.inserts, b)
 		}

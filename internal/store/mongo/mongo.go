@@ -80,6 +80,7 @@ const (
 	cLocks      = "locks"
 	cCounters   = "counters"
 	cMigrations = "migrations"
+	cCaptured   = "captured_events"
 )
 
 // Open connects to uri, creates the indexes and resolves the changes a crash
@@ -103,6 +104,10 @@ func Open(ctx context.Context, uri, dbName string) (*Store, error) {
 		return nil, err
 	}
 	if err := s.once(ctx, scanSummariesFilled, s.summarizeScans); err != nil {
+		client.Disconnect(ctx)
+		return nil, err
+	}
+	if err := s.once(ctx, eventTimesFilled, s.fillEventTimes); err != nil {
 		client.Disconnect(ctx)
 		return nil, err
 	}
@@ -132,6 +137,7 @@ var indexes = []index{
 	{cLots, []string{"holders"}, false},
 	{cLots, []string{"areas"}, false},
 	{cEvents, []string{"lot", "seq"}, true},
+	{cEvents, []string{"ms", "lot", "seq"}, false},
 	{cUnits, []string{"lot"}, false},
 	{cAnchors, []string{"status", "order"}, false},
 	{cAnchors, []string{"kind", "key", "seq"}, true},

@@ -24,8 +24,9 @@ func (s *Store) Commit(ctx context.Context, c trace.Change) error {
 				return err
 			}
 		}
-		i, err := s.insertRows(ctx, tx, "events", "lot, seq, doc", len(c.Events), func(i int) []any {
-			return []any{c.Events[i].Lot, c.Events[i].Seq, mustJSON(c.Events[i])}
+		i, err := s.insertRows(ctx, tx, "events", "lot, seq, doc, ms, type", len(c.Events), func(i int) []any {
+			e := c.Events[i]
+			return []any{e.Lot, e.Seq, mustJSON(e), e.Time.UnixMilli(), e.Type}
 		})
 		if isUnique(err) {
 			return trace.Errorf(trace.ECONFLICT, "lot %s already has event %d", c.Events[i].Lot, c.Events[i].Seq)
@@ -42,6 +43,9 @@ func (s *Store) Commit(ctx context.Context, c trace.Change) error {
 			return err
 		}
 		if err := writeLicences(ctx, tx, c.Licences); err != nil {
+			return err
+		}
+		if err := s.writeCaptured(ctx, tx, c.Captured); err != nil {
 			return err
 		}
 		i, err = s.insertRows(ctx, tx, "anchors", "kind, key, seq, hash, prev_hash, status", len(c.Anchors), func(i int) []any {

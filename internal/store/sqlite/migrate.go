@@ -22,6 +22,7 @@ var migrations = []migration{
 	{"tables of the first release", execSQL(schema)},
 	{"scan verdicts", scanVerdicts},
 	{"scan summaries", scanSummaries},
+	{"event times and captured EPCIS events", epcisEvents},
 }
 
 func execSQL(stmts string) func(context.Context, *sql.Tx) error {

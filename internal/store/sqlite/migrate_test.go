@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/agritrace/agritrace/internal/store/sqlite"
 	"github.com/agritrace/agritrace/internal/trace"
@@ -45,6 +46,12 @@ func TestUpgradeDataDirectory(t *testing.T) {
 		if h, err := e.ComputeHash(); err != nil || h != e.Hash {
 			t.Errorf("event %d hashes to %s (%v), stored %s", e.Seq, h, err, e.Hash)
 		}
+	}
+	// The EPCIS listing finds the old events by the time and type the upgrade
+	// took from their documents.
+	page, err := s.EventsPage(bg, trace.EventFilter{Types: []string{evs[1].Type}, From: evs[1].Time, To: evs[1].Time.Add(time.Millisecond)})
+	if err != nil || len(page) != 1 || page[0].Hash != evs[1].Hash {
+		t.Errorf("EventsPage after upgrade = %+v, %v", page, err)
 	}
 	as, err := s.Anchors(bg, "event", lot)
 	if err != nil || len(as) != 2 || as[0].Status != trace.AnchorAnchored || as[0].TxID != "tx-v0" || as[1].Status != trace.AnchorPending {

@@ -29,7 +29,7 @@ const (
 	wInsertLot    = `INSERT INTO lots (id, gtin, custodian, status, seq, doc) VALUES (?, ?, ?, ?, ?, ?)`
 	wUpdateLot    = `UPDATE lots SET custodian = ?, status = ?, seq = ?, doc = ? WHERE id = ? AND seq = ?`
 	wLinkParent   = `INSERT OR IGNORE INTO lot_parents (lot, parent) VALUES (?, ?)`
-	wInsertEvent  = `INSERT INTO events (lot, seq, doc) VALUES (?, ?, ?)`
+	wInsertEvent  = `INSERT INTO events (lot, seq, doc, ms, type) VALUES (?, ?, ?, ?, ?)`
 	wInsertUnit   = `INSERT INTO units (serial, lot, status, doc) VALUES (?, ?, ?, ?)`
 	wUpdateUnit   = `UPDATE units SET status = ?, doc = ? WHERE serial = ? AND status = ?`
 	wInsertAnchor = `INSERT INTO anchors (kind, key, seq, hash, prev_hash, status) VALUES (?, ?, ?, ?, ?, ?)`

@@ -45,6 +45,8 @@ func Run(t *testing.T, open Opener) {
 		{"Replays", testReplays},
 		{"Users", testUsers},
 		{"Sessions", testSessions},
+		{"EventsPage", testEventsPage},
+		{"Captured", testCaptured},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open(t)) })
