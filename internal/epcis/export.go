@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"slices"
 	"time"
 
@@ -116,6 +117,11 @@ func (x Exporter) object(ev map[string]any, e trace.Event, p map[string]any, own
 		if o := str("origin"); o != "" {
 			ev[prefix+"recallOf"] = ClassURI(o)
 		}
+	case trace.EventCertify:
+		// The certificate itself is public; the event points at it, as
+		// EPCIS 2.0 lets an event point at the certificate it attests.
+		ev["certificationInfo"] = x.Base + "/certificates/" + url.PathEscape(e.Lot)
+		ev[prefix+"certificate"] = named(p)
 	case trace.EventPack:
 		if into := str("into"); into != "" {
 			ev[prefix+"into"] = ClassURI(into)

@@ -69,6 +69,7 @@ var shapes = map[string]shape{
 	trace.EventTransform:  {TransformationEvent, "", "commissioning", "active", true},
 	trace.EventSplit:      {TransformationEvent, "", "repackaging", "active", true},
 	trace.EventMerge:      {TransformationEvent, "", "repackaging", "active", true},
+	trace.EventCertify:    {ObjectEvent, ActionObserve, "inspecting", "conformant", true},
 }
 
 // shapeOf returns the shape of e. A type this package does not know (one
