@@ -10,6 +10,7 @@ func (s *Server) routes(r *gin.Engine) {
 	r.GET("/healthz", s.healthz)
 	r.GET("/readyz", s.readyz)
 	r.GET("/.well-known/agritrace/label-keys.json", s.labelKeys)
+	r.GET("/openapi.json", s.openapi)
 
 	// The GS1 Digital Link resolver: what a phone opens after scanning a label.
 	r.GET("/01/:gtin/10/:lot/21/:serial", s.scanUnit)
