@@ -109,7 +109,7 @@ func (c *contract) check(r *http.Request, status int, header http.Header, body [
 	opts := &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc, MultiError: true, IncludeResponseStatus: true}
 	in := &openapi3filter.RequestValidationInput{Request: r, PathParams: params, Route: route, Options: opts}
 	if err := openapi3filter.ValidateRequest(ctx, in); err != nil && status < 300 {
-		return fmt.Sprintf("route %s %s: the document refuses the request, the server accepted it: %s", route.Method, route.Path, brief(err))
+		return fmt.Sprintf("route %s %s: the document refuses the request, yet it was answered %d: %s", route.Method, route.Path, status, brief(err))
 	}
 	if header.Get("Content-Encoding") == "gzip" {
 		zr, err := gzip.NewReader(bytes.NewReader(body))
