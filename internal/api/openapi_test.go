@@ -23,14 +23,22 @@ import (
 )
 
 // TestOpenAPIDocument checks the document itself: kin-openapi loads and
-// validates it (mustContract), it is OpenAPI 3.1, and every write under
-// /api/v1 declares the Idempotency-Key it accepts.
+// validates it (mustContract), it is OpenAPI 3.1, every write under /api/v1
+// declares the Idempotency-Key it accepts, and every answer the X-Request-ID
+// that every response carries.
 func TestOpenAPIDocument(t *testing.T) {
 	c := mustContract(t)
 	if !c.doc.IsOpenAPI31OrLater() {
 		t.Fatalf("openapi is %q, want 3.1", c.doc.OpenAPI)
 	}
 	for path, item := range c.doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			for status, res := range op.Responses.Map() {
+				if res.Value == nil || res.Value.Headers["X-Request-ID"] == nil {
+					t.Errorf("%s %s: answer %s does not declare the X-Request-ID header", method, path, status)
+				}
+			}
+		}
 		if op := item.Post; op != nil && strings.HasPrefix(path, "/api/v1/") {
 			keyed := slices.ContainsFunc(op.Parameters, func(p *openapi3.ParameterRef) bool {
 				return p.Value != nil && p.Value.In == "header" && p.Value.Name == "Idempotency-Key"
