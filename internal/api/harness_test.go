@@ -118,7 +118,13 @@ func start(t testing.TB, opts ...func(*options)) *env {
 	if o.server != nil {
 		o.server(srv)
 	}
-	hs := httptest.NewServer(srv.Handler())
+	h := srv.Handler()
+	// Every exchange of the API tests is checked against the OpenAPI
+	// document; benchmarks measure the service alone.
+	if _, bench := t.(*testing.B); !bench {
+		h = checked(t, mustContract(t), h)
+	}
+	hs := httptest.NewServer(h)
 	srv.BaseURL = hs.URL
 	done := make(chan struct{})
 	if o.noWorker {

@@ -12,6 +12,7 @@ func (s *Server) routes(r *gin.Engine) {
 	r.GET("/healthz", s.healthz)
 	r.GET("/readyz", s.readyz)
 	r.GET("/.well-known/agritrace/label-keys.json", s.labelKeys)
+	r.GET("/openapi.json", s.openapi)
 
 	// The GS1-Conformant resolver: what a phone opens after scanning a label
 	// (compressed Digital Links arrive through NoRoute). It redirects to the
