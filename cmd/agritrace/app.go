@@ -20,6 +20,7 @@ import (
 	"github.com/agritrace/agritrace/internal/iploc"
 	"github.com/agritrace/agritrace/internal/label"
 	"github.com/agritrace/agritrace/internal/labelprint"
+	"github.com/agritrace/agritrace/internal/metrics"
 	"github.com/agritrace/agritrace/internal/region"
 	"github.com/agritrace/agritrace/internal/scan"
 	"github.com/agritrace/agritrace/internal/store/mongo"
@@ -39,7 +40,10 @@ type app struct {
 	anchor  *anchor.Worker
 	printer *labelprint.Printer
 	server  *api.Server
-	closers []io.Closer
+	metrics *metrics.Metrics
+	// metricsLn serves the metrics when -metrics-addr is set.
+	metricsLn net.Listener
+	closers   []io.Closer
 }
 
 type storeWithPing interface {
@@ -50,7 +54,7 @@ type storeWithPing interface {
 // open wires everything from cfg. withLedger is false for admin commands,
 // which only touch the store.
 func open(ctx context.Context, cfg config.Config, log *slog.Logger, withLedger bool) (*app, error) {
-	a := &app{cfg: cfg, log: log}
+	a := &app{cfg: cfg, log: log, metrics: metrics.New()}
 	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
 		return nil, fmt.Errorf("data directory: %w", err)
 	}
@@ -67,6 +71,9 @@ func open(ctx context.Context, cfg config.Config, log *slog.Logger, withLedger b
 	if err != nil {
 		return nil, err
 	}
+	// Everything below reads and writes through the instrumented store, so
+	// that what is committed and what fails is counted.
+	st = a.metrics.Store(st)
 	// Scans are recorded in batches off their requests' path; closing the
 	// queue stores what it holds, then closes the store.
 	scans := scan.NewQueue(st, scan.QueueOptions{Log: log})
@@ -122,7 +129,7 @@ func open(ctx context.Context, cfg config.Config, log *slog.Logger, withLedger b
 	a.server = &api.Server{
 		Service: a.service, Store: scans, Verifier: verifier, Keys: a.keys, Judge: judge,
 		BaseURL: cfg.PublicURL, Log: log, Committed: a.anchor.Kick, Ready: []api.Pinger{st}, PDFFont: cfg.PDFFont,
-		TrustedProxies: cfg.TrustedProxies, Printer: a.printer, Divisions: divisions,
+		TrustedProxies: cfg.TrustedProxies, Printer: a.printer, Divisions: divisions, Metrics: a.metrics,
 	}
 	return a, nil
 }
@@ -153,6 +160,7 @@ func (a *app) openLedger(ctx context.Context) error {
 		a.closers = append(a.closers, l)
 		a.log.Info("ledger: embedded block log", "path", path, "blocks", l.Height(), "rehashed", l.Rehashed())
 	}
+	a.metrics.WatchLedger(a.ledger)
 	return nil
 }
 
@@ -165,12 +173,21 @@ func (a *app) Close() error {
 	return errors.Join(errs...)
 }
 
-// listenAndOpen binds the HTTP address, so a taken port is reported before
-// anything is opened, then wires the service.
+// listenAndOpen binds the HTTP address (and the metrics address, if any),
+// so a taken port is reported before anything is opened, then wires the
+// service.
 func listenAndOpen(ctx context.Context, cfg config.Config, log *slog.Logger) (*app, net.Listener, error) {
 	ln, err := listen(cfg.Addr)
 	if err != nil {
 		return nil, nil, err
+	}
+	var metricsLn net.Listener
+	if cfg.MetricsAddr != "" {
+		if metricsLn, err = listen(cfg.MetricsAddr); err != nil {
+			ln.Close()
+			return nil, nil, fmt.Errorf("metrics: %w", err)
+		}
+		log.Info("metrics", "addr", metricsLn.Addr().String(), "path", "/metrics")
 	}
 	// A label printed with port 0 in its URL would lead nowhere: when the
 	// public URL is the default one made from -addr, use the port bound.
@@ -180,8 +197,12 @@ func listenAndOpen(ctx context.Context, cfg config.Config, log *slog.Logger) (*a
 	a, err := open(ctx, cfg, log, true)
 	if err != nil {
 		ln.Close()
+		if metricsLn != nil {
+			metricsLn.Close()
+		}
 		return nil, nil, err
 	}
+	a.metricsLn = metricsLn
 	return a, ln, nil
 }
 
@@ -205,8 +226,12 @@ func (a *app) serveHTTP(ctx context.Context, ln net.Listener) error {
 	printCtx, stopPrinter := context.WithCancel(context.WithoutCancel(ctx))
 	printerDone := make(chan struct{})
 	go func() { a.printer.Run(printCtx); close(printerDone) }()
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(ln) }()
+	metricsSrv := &http.Server{Handler: a.metricsHandler(), ReadHeaderTimeout: 10 * time.Second}
+	if a.metricsLn != nil {
+		go func() { errc <- metricsSrv.Serve(a.metricsLn) }()
+	}
 	var err error
 	select {
 	case <-ctx.Done():
@@ -218,6 +243,11 @@ func (a *app) serveHTTP(ctx context.Context, ln net.Listener) error {
 	if serr := srv.Shutdown(shutdownCtx); serr != nil && err == nil {
 		err = serr
 	}
+	if a.metricsLn != nil {
+		if serr := metricsSrv.Shutdown(shutdownCtx); serr != nil && err == nil {
+			err = serr
+		}
+	}
 	stopWorker()
 	stopPrinter()
 	<-workerDone
@@ -226,6 +256,13 @@ func (a *app) serveHTTP(ctx context.Context, ln net.Listener) error {
 		err = nil
 	}
 	return err
+}
+
+// metricsHandler serves /metrics and nothing else on the metrics listener.
+func (a *app) metricsHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", a.metrics.Handler())
+	return mux
 }
 
 func newLogger(w io.Writer, level slog.Level) *slog.Logger {

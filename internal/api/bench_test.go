@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/agritrace/agritrace/internal/demo"
+	"github.com/agritrace/agritrace/internal/metrics"
 	"github.com/agritrace/agritrace/internal/trace"
 )
 
@@ -48,9 +49,9 @@ func BenchmarkIngest(b *testing.B) {
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
 }
 
-func benchScan(b *testing.B, accept string, hot bool) {
+func benchScan(b *testing.B, accept string, hot bool, opts ...func(*options)) {
 	// Kept provenance lives as long as the service's default keeps it.
-	e := start(b, keptFor(30*time.Second))
+	e := start(b, append([]func(*options){keptFor(30 * time.Second)}, opts...)...)
 	st := e.story(b)
 	urls := st.BottleURLs
 	if hot {
@@ -89,6 +90,16 @@ func BenchmarkScanHTML(b *testing.B) { benchScan(b, "text/html", false) }
 // is printed on a whole batch of fakes: each scan judges the label on its
 // scan summary, with the scans still queued folded in.
 func BenchmarkScanHotLabel(b *testing.B) { benchScan(b, "application/json", true) }
+
+// BenchmarkScanMetrics is BenchmarkScanJSON with and without Prometheus
+// metrics (the request middleware and the instrumented store): the ratio of
+// the two is the metrics' cost on the scan path. Request IDs are on in both.
+func BenchmarkScanMetrics(b *testing.B) {
+	b.Run("metrics=off", func(b *testing.B) { benchScan(b, "application/json", false) })
+	b.Run("metrics=on", func(b *testing.B) {
+		benchScan(b, "application/json", false, func(o *options) { o.metrics = metrics.New() })
+	})
+}
 
 // BenchmarkBatch measures events per second through POST /api/v1/batch into
 // SQLite (one transaction and one fsync per batch) with anchoring running

@@ -43,7 +43,7 @@ func (s *Server) fail(c *gin.Context, err error) {
 	}
 	code := trace.ErrorCode(err)
 	if code == trace.EINTERNAL {
-		s.Log.Error("internal error", "err", err, "method", c.Request.Method, "path", c.Request.URL.Path)
+		s.Log.ErrorContext(c.Request.Context(), "internal error", "err", err, "method", c.Request.Method, "path", c.Request.URL.Path)
 	}
 	c.AbortWithStatusJSON(statuses[code], errorBody{Error: errorDetail{Code: code, Message: trace.ErrorMessage(err), Field: trace.ErrorField(err)}})
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/agritrace/agritrace/internal/demo"
 	"github.com/agritrace/agritrace/internal/label"
 	"github.com/agritrace/agritrace/internal/labelprint"
+	"github.com/agritrace/agritrace/internal/metrics"
 	"github.com/agritrace/agritrace/internal/scan"
 	"github.com/agritrace/agritrace/internal/store/sqlite"
 	"github.com/agritrace/agritrace/internal/trace"
@@ -31,7 +32,9 @@ type env struct {
 	Ledger trace.Ledger
 	Keys   map[string]string
 	Worker *anchor.Worker
-	dir    string
+	// Scans is the queue scans are recorded through; Flush stores them.
+	Scans *scan.Queue
+	dir   string
 }
 
 // switchable lets a test take the ledger away and give it back: the one fake
@@ -60,6 +63,8 @@ type options struct {
 	// they serve (a test clock, tighter limits).
 	service func(*trace.Service)
 	server  func(*api.Server)
+	// metrics, when set, instruments the store, the ledger and the server.
+	metrics *metrics.Metrics
 }
 
 func start(t testing.TB, opts ...func(*options)) *env {
@@ -89,12 +94,17 @@ func start(t testing.TB, opts ...func(*options)) *env {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	scans := scan.NewQueue(st, scan.QueueOptions{Log: log})
+	var store trace.Store = st
+	if o.metrics != nil {
+		store = o.metrics.Store(st)
+		o.metrics.WatchLedger(ledger)
+	}
+	scans := scan.NewQueue(store, scan.QueueOptions{Log: log})
 	svc := trace.NewService(scans, keys)
 	if o.service != nil {
 		o.service(svc)
 	}
-	w := anchor.New(st, ledger, log)
+	w := anchor.New(store, ledger, log)
 	w.Idle, w.MaxBackoff = 50*time.Millisecond, 100*time.Millisecond
 	printer, err := labelprint.Open(svc, labelprint.Options{Dir: filepath.Join(o.dir, "print-runs"), Log: log})
 	if err != nil {
@@ -102,7 +112,7 @@ func start(t testing.TB, opts ...func(*options)) *env {
 	}
 	printed := make(chan struct{})
 	go func() { printer.Run(ctx); close(printed) }()
-	verifier := verify.Verifier{Store: st, Ledger: ledger}
+	verifier := verify.Verifier{Store: store, Ledger: ledger}
 	srv := &api.Server{
 		Printer: printer, Service: svc, Store: scans, Verifier: verifier, Keys: keys,
 		Judge: scan.Judge{Store: scans, Service: svc, Verifier: verifier, Labels: keys, IPs: o.ips, Rules: scan.Defaults,
@@ -110,7 +120,7 @@ func start(t testing.TB, opts ...func(*options)) *env {
 			// scan again at once, and the TTL is what bounds how long a kept
 			// provenance can hide such an edit.
 			Cache: scan.NewCache(scan.CacheOptions{TTL: 20 * time.Millisecond})},
-		Log: log, Committed: w.Kick, Ready: []api.Pinger{st},
+		Log: log, Committed: w.Kick, Ready: []api.Pinger{st}, Metrics: o.metrics,
 	}
 	if o.ips != nil {
 		srv.TrustedProxies = []string{"127.0.0.1"}
@@ -132,7 +142,7 @@ func start(t testing.TB, opts ...func(*options)) *env {
 	} else {
 		go func() { w.Run(ctx); close(done) }()
 	}
-	e := &env{URL: hs.URL, Store: st, Ledger: ledger, Worker: w, Keys: map[string]string{}, dir: o.dir}
+	e := &env{URL: hs.URL, Store: st, Ledger: ledger, Worker: w, Scans: scans, Keys: map[string]string{}, dir: o.dir}
 	t.Cleanup(func() {
 		hs.Close()
 		cancel()

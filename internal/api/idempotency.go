@@ -75,7 +75,7 @@ func (s *Server) idempotent(limit int64) gin.HandlerFunc {
 			CreatedAt: trace.Now(s.Service.Now()), ExpiresAt: trace.Now(s.Service.Now()).Add(trace.ReplayTTL),
 		})
 		if err != nil {
-			s.Log.Error("idempotency answer not stored", "err", err, "path", c.Request.URL.Path, "key", r.Key)
+			s.Log.ErrorContext(c.Request.Context(), "idempotency answer not stored", "err", err, "path", c.Request.URL.Path, "key", r.Key)
 		}
 	}
 }

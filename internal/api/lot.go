@@ -163,7 +163,7 @@ func (s *Server) healthz(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status":
 func (s *Server) readyz(c *gin.Context) {
 	for _, p := range s.Ready {
 		if err := p.Ping(c.Request.Context()); err != nil {
-			s.Log.Warn("not ready", "err", err)
+			s.Log.WarnContext(c.Request.Context(), "not ready", "err", err)
 			c.JSON(http.StatusServiceUnavailable, gin.H{"status": "unavailable"})
 			return
 		}

@@ -139,10 +139,10 @@ func (s *Server) recordScan(c *gin.Context, p *scan.Provenance) {
 	sc := p.Record
 	sc.ID = newID()
 	if err := s.Store.AddScan(c.Request.Context(), sc); err != nil {
-		s.Log.Error("record scan", "err", err, "serial", sc.Serial)
+		s.Log.ErrorContext(c.Request.Context(), "record scan", "err", err, "serial", sc.Serial)
 	}
 	if (scan.Result{Verdict: sc.Verdict}).Alert() {
-		s.Log.Warn("suspicious scan", "serial", sc.Serial, "lot", sc.Lot, "verdict", sc.Verdict, "reasons", sc.Reasons,
+		s.Log.WarnContext(c.Request.Context(), "suspicious scan", "serial", sc.Serial, "lot", sc.Lot, "verdict", sc.Verdict, "reasons", sc.Reasons,
 			"region", sc.Region, "source", sc.RegionSource)
 	}
 }

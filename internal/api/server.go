@@ -15,6 +15,7 @@ import (
 	"github.com/agritrace/agritrace/internal/epcis"
 	"github.com/agritrace/agritrace/internal/label"
 	"github.com/agritrace/agritrace/internal/labelprint"
+	"github.com/agritrace/agritrace/internal/metrics"
 	regions "github.com/agritrace/agritrace/internal/region"
 	"github.com/agritrace/agritrace/internal/resolver"
 	"github.com/agritrace/agritrace/internal/scan"
@@ -63,6 +64,9 @@ type Server struct {
 	// Divisions are the townships and villages the console offers; nil
 	// means the demo county's.
 	Divisions *regions.Directory
+	// Metrics, when set, counts every request by route template; nil
+	// collects nothing.
+	Metrics *metrics.Metrics
 	// pages are the scan page's templates.
 	pages *template.Template
 	// labels keeps the label images served, by Digital Link and size.
@@ -86,9 +90,15 @@ func (s *Server) Handler() http.Handler {
 	s.complaints = newLimiter(cmp.Or(s.ComplaintEvery, 10*time.Minute), cmp.Or(s.ComplaintBurst, 5))
 	s.labels = label.NewCache(labelCacheBytes)
 	s.products = &resolver.Products{}
+
+	s.Log = WithRequestIDs(s.Log)
 	r := gin.New()
+	r.Use(s.requestID)
+	if s.Metrics != nil {
+		r.Use(s.observe)
+	}
 	r.Use(s.logRequests, gin.CustomRecovery(func(c *gin.Context, err any) {
-		s.Log.Error("panic in handler", "err", err, "path", c.Request.URL.Path)
+		s.Log.ErrorContext(c.Request.Context(), "panic in handler", "err", err, "path", c.Request.URL.Path)
 		s.fail(c, trace.Errorf(trace.EINTERNAL, "internal error"))
 	}))
 	if err := r.SetTrustedProxies(s.TrustedProxies); err != nil {

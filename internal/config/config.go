@@ -43,6 +43,10 @@ type Config struct {
 	// FabricEnv is a file of KEY=VALUE lines with the Fabric client settings,
 	// as scripts/fabric/up.sh writes it; variables already set win over it.
 	FabricEnv string
+	// MetricsAddr is where Prometheus metrics are served, on a listener of
+	// their own so that they can stay off the public address; empty serves
+	// none.
+	MetricsAddr string
 }
 
 // Setting documents one setting: its flag, its variable and its default. The
@@ -71,6 +75,7 @@ var Settings = []Setting{
 	{"divisions", "AGRITRACE_DIVISIONS", "", "JSON file of the counties' townships and villages the console offers (default: the demo county, Xingshan)"},
 	{"print-keep", "AGRITRACE_PRINT_KEEP", "24h", "how long finished label print runs and their PDFs are kept in <data>/print-runs"},
 	{"scan-cache-ttl", "AGRITRACE_SCAN_CACHE_TTL", "30s", "how long scans reuse a lot's verified provenance while no event is added to its lots"},
+	{"metrics-addr", "AGRITRACE_METRICS_ADDR", "", "address of a separate listener serving Prometheus metrics at /metrics, unauthenticated (default: none)"},
 }
 
 // Load parses args (without the program and subcommand names) with getenv
@@ -107,7 +112,7 @@ func build(vals map[string]*string) (Config, error) {
 		Addr: *vals["addr"], DataDir: *vals["data"], PublicURL: *vals["public-url"], MongoURI: *vals["mongodb-uri"],
 		MongoDB: *vals["mongodb-db"], Ledger: *vals["ledger"], LabelKeys: *vals["label-keys"], FabricEnv: *vals["fabric-env"],
 		Yields: *vals["yields"], PDFFont: *vals["pdf-font"], IPDB: *vals["ip-db"],
-		Divisions: *vals["divisions"],
+		Divisions: *vals["divisions"], MetricsAddr: *vals["metrics-addr"],
 	}
 	for _, p := range strings.Split(*vals["trusted-proxies"], ",") {
 		if p = strings.TrimSpace(p); p != "" {

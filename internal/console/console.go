@@ -177,7 +177,7 @@ func (c *Console) render(g *gin.Context, status int, name string, p *page) {
 	g.Header("X-Frame-Options", "DENY")
 	g.Status(status)
 	if err := c.pages[name].ExecuteTemplate(g.Writer, "layout.html", p); err != nil {
-		c.Log.Error("console: render", "page", name, "err", err)
+		c.Log.ErrorContext(g.Request.Context(), "console: render", "page", name, "err", err)
 	}
 }
 
@@ -193,7 +193,7 @@ func (c *Console) fail(g *gin.Context, err error) {
 	case trace.EINVALID, trace.EUNPROCESSABLE, trace.ECONFLICT:
 		p.Status, p.Failure, p.Detail = http.StatusUnprocessableEntity, "error.refused", trace.ErrorMessage(err)
 	default:
-		c.Log.Error("console: request failed", "path", g.Request.URL.Path, "err", err)
+		c.Log.ErrorContext(g.Request.Context(), "console: request failed", "path", g.Request.URL.Path, "err", err)
 		p.Status, p.Failure = http.StatusInternalServerError, "error.internal"
 	}
 	c.render(g, p.Status, "error", p)

@@ -134,7 +134,7 @@ func (c *Console) once(g *gin.Context, to string, write func(g *gin.Context) err
 		now := trace.Now(c.Service.Now())
 		err := c.Store.SaveReplay(g.Request.Context(), trace.Replay{Scope: r.Scope, Key: r.Key, Request: r.Request, Status: http.StatusSeeOther, Body: []byte(to), CreatedAt: now, ExpiresAt: now.Add(trace.ReplayTTL)})
 		if err != nil && !errors.Is(err, trace.ErrReplayExists) {
-			c.Log.Error("console: form answer not stored", "err", err, "path", g.Request.URL.Path)
+			c.Log.ErrorContext(g.Request.Context(), "console: form answer not stored", "err", err, "path", g.Request.URL.Path)
 		}
 	}
 	if c.Committed != nil {

@@ -51,7 +51,7 @@ func (c *Console) rotateLabelKey(g *gin.Context) {
 	ok := c.act(g, to, func(*gin.Context) error {
 		k, err := c.Keys.RotateSaved()
 		if err == nil {
-			c.Log.Info("console: label key rotated", "key", k.ID, "person", who.User.Login, "org", who.Org.ID)
+			c.Log.InfoContext(g.Request.Context(), "console: label key rotated", "key", k.ID, "person", who.User.Login, "org", who.Org.ID)
 		}
 		return err
 	})

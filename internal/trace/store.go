@@ -65,6 +65,9 @@ type Store interface {
 	// PendingAnchors returns up to limit outbox records not yet on the ledger,
 	// oldest first, so that a chain's records come out in seq order.
 	PendingAnchors(ctx context.Context, limit int) ([]custody.Record, error)
+	// PendingAnchorCount returns how many outbox records are not yet on the
+	// ledger (the outbox depth operators watch).
+	PendingAnchorCount(ctx context.Context) (int, error)
 	// SettleAnchors records what the ledger said about outbox records.
 	SettleAnchors(ctx context.Context, outcomes []AnchorOutcome) error
 	// Anchors returns the outbox state of one chain ordered by seq.

@@ -48,6 +48,16 @@ func (s *Store) PendingAnchors(ctx context.Context, limit int) ([]custody.Record
 	return out, nil
 }
 
+// PendingAnchorCount implements trace.Store, counting what PendingAnchors
+// would hand out.
+func (s *Store) PendingAnchorCount(ctx context.Context) (int, error) {
+	n, err := s.c(cAnchors).CountDocuments(ctx, bson.M{"status": trace.AnchorPending, "txn": bson.M{"$exists": false}})
+	if err != nil {
+		return 0, fmt.Errorf("mongo: count pending anchors: %w", err)
+	}
+	return int(n), nil
+}
+
 // SettleAnchors implements trace.Store, in one ordered bulk write: an
 // update per round trip cost the worker more than the ledger's write.
 func (s *Store) SettleAnchors(ctx context.Context, outcomes []trace.AnchorOutcome) error {

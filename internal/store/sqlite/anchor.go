@@ -31,6 +31,16 @@ func (s *Store) PendingAnchors(ctx context.Context, limit int) ([]custody.Record
 	return out, rows.Err()
 }
 
+// PendingAnchorCount implements trace.Store; the status index answers it
+// without reading the records.
+func (s *Store) PendingAnchorCount(ctx context.Context) (int, error) {
+	var n int
+	if err := s.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM anchors WHERE status = ?`, trace.AnchorPending).Scan(&n); err != nil {
+		return 0, fmt.Errorf("sqlite: count pending anchors: %w", err)
+	}
+	return n, nil
+}
+
 // SettleAnchors implements trace.Store, in one statement: a statement per
 // record cost the worker as much as the ledger's write.
 func (s *Store) SettleAnchors(ctx context.Context, outcomes []trace.AnchorOutcome) error {

@@ -323,6 +323,9 @@ func testAnchors(t *testing.T, s trace.Store) {
 	if len(pending) != 3 || pending[0].Key != a.ID || pending[1].Key != b.ID || pending[2].Seq != 1 || pending[2].PrevHash != a.Head {
 		t.Fatalf("PendingAnchors = %+v", pending)
 	}
+	if n, err := s.PendingAnchorCount(ctx); err != nil || n != 3 {
+		t.Errorf("PendingAnchorCount = %d, %v; want 3", n, err)
+	}
 	first, err := s.PendingAnchors(ctx, 1)
 	must(t, err)
 	if len(first) != 1 || first[0] != pending[0] {
@@ -336,6 +339,9 @@ func testAnchors(t *testing.T, s trace.Store) {
 	must(t, err)
 	if len(left) != 1 || left[0] != pending[2] {
 		t.Errorf("PendingAnchors after settle = %+v", left)
+	}
+	if n, err := s.PendingAnchorCount(ctx); err != nil || n != 1 {
+		t.Errorf("PendingAnchorCount after settle = %d, %v; want 1", n, err)
 	}
 	as, err := s.Anchors(ctx, custody.KindEvent, a.ID)
 	must(t, err)
