@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"github.com/agritrace/agritrace/internal/audit"
+	"github.com/agritrace/agritrace/internal/digitallink"
 	"strings"
 	"testing"
 	"time"
@@ -36,7 +37,7 @@ func newOrg(t *testing.T, e *env, id string, roles ...string) {
 	e.Keys[id] = k.Key
 }
 
-func gtinOf(first13 string) string { return first13 + string(trace.GTINCheckDigit(first13)) }
+func gtinOf(first13 string) string { return first13 + string(digitallink.CheckDigit(first13)) }
 
 type licences struct {
 	Owner        string

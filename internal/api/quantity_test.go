@@ -10,6 +10,7 @@ import (
 
 	"github.com/agritrace/agritrace/internal/audit"
 	"github.com/agritrace/agritrace/internal/demo"
+	"github.com/agritrace/agritrace/internal/digitallink"
 	"github.com/agritrace/agritrace/internal/trace"
 )
 
@@ -19,7 +20,7 @@ var (
 	roastedGTIN = withCheckDigit("0690123450073") // roasted seed, an intermediate
 )
 
-func withCheckDigit(digits string) string { return digits + string(trace.GTINCheckDigit(digits)) }
+func withCheckDigit(digits string) string { return digits + string(digitallink.CheckDigit(digits)) }
 
 // quantityCheck returns the audit's quantity check of one lot.
 func quantityCheck(t *testing.T, rep audit.Report, lot string) audit.QuantityCheck {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/agritrace/agritrace/internal/digitallink"
 	"github.com/agritrace/agritrace/internal/trace"
 )
 
@@ -75,7 +76,7 @@ var (
 	Bottle = gtin("0690123450059")
 )
 
-func gtin(first13 string) string { return first13 + string(trace.GTINCheckDigit(first13)) }
+func gtin(first13 string) string { return first13 + string(digitallink.CheckDigit(first13)) }
 
 // Products is the demo's product catalogue; each is registered by its owner.
 func Products() []trace.Product {

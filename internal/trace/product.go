@@ -3,6 +3,8 @@ package trace
 import (
 	"strings"
 	"time"
+
+	"github.com/agritrace/agritrace/internal/digitallink"
 )
 
 // Units of measure. Quantities are integers in the base unit that goes with
@@ -67,22 +69,8 @@ func ValidateGTIN(gtin string) error {
 			return FieldErrorf(EINVALID, "gtin", "GTIN must be 14 digits")
 		}
 	}
-	if want := GTINCheckDigit(gtin[:13]); gtin[13] != want {
+	if want := digitallink.CheckDigit(gtin[:13]); gtin[13] != want {
 		return FieldErrorf(EINVALID, "gtin", "GTIN check digit is %c, expected %c", gtin[13], want)
 	}
 	return nil
-}
-
-// GTINCheckDigit computes the GS1 check digit of a digit string: weights 3 and
-// 1 alternate from the rightmost digit.
-func GTINCheckDigit(digits string) byte {
-	sum := 0
-	for i := len(digits) - 1; i >= 0; i-- {
-		d := int(digits[i] - '0')
-		if (len(digits)-1-i)%2 == 0 {
-			d *= 3
-		}
-		sum += d
-	}
-	return byte('0' + (10-sum%10)%10)
 }
