@@ -20,34 +20,15 @@ func eventDoc(e trace.Event) bson.M {
 const eventTimesFilled = "event-times"
 
 // fillEventTimes gives events stored before the EPCIS query interface their
-// time and type as fields of their own, from their document. Setting the
-// same values twice is harmless.
+// time and type as fields of their own, from their document.
 func (s *Store) fillEventTimes(ctx context.Context) error {
-	cur, err := s.c(cEvents).Find(ctx, bson.M{"ms": bson.M{"$exists": false}})
-	if err != nil {
-		return fmt.Errorf("mongo: event times: %w", err)
-	}
-	defer cur.Close(ctx)
-	for cur.Next(ctx) {
-		var d struct {
-			ID  string `bson:"_id"`
-			Doc string `bson:"doc"`
-		}
+	return s.fillFromDoc(ctx, cEvents, "ms", "event times", func(doc string) (bson.M, error) {
 		var e trace.Event
-		if err := cur.Decode(&d); err != nil {
-			return fmt.Errorf("mongo: event times: %w", err)
+		if err := json.Unmarshal([]byte(doc), &e); err != nil {
+			return nil, err
 		}
-		if err := json.Unmarshal([]byte(d.Doc), &e); err != nil {
-			return fmt.Errorf("mongo: event times: event %s: %w", d.ID, err)
-		}
-		if _, err := s.c(cEvents).UpdateOne(ctx, bson.M{"_id": d.ID}, bson.M{"$set": bson.M{"ms": e.Time.UnixMilli(), "type": e.Type}}); err != nil {
-			return fmt.Errorf("mongo: event times: event %s: %w", d.ID, err)
-		}
-	}
-	if err := cur.Err(); err != nil {
-		return fmt.Errorf("mongo: event times: %w", err)
-	}
-	return nil
+		return bson.M{"ms": e.Time.UnixMilli(), "type": e.Type}, nil
+	})
 }
 
 // EventsPage implements trace.Store.

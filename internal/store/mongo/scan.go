@@ -3,7 +3,6 @@ package mongo
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 
 	"github.com/agritrace/agritrace/internal/trace"
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -39,31 +38,12 @@ const scanVerdictsFilled = "scan-verdicts"
 
 // fillScanVerdicts gives scans stored before the verdict had a field of its
 // own (so alerts are found by index) the verdict from their document.
-// Setting the same value twice is harmless.
 func (s *Store) fillScanVerdicts(ctx context.Context) error {
-	cur, err := s.c(cScans).Find(ctx, bson.M{"verdict": bson.M{"$exists": false}})
-	if err != nil {
-		return fmt.Errorf("mongo: scan verdicts: %w", err)
-	}
-	defer cur.Close(ctx)
-	for cur.Next(ctx) {
-		var d struct {
-			ID  string `bson:"_id"`
-			Doc string `bson:"doc"`
-		}
+	return s.fillFromDoc(ctx, cScans, "verdict", "scan verdicts", func(doc string) (bson.M, error) {
 		var sc trace.Scan
-		if err := cur.Decode(&d); err != nil {
-			return fmt.Errorf("mongo: scan verdicts: %w", err)
+		if err := json.Unmarshal([]byte(doc), &sc); err != nil {
+			return nil, err
 		}
-		if err := json.Unmarshal([]byte(d.Doc), &sc); err != nil {
-			return fmt.Errorf("mongo: scan verdicts: scan %s: %w", d.ID, err)
-		}
-		if _, err := s.c(cScans).UpdateOne(ctx, bson.M{"_id": d.ID}, bson.M{"$set": bson.M{"verdict": sc.Verdict}}); err != nil {
-			return fmt.Errorf("mongo: scan verdicts: scan %s: %w", d.ID, err)
-		}
-	}
-	if err := cur.Err(); err != nil {
-		return fmt.Errorf("mongo: scan verdicts: %w", err)
-	}
-	return nil
+		return bson.M{"verdict": sc.Verdict}, nil
+	})
 }
