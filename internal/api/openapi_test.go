@@ -197,6 +197,11 @@ func TestContractCatchesMismatches(t *testing.T) {
 		{"missingField", "GET", "/api/v1/products/06901234000017", "", 200, `{"gtin":"06901234000017","unit":"kg","createdAt":"2026-05-01T00:00:00Z"}`, "nameZh"},
 		{"undocumentedStatus", "GET", "/api/v1/products/06901234000017", "", 418, `{"error":{"code":"invalid","message":"x"}}`, "status is not supported"},
 		{"wrongErrorCode", "GET", "/api/v1/products/06901234000017", "", 404, `{"error":{"code":"conflict","message":"x"}}`, "does not match"},
+		// The Digital Link allowances stay under /01/: elsewhere an
+		// undocumented path answered 400 is reported, and under /01/ a
+		// trailing slash still finds the operation whose answer is checked.
+		{"undocumentedPath400", "GET", "/api/v1/nowhere", "", 400, `{"error":{"code":"invalid","message":"x"}}`, "not in the document"},
+		{"digitalLinkSlashChecked", "GET", "/01/06901234000017/", "", 200, `{"linkset":[]}`, "does not match"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
