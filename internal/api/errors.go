@@ -89,6 +89,7 @@ func problemOf(err error, invalid string) problem {
 // epcisFail writes err as the EPCIS interface answers errors.
 func (s *Server) epcisFail(c *gin.Context, err error) {
 	if errors.Is(err, epcis.ErrCaptureLimit) {
+		c.Header("Content-Type", "application/problem+json")
 		c.AbortWithStatusJSON(http.StatusRequestEntityTooLarge, problem{Type: "epcisException:CaptureLimitExceededException", Title: err.Error(), Status: http.StatusRequestEntityTooLarge})
 		return
 	}

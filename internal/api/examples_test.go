@@ -124,6 +124,8 @@ func season(t *testing.T, e *env) []example {
 		`{"gtin":"%s","lot":"RS-2026-B","quantity":4500000,"origin":{"region":"420526101205","farm":"响滩村家庭农场","harvestDate":"2026-05-15"}}`, demo.Seed)))
 	r.do("Record quality results", demo.Collector, "POST", "/api/v1/lots/"+a+"/inspect",
 		`{"results":{"moisture":7.2,"oilContent":41.8,"impurities":1.4},"note":"GB/T 11762"}`)
+	r.do("Issue a 承诺达标合格证 for the lot (producer or collection center holding it)", demo.Collector, "POST", "/api/v1/lots/"+a+"/certificates",
+		`{"phone":"13872345678","basis":"self-test","results":{"农药残留速测":"阴性"},"signer":"王秀英","commit":true}`)
 	r.do("Split a lot", demo.Collector, "POST", "/api/v1/lots/"+b+"/split",
 		`{"parts":[{"lot":"RS-2026-B1","quantity":4000000},{"lot":"RS-2026-B2","quantity":500000}]}`)
 	b1 := demo.Seed + ".RS-2026-B1"
