@@ -140,6 +140,12 @@ func CheckDigit(digits string) byte {
 // or variant may hold (GS1 General Specifications, figure 7.11-1).
 const cset82 = "!\"%&'()*+,-./0123456789:;<=>?ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz"
 
+// Lot checks a batch/lot number (AI 10) as a Digital Link carries it.
+func Lot(v string) error { return checkCSet82("10", "batch/lot", v) }
+
+// Serial checks a serial number (AI 21) as a Digital Link carries it.
+func Serial(v string) error { return checkCSet82("21", "serial", v) }
+
 // checkCSet82 checks an X..20 value: 1 to 20 characters of set 82.
 func checkCSet82(ai, name, v string) error {
 	if v == "" || len(v) > 20 {

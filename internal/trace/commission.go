@@ -33,6 +33,9 @@ func (s *Service) Commission(ctx context.Context, actor Org, in CommissionInput)
 	if err := in.Origin.Validate(); err != nil {
 		return Result{}, err
 	}
+	if err := ValidateAttributes("attributes", in.Attributes); err != nil {
+		return Result{}, err
+	}
 	p, err := s.product(ctx, in.GTIN, "gtin")
 	if err != nil {
 		return Result{}, err

@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/agritrace/agritrace/chain/custody"
+	"github.com/agritrace/agritrace/internal/digitallink"
 	"github.com/agritrace/agritrace/internal/hashchain"
 	"github.com/agritrace/agritrace/internal/jcs"
 )
@@ -165,6 +166,9 @@ func (s *Service) File(ctx context.Context, reporter *Org, in FileInput) (Compla
 	}
 	if in.Serial == "" && in.Lot == "" {
 		return Complaint{}, FieldErrorf(EINVALID, "serial", "name the serial on the label or the lot")
+	}
+	if err := validateNamed(in.Serial, in.Lot); err != nil {
+		return Complaint{}, err
 	}
 	if in.Region != "" {
 		if err := ValidateRegion("region", in.Region); err != nil {
@@ -336,4 +340,28 @@ func (s *Service) Work(ctx context.Context, actor Org, id string, in WorkInput) 
 	}
 	err = s.Store.Commit(ctx, Change{Complaints: []ComplaintWrite{w}, ComplaintEntries: []ComplaintEntry{entry}, Anchors: []custody.Record{complaintRecord(entry)}, Replay: replay})
 	return w.Complaint, err
+}
+
+// validateNamed checks what a report names by the rules of the Digital Link
+// it was read from: a serial as AI 21, a lot as AI 10 or as a lot id,
+// {gtin14}.{AI 10}. An unknown serial or lot is still a report (a fake
+// bottle's serial may never have been issued); one that no label could carry
+// is not.
+func validateNamed(serial, lot string) error {
+	if serial != "" {
+		if err := digitallink.Serial(serial); err != nil {
+			return FieldErrorf(EINVALID, "serial", "%v", err)
+		}
+	}
+	if lot == "" {
+		return nil
+	}
+	number := lot
+	if gtin, n, ok := strings.Cut(lot, "."); ok && ValidateGTIN(gtin) == nil {
+		number = n
+	}
+	if err := digitallink.Lot(number); err != nil {
+		return FieldErrorf(EINVALID, "lot", "name the lot as its number or {gtin14}.{number}: %v", err)
+	}
+	return nil
 }

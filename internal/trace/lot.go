@@ -1,6 +1,7 @@
 package trace
 
 import (
+	"encoding/json"
 	"regexp"
 	"strings"
 	"time"
@@ -111,6 +112,33 @@ func (o *Origin) Validate() error {
 	}
 	if utf8.RuneCountInString(o.Grower) > 50 {
 		return FieldErrorf(EINVALID, "origin.grower", "grower's name must be at most 50 characters")
+	}
+	return nil
+}
+
+// Limits on a lot's attributes, so that no lot's public page grows without
+// bound: each attribute is shown on every scan of the lot's bottles.
+const (
+	MaxAttributes        = 50
+	MaxAttributeKey      = 64
+	MaxAttributeValueLen = 500
+)
+
+// ValidateAttributes checks a lot's attributes as given for field: at most
+// MaxAttributes, each named in 1 to MaxAttributeKey characters, with a value
+// of at most MaxAttributeValueLen bytes as JSON.
+func ValidateAttributes(field string, attrs map[string]any) error {
+	if len(attrs) > MaxAttributes {
+		return FieldErrorf(EINVALID, field, "a lot has at most %d attributes, not %d", MaxAttributes, len(attrs))
+	}
+	for k, v := range attrs {
+		if k == "" || utf8.RuneCountInString(k) > MaxAttributeKey {
+			return FieldErrorf(EINVALID, field, "an attribute's name is 1 to %d characters", MaxAttributeKey)
+		}
+		b, err := json.Marshal(v)
+		if err != nil || len(b) > MaxAttributeValueLen {
+			return FieldErrorf(EINVALID, field+"."+k, "an attribute's value is at most %d bytes as JSON", MaxAttributeValueLen)
+		}
 	}
 	return nil
 }

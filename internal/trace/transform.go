@@ -121,6 +121,9 @@ func (s *Service) outputs(ctx context.Context, name string, outs []OutputInput) 
 		if err := ValidateQuantity(field+".quantity", o.Quantity); err != nil {
 			return nil, err
 		}
+		if err := ValidateAttributes(field+".attributes", o.Attributes); err != nil {
+			return nil, err
+		}
 		if id := LotID(o.GTIN, o.Lot); seen[id] {
 			return nil, FieldErrorf(EINVALID, field+".lot", "lot %s is listed twice", id)
 		} else {
