@@ -11,16 +11,12 @@ import (
 const maxComplaintBody = 9 << 20
 
 // fileComplaint takes a report from anyone: a consumer from the scan page
-// (no login, rate-limited per client) or an inspector with the regulator's key.
+// (no login) or an inspector with the regulator's key, each rate-limited by
+// the route (s.complaints).
 func (s *Server) fileComplaint(c *gin.Context) {
 	reporter, ok, err := s.bearer(c)
 	if err != nil {
 		s.fail(c, err)
-		return
-	}
-	if !ok && !s.complaints.allow(c.ClientIP()) {
-		c.Header("Retry-After", "3600")
-		c.AbortWithStatusJSON(http.StatusTooManyRequests, errorBody{Error: errorDetail{Code: "rate_limited", Message: "too many reports from this address; try again later"}})
 		return
 	}
 	var in trace.FileInput

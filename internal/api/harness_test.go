@@ -14,6 +14,7 @@ import (
 	"github.com/agritrace/agritrace/chain/embedded"
 	"github.com/agritrace/agritrace/internal/anchor"
 	"github.com/agritrace/agritrace/internal/api"
+	"github.com/agritrace/agritrace/internal/config"
 	"github.com/agritrace/agritrace/internal/demo"
 	"github.com/agritrace/agritrace/internal/label"
 	"github.com/agritrace/agritrace/internal/labelprint"
@@ -125,6 +126,10 @@ func start(t testing.TB, opts ...func(*options)) *env {
 	if o.ips != nil {
 		srv.TrustedProxies = []string{"127.0.0.1"}
 	}
+	// Every test scans from loopback, many of them hundreds of times; the
+	// tests of the scan limit set a small budget of their own.
+	unlimited := config.Rate{N: 1 << 20, Per: time.Second}
+	srv.Limits.Scans, srv.Limits.KeyedScans = unlimited, unlimited
 	if o.server != nil {
 		o.server(srv)
 	}

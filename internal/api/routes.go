@@ -23,9 +23,9 @@ func (s *Server) routes(r *gin.Engine) {
 	r.GET("/.well-known/gs1resolver", s.resolverDescription)
 	r.GET("/recall-status/:id", s.recallStatus)
 	r.GET("/provenance/01/:gtin", s.productPage)
-	r.GET("/provenance/01/:gtin/10/:lot/21/:serial", s.scanUnit)
-	r.GET("/provenance/01/:gtin/10/:lot", s.scanLot)
-	r.GET("/provenance/01/:gtin/21/:serial", s.scanSerial)
+	r.GET("/provenance/01/:gtin/10/:lot/21/:serial", s.limit(s.scans), s.checkLink, s.scanUnit)
+	r.GET("/provenance/01/:gtin/10/:lot", s.limit(s.scans), s.checkLink, s.scanLot)
+	r.GET("/provenance/01/:gtin/21/:serial", s.limit(s.scans), s.checkLink, s.scanSerial)
 	// A lot's 承诺达标合格证, public as the printed certificate is.
 	r.GET("/certificates/:lotID", s.publicCertificates)
 	s.mountWeb(r)
@@ -41,7 +41,7 @@ func (s *Server) routes(r *gin.Engine) {
 
 	v1 := r.Group("/api/v1")
 	v1.GET("/lots/:id/verify", s.verifyLot)
-	v1.POST("/complaints", s.idempotent(maxComplaintBody), s.fileComplaint)
+	v1.POST("/complaints", s.limit(s.complaints), s.idempotent(maxComplaintBody), s.fileComplaint)
 	// A batch carries up to trace.MaxBatch events, so its body limit is its own.
 	v1.POST("/batch", s.authenticate, s.idempotent(maxBatchBody), s.batch)
 

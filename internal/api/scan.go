@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/agritrace/agritrace/internal/digitallink"
 	"github.com/agritrace/agritrace/internal/scan"
 	"github.com/agritrace/agritrace/internal/trace"
 	"github.com/agritrace/agritrace/web"
@@ -76,6 +77,19 @@ func (s *Server) scanLot(c *gin.Context) {
 	}
 	s.recordScan(c, &p)
 	s.render(c, &p)
+}
+
+// checkLink refuses a provenance path that is not a valid Digital Link (a
+// GTIN with a wrong check digit, a lot or serial longer than 20 characters or
+// outside GS1 character set 82) with 400, before anything is judged or
+// recorded: the resolver's rule for /01/ paths.
+func (s *Server) checkLink(c *gin.Context) {
+	path := strings.TrimPrefix(c.Request.URL.EscapedPath(), "/provenance")
+	if _, err := digitallink.Parse(path); err != nil {
+		s.fail(c, trace.Errorf(trace.EINVALID, "not a valid GS1 Digital Link: %v", err))
+		return
+	}
+	c.Next()
 }
 
 // scanInput gathers the evidence a scan carries; the judge weighs it.

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/agritrace/agritrace/internal/config"
 	"github.com/agritrace/agritrace/internal/epcis"
 	"github.com/agritrace/agritrace/internal/label"
 	"github.com/agritrace/agritrace/internal/labelprint"
@@ -43,11 +44,11 @@ type Server struct {
 	Committed func()
 	// Ready lists dependencies that /readyz checks.
 	Ready []Pinger
-	// ComplaintEvery and ComplaintBurst rate-limit anonymous reports per
-	// client address; zero means one every 10 minutes with a burst of 5.
-	ComplaintEvery time.Duration
-	ComplaintBurst int
-	complaints     *limiter
+	// Limits rate-limit scans and complaints; a zero rate takes its value
+	// from config.DefaultLimits.
+	Limits     config.Limits
+	scans      *publicLimit
+	complaints *publicLimit
 	// TrustedProxies are the proxies whose X-Forwarded-For names the client;
 	// with none, the client is the peer address, so a caller cannot dodge the
 	// complaint rate limit by inventing a header.
@@ -87,7 +88,9 @@ const labelCacheBytes = 16 << 20
 // Handler returns the HTTP handler with every route.
 func (s *Server) Handler() http.Handler {
 	gin.SetMode(gin.ReleaseMode)
-	s.complaints = newLimiter(cmp.Or(s.ComplaintEvery, 10*time.Minute), cmp.Or(s.ComplaintBurst, 5))
+	l, d := s.Limits, config.DefaultLimits
+	s.scans = newPublicLimit("scans", cmp.Or(l.Scans, d.Scans), cmp.Or(l.KeyedScans, d.KeyedScans))
+	s.complaints = newPublicLimit("reports", cmp.Or(l.Complaints, d.Complaints), cmp.Or(l.KeyedComplaints, d.KeyedComplaints))
 	s.labels = label.NewCache(labelCacheBytes)
 	s.products = &resolver.Products{}
 

@@ -47,6 +47,8 @@ type Config struct {
 	// their own so that they can stay off the public address; empty serves
 	// none.
 	MetricsAddr string
+	// Limits are the public endpoints' rate limits.
+	Limits Limits
 }
 
 // Setting documents one setting: its flag, its variable and its default. The
@@ -76,6 +78,10 @@ var Settings = []Setting{
 	{"print-keep", "AGRITRACE_PRINT_KEEP", "24h", "how long finished label print runs and their PDFs are kept in <data>/print-runs"},
 	{"scan-cache-ttl", "AGRITRACE_SCAN_CACHE_TTL", "30s", "how long scans reuse a lot's verified provenance while no event is added to its lots"},
 	{"metrics-addr", "AGRITRACE_METRICS_ADDR", "", "address of a separate listener serving Prometheus metrics at /metrics, unauthenticated (default: none)"},
+	{"scan-limit", "AGRITRACE_SCAN_LIMIT", DefaultLimits.Scans.String(), "scans of provenance pages per client address (IPv6: per /64), as N/period"},
+	{"keyed-scan-limit", "AGRITRACE_KEYED_SCAN_LIMIT", DefaultLimits.KeyedScans.String(), "scans of provenance pages per organization calling with an API key, as N/period"},
+	{"complaint-limit", "AGRITRACE_COMPLAINT_LIMIT", DefaultLimits.Complaints.String(), "complaints per client address (IPv6: per /64), as N/period"},
+	{"keyed-complaint-limit", "AGRITRACE_KEYED_COMPLAINT_LIMIT", DefaultLimits.KeyedComplaints.String(), "complaints per organization calling with an API key, as N/period"},
 }
 
 // Load parses args (without the program and subcommand names) with getenv
@@ -144,6 +150,14 @@ func build(vals map[string]*string) (Config, error) {
 	}
 	if c.ScanCacheTTL, err = time.ParseDuration(*vals["scan-cache-ttl"]); err != nil || c.ScanCacheTTL <= 0 {
 		return Config{}, fmt.Errorf("-scan-cache-ttl must be a duration such as 30s, not %q", *vals["scan-cache-ttl"])
+	}
+	for _, l := range []struct {
+		flag string
+		to   *Rate
+	}{{"scan-limit", &c.Limits.Scans}, {"keyed-scan-limit", &c.Limits.KeyedScans}, {"complaint-limit", &c.Limits.Complaints}, {"keyed-complaint-limit", &c.Limits.KeyedComplaints}} {
+		if *l.to, err = ParseRate(*vals[l.flag]); err != nil {
+			return Config{}, fmt.Errorf("-%s: %w", l.flag, err)
+		}
 	}
 	switch c.Ledger {
 	case "embedded", "fabric":

@@ -38,6 +38,12 @@ func TestLoad(t *testing.T) {
 		{"bad print keep", []string{"-print-keep", "0s"}, nil, true},
 		{"scan cache ttl", []string{"-scan-cache-ttl", "5s"}, func(c config.Config) bool { return c.ScanCacheTTL == 5*time.Second }, false},
 		{"bad scan cache ttl", []string{"-scan-cache-ttl", "never"}, nil, true},
+		{"default limits", nil, func(c config.Config) bool { return c.Limits == config.DefaultLimits }, false},
+		{"scan limit", []string{"-scan-limit", "3/1s", "-keyed-complaint-limit", "10/24h"}, func(c config.Config) bool {
+			return c.Limits.Scans == config.Rate{N: 3, Per: time.Second} && c.Limits.KeyedComplaints == config.Rate{N: 10, Per: 24 * time.Hour}
+		}, false},
+		{"bad limit count", []string{"-complaint-limit", "0/1h"}, nil, true},
+		{"bad limit period", []string{"-keyed-scan-limit", "60"}, nil, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
