@@ -211,3 +211,54 @@ func TestLotAttributesBounded(t *testing.T) {
 	in.Attributes = many(trace.MaxAttributes)
 	expect(t, e.as(demo.Collector), "POST", "/api/v1/lots", in, 201, "", "")
 }
+
+// TestComplaintQueuePages: the regulator's queue answers a page at a time,
+// and following the next cursors lists every complaint once.
+func TestComplaintQueuePages(t *testing.T) {
+	e := start(t)
+	reg := e.as(demo.Regulator)
+	filed := map[string]bool{}
+	for i := range 5 {
+		var cp struct{ ID string }
+		in := trace.FileInput{Serial: fmt.Sprintf("S%d", i), Kind: "other", Description: "漏油"}
+		if err := reg.Do(bg, "POST", "/api/v1/complaints", in, &cp); err != nil {
+			t.Fatal(err)
+		}
+		filed[cp.ID] = true
+	}
+	seen := map[string]bool{}
+	after, pages := "", 0
+	for {
+		var page struct {
+			Complaints []trace.Complaint
+			Next       string
+		}
+		q := url.Values{"limit": {"2"}}
+		if after != "" {
+			q.Set("after", after)
+		}
+		if err := reg.Do(bg, "GET", "/api/v1/complaints?"+q.Encode(), nil, &page); err != nil {
+			t.Fatal(err)
+		}
+		pages++
+		if len(page.Complaints) > 2 {
+			t.Fatalf("page %d holds %d complaints, limit 2", pages, len(page.Complaints))
+		}
+		for _, c := range page.Complaints {
+			if seen[c.ID] || !filed[c.ID] {
+				t.Fatalf("page %d lists %s again or one never filed", pages, c.ID)
+			}
+			seen[c.ID] = true
+		}
+		if after = page.Next; after == "" {
+			break
+		}
+	}
+	if len(seen) != 5 || pages != 3 {
+		t.Errorf("%d complaints in %d pages, want 5 in 3", len(seen), pages)
+	}
+	for _, q := range []string{"limit=0", "limit=201", "limit=many", "after=yesterday"} {
+		field, _, _ := strings.Cut(q, "=")
+		expect(t, reg, "GET", "/api/v1/complaints?"+q, nil, 400, trace.EINVALID, field)
+	}
+}

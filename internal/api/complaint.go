@@ -2,6 +2,9 @@ package api
 
 import (
 	"net/http"
+	"strconv"
+	"strings"
+	"time"
 
 	"github.com/agritrace/agritrace/internal/trace"
 	"github.com/gin-gonic/gin"
@@ -43,13 +46,52 @@ func filed(cp trace.Complaint) gin.H {
 	return gin.H{"id": cp.ID, "status": cp.Status, "createdAt": cp.CreatedAt}
 }
 
+// Pages of the complaint queue: a page holds complaintPage complaints unless
+// the caller asks for fewer or more, up to maxComplaintPage.
+const (
+	complaintPage    = 50
+	maxComplaintPage = 200
+)
+
+// listComplaints answers a page of the queue, newest first, with the cursor
+// of the next page when there is one.
 func (s *Server) listComplaints(c *gin.Context) {
-	list, err := s.Service.Complaints(c.Request.Context(), actor(c), trace.ComplaintFilter{Status: c.Query("status"), Lot: c.Query("lot"), Serial: c.Query("serial")})
+	f := trace.ComplaintFilter{Status: c.Query("status"), Lot: c.Query("lot"), Serial: c.Query("serial")}
+	limit, err := strconv.Atoi(c.DefaultQuery("limit", strconv.Itoa(complaintPage)))
+	if err != nil || limit < 1 || limit > maxComplaintPage {
+		s.fail(c, trace.FieldErrorf(trace.EINVALID, "limit", "limit must be 1 to %d", maxComplaintPage))
+		return
+	}
+	if a := c.Query("after"); a != "" {
+		if f.After, err = parseCursor(a); err != nil {
+			s.fail(c, err)
+			return
+		}
+	}
+	f.Limit = limit + 1
+	list, err := s.Service.Complaints(c.Request.Context(), actor(c), f)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"complaints": list})
+	page := gin.H{"complaints": list}
+	if len(list) > limit {
+		list = list[:limit]
+		last := list[limit-1]
+		page = gin.H{"complaints": list, "next": strconv.FormatInt(last.CreatedAt.UnixMilli(), 10) + "." + last.ID}
+	}
+	c.JSON(http.StatusOK, page)
+}
+
+// parseCursor reads a next cursor as listComplaints writes it: the last
+// complaint's filing time in Unix milliseconds, a dot, and its id.
+func parseCursor(a string) (*trace.ComplaintCursor, error) {
+	ms, id, ok := strings.Cut(a, ".")
+	n, err := strconv.ParseInt(ms, 10, 64)
+	if !ok || err != nil || id == "" {
+		return nil, trace.FieldErrorf(trace.EINVALID, "after", "after must be the next cursor of a previous page")
+	}
+	return &trace.ComplaintCursor{CreatedAt: time.UnixMilli(n), ID: id}, nil
 }
 
 // getComplaint returns a complaint with its audit trail and the trail's
