@@ -262,3 +262,18 @@ func TestComplaintQueuePages(t *testing.T) {
 		expect(t, reg, "GET", "/api/v1/complaints?"+q, nil, 400, trace.EINVALID, field)
 	}
 }
+
+// TestLabelSizeBounded: a label image is drawn at 64 to 2048 pixels a side;
+// a larger one, which would cost the server its memory, is refused.
+func TestLabelSizeBounded(t *testing.T) {
+	e := start(t)
+	st := e.story(t)
+	path := "/api/v1/units/" + st.Sold[0] + "/label.png?size="
+	for _, size := range []string{"2049", "100000", "63"} {
+		expect(t, e.as(demo.Mill), "GET", path+size, nil, 400, trace.EINVALID, "size")
+	}
+	status, png := get(t, e.URL+path+"2048", "Authorization", "Bearer "+e.Keys[demo.Mill])
+	if status != 200 || !strings.HasPrefix(png, "\x89PNG") {
+		t.Errorf("size 2048: %d", status)
+	}
+}
