@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -55,7 +54,7 @@ type storeWithPing interface {
 // which only touch the store.
 func open(ctx context.Context, cfg config.Config, log *slog.Logger, withLedger bool) (*app, error) {
 	a := &app{cfg: cfg, log: log, metrics: metrics.New()}
-	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
+	if err := securePrivate(cfg.DataDir, log); err != nil {
 		return nil, fmt.Errorf("data directory: %w", err)
 	}
 	var st storeWithPing

@@ -30,12 +30,18 @@ import (
 // the cast's API keys.
 func startStory(t *testing.T) (string, demo.Story, map[string]string) {
 	t.Helper()
+	return startStoryIn(t, t.TempDir())
+}
+
+// startStoryIn is startStory with the data directory dir.
+func startStoryIn(t *testing.T, dir string) (string, demo.Story, map[string]string) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	ln, err := listen("127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := config.Load("test", []string{"-data", t.TempDir(), "-addr", ln.Addr().String(), "-anchor-idle", "50ms"}, noenv, io.Discard)
+	cfg, err := config.Load("test", []string{"-data", dir, "-addr", ln.Addr().String(), "-anchor-idle", "50ms"}, noenv, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
