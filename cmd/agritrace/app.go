@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -42,7 +43,9 @@ type app struct {
 	metrics *metrics.Metrics
 	// metricsLn serves the metrics when -metrics-addr is set.
 	metricsLn net.Listener
-	closers   []io.Closer
+	// tls is the HTTPS configuration when -tls-cert is set.
+	tls     *tls.Config
+	closers []io.Closer
 }
 
 type storeWithPing interface {
@@ -176,6 +179,12 @@ func (a *app) Close() error {
 // so a taken port is reported before anything is opened, then wires the
 // service.
 func listenAndOpen(ctx context.Context, cfg config.Config, log *slog.Logger) (*app, net.Listener, error) {
+	// A certificate that does not load is reported before anything is
+	// bound or opened.
+	tlsConf, err := loadTLS(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
 	ln, err := listen(cfg.Addr)
 	if err != nil {
 		return nil, nil, err
@@ -190,8 +199,8 @@ func listenAndOpen(ctx context.Context, cfg config.Config, log *slog.Logger) (*a
 	}
 	// A label printed with port 0 in its URL would lead nowhere: when the
 	// public URL is the default one made from -addr, use the port bound.
-	if strings.HasSuffix(cfg.Addr, ":0") && cfg.PublicURL == "http://"+cfg.Addr {
-		cfg.PublicURL = "http://" + ln.Addr().String()
+	if scheme := cfg.Scheme() + "://"; strings.HasSuffix(cfg.Addr, ":0") && cfg.PublicURL == scheme+cfg.Addr {
+		cfg.PublicURL = scheme + ln.Addr().String()
 	}
 	a, err := open(ctx, cfg, log, true)
 	if err != nil {
@@ -201,7 +210,7 @@ func listenAndOpen(ctx context.Context, cfg config.Config, log *slog.Logger) (*a
 		}
 		return nil, nil, err
 	}
-	a.metricsLn = metricsLn
+	a.metricsLn, a.tls = metricsLn, tlsConf
 	return a, ln, nil
 }
 
@@ -226,7 +235,14 @@ func (a *app) serveHTTP(ctx context.Context, ln net.Listener) error {
 	printerDone := make(chan struct{})
 	go func() { a.printer.Run(printCtx); close(printerDone) }()
 	errc := make(chan error, 2)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() {
+		if a.tls == nil {
+			errc <- srv.Serve(ln)
+			return
+		}
+		srv.TLSConfig = a.tls
+		errc <- srv.ServeTLS(ln, "", "")
+	}()
 	metricsSrv := &http.Server{Handler: a.metricsHandler(), ReadHeaderTimeout: 10 * time.Second}
 	if a.metricsLn != nil {
 		go func() { errc <- metricsSrv.Serve(a.metricsLn) }()

@@ -47,6 +47,9 @@ type Config struct {
 	// their own so that they can stay off the public address; empty serves
 	// none.
 	MetricsAddr string
+	// TLSCert and TLSKey are PEM files: with both set the service answers
+	// HTTPS only; with neither, plain HTTP (behind a TLS-terminating proxy).
+	TLSCert, TLSKey string
 }
 
 // Setting documents one setting: its flag, its variable and its default. The
@@ -76,6 +79,8 @@ var Settings = []Setting{
 	{"print-keep", "AGRITRACE_PRINT_KEEP", "24h", "how long finished label print runs and their PDFs are kept in <data>/print-runs"},
 	{"scan-cache-ttl", "AGRITRACE_SCAN_CACHE_TTL", "30s", "how long scans reuse a lot's verified provenance while no event is added to its lots"},
 	{"metrics-addr", "AGRITRACE_METRICS_ADDR", "", "address of a separate listener serving Prometheus metrics at /metrics, unauthenticated (default: none)"},
+	{"tls-cert", "AGRITRACE_TLS_CERT", "", "PEM certificate chain: serve HTTPS (TLS 1.2 or later, HTTP/2) instead of HTTP; needs -tls-key"},
+	{"tls-key", "AGRITRACE_TLS_KEY", "", "PEM private key of -tls-cert"},
 }
 
 // Load parses args (without the program and subcommand names) with getenv
@@ -112,7 +117,10 @@ func build(vals map[string]*string) (Config, error) {
 		Addr: *vals["addr"], DataDir: *vals["data"], PublicURL: *vals["public-url"], MongoURI: *vals["mongodb-uri"],
 		MongoDB: *vals["mongodb-db"], Ledger: *vals["ledger"], LabelKeys: *vals["label-keys"], FabricEnv: *vals["fabric-env"],
 		Yields: *vals["yields"], PDFFont: *vals["pdf-font"], IPDB: *vals["ip-db"],
-		Divisions: *vals["divisions"], MetricsAddr: *vals["metrics-addr"],
+		Divisions: *vals["divisions"], MetricsAddr: *vals["metrics-addr"], TLSCert: *vals["tls-cert"], TLSKey: *vals["tls-key"],
+	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		return Config{}, fmt.Errorf("-tls-cert and -tls-key go together: give both to serve HTTPS, or neither")
 	}
 	for _, p := range strings.Split(*vals["trusted-proxies"], ",") {
 		if p = strings.TrimSpace(p); p != "" {
@@ -123,7 +131,7 @@ func build(vals map[string]*string) (Config, error) {
 		}
 	}
 	if c.PublicURL == "http://<addr>" {
-		c.PublicURL = "http://" + c.Addr
+		c.PublicURL = c.Scheme() + "://" + c.Addr
 	}
 	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
 	if c.LabelKeys == "<data>/label-keys.json" {
@@ -151,4 +159,13 @@ func build(vals map[string]*string) (Config, error) {
 		return Config{}, fmt.Errorf("-ledger must be embedded or fabric, not %q", c.Ledger)
 	}
 	return c, nil
+}
+
+// Scheme is the scheme the service answers on: https with a certificate,
+// http without.
+func (c Config) Scheme() string {
+	if c.TLSCert != "" {
+		return "https"
+	}
+	return "http"
 }

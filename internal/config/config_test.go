@@ -38,6 +38,11 @@ func TestLoad(t *testing.T) {
 		{"bad print keep", []string{"-print-keep", "0s"}, nil, true},
 		{"scan cache ttl", []string{"-scan-cache-ttl", "5s"}, func(c config.Config) bool { return c.ScanCacheTTL == 5*time.Second }, false},
 		{"bad scan cache ttl", []string{"-scan-cache-ttl", "never"}, nil, true},
+		{"tls", []string{"-tls-cert", "c.pem", "-tls-key", "k.pem"}, func(c config.Config) bool {
+			return c.TLSCert == "c.pem" && c.TLSKey == "k.pem" && c.PublicURL == "https://127.0.0.1:9000"
+		}, false},
+		{"tls cert without key", []string{"-tls-cert", "c.pem"}, nil, true},
+		{"tls key without cert", []string{"-tls-key", "k.pem"}, nil, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
