@@ -85,6 +85,11 @@ func open(ctx context.Context, cfg config.Config, log *slog.Logger, withLedger b
 		a.Close()
 		return nil, err
 	}
+	// Label keys kept outside the data directory were not tightened with it.
+	if err := tighten(cfg.LabelKeys, log); err != nil {
+		a.Close()
+		return nil, fmt.Errorf("label keys: %w", err)
+	}
 	a.service = trace.NewService(scans, a.keys)
 	if cfg.Yields != "" {
 		if a.service.Yields, err = trace.LoadYields(cfg.Yields); err != nil {

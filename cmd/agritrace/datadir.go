@@ -19,7 +19,13 @@ func securePrivate(dir string, log *slog.Logger) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
-	return filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+	return tighten(dir, log)
+}
+
+// tighten makes the file or directory tree at root owner-only, warning of
+// each entry it changes.
+func tighten(root string, log *slog.Logger) error {
+	return filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
@@ -39,7 +45,7 @@ func securePrivate(dir string, log *slog.Logger) error {
 		if err := os.Chmod(path, tight); err != nil {
 			return err
 		}
-		log.Warn("data directory: made owner-only, as others could read or write it", "path", path,
+		log.Warn("made owner-only, as others could read or write it", "path", path,
 			"was", info.Mode().Perm().String(), "now", tight.String())
 		return nil
 	})

@@ -2,12 +2,17 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"io"
 	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/agritrace/agritrace/internal/config"
+	"github.com/agritrace/agritrace/internal/label"
 )
 
 // TestDataDirIsPrivate runs the service on a new data directory, tells the
@@ -95,5 +100,34 @@ func TestDataDirTightened(t *testing.T) {
 	// One warning for each of the five that were too open.
 	if n := strings.Count(logged.String(), "made owner-only"); n != 5 {
 		t.Errorf("%d warnings, want 5:\n%s", n, logged.String())
+	}
+}
+
+// TestLabelKeysElsewhereTightened opens the service with its label keys
+// outside the data directory, in a file others can read.
+func TestLabelKeysElsewhereTightened(t *testing.T) {
+	keys := filepath.Join(t.TempDir(), "label-keys.json")
+	if err := label.NewKeyring().Save(keys); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(keys, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load("test", []string{"-data", filepath.Join(t.TempDir(), "data"), "-label-keys", keys}, noenv, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logged bytes.Buffer
+	a, err := open(context.Background(), cfg, slog.New(slog.NewTextHandler(&logged, nil)), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.Close()
+	info, err := os.Stat(keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Mode().Perm() != 0o600 || !strings.Contains(logged.String(), "made owner-only") {
+		t.Errorf("label keys left %v; log:\n%s", info.Mode().Perm(), logged.String())
 	}
 }
