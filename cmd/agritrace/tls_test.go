@@ -123,9 +123,7 @@ func TestServeHTTPS(t *testing.T) {
 	})
 	// Debian's curl and openssl, clients not written in Go, agree.
 	t.Run("curl", func(t *testing.T) {
-		if _, err := exec.LookPath("curl"); err != nil {
-			t.Skip("no curl")
-		}
+		needCommand(t, "curl")
 		out, err := exec.Command("curl", "-sS", "--cacert", certFile, "--http2", "-o", "/dev/null",
 			"-w", "%{http_code} HTTP/%{http_version}", base+"/readyz").CombinedOutput()
 		if err != nil || string(out) != "200 HTTP/2" {
@@ -137,9 +135,7 @@ func TestServeHTTPS(t *testing.T) {
 		}
 	})
 	t.Run("openssl s_client", func(t *testing.T) {
-		if _, err := exec.LookPath("openssl"); err != nil {
-			t.Skip("no openssl")
-		}
+		needCommand(t, "openssl")
 		cmd := exec.Command("openssl", "s_client", "-connect", addr, "-CAfile", certFile, "-verify_return_error", "-alpn", "h2")
 		cmd.Stdin = strings.NewReader("")
 		out, err := cmd.CombinedOutput()
@@ -170,5 +166,17 @@ func TestServeTLSSettings(t *testing.T) {
 				t.Errorf("err = %v, want %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// needCommand skips the test when the Debian command name is missing, except
+// in CI, where scripts/test.sh installs it.
+func needCommand(t *testing.T, name string) {
+	t.Helper()
+	if _, err := exec.LookPath(name); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("%s is missing; scripts/test.sh installs it", name)
+		}
+		t.Skipf("%s is missing (scripts/test.sh installs it)", name)
 	}
 }
