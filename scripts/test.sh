@@ -29,6 +29,14 @@ if ! command -v zbarimg >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq zbar-tools >/dev/null
 fi
 
+# curl and openssl s_client check the service's HTTPS as clients not written in Go.
+if ! command -v curl >/dev/null 2>&1 || ! command -v openssl >/dev/null 2>&1; then
+  step "installing curl and openssl for the HTTPS tests"
+  sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq curl openssl >/dev/null
+fi
+
 # npm_file PACKAGE@VERSION FILE: the path of FILE (or directory) from that
 # npm package, fetched once into a cache directory.
 npm_file() {

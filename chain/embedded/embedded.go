@@ -76,7 +76,8 @@ var _ trace.Ledger = (*Ledger)(nil)
 // Anchor call never returned, so the records are still pending in the
 // outbox and will be sent again.
 func Open(path string) (*Ledger, error) {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	// Owner only, like everything in the data directory.
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("embedded ledger: %w", err)
 	}

@@ -68,6 +68,13 @@ func tryIndex(path string) (*index, error) {
 	for _, p := range []string{"journal_mode(WAL)", "synchronous(NORMAL)"} {
 		q.Add("_pragma", p)
 	}
+	// SQLite gives the -wal and -shm files the mode of the database file:
+	// creating it owner-only first keeps all three so.
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("index %s: %w", path, err)
+	}
+	f.Close()
 	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("index %s: %w", path, err)

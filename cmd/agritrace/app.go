@@ -2,13 +2,13 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -43,7 +43,9 @@ type app struct {
 	metrics *metrics.Metrics
 	// metricsLn serves the metrics when -metrics-addr is set.
 	metricsLn net.Listener
-	closers   []io.Closer
+	// tls is the HTTPS configuration when -tls-cert is set.
+	tls     *tls.Config
+	closers []io.Closer
 }
 
 type storeWithPing interface {
@@ -55,7 +57,7 @@ type storeWithPing interface {
 // which only touch the store.
 func open(ctx context.Context, cfg config.Config, log *slog.Logger, withLedger bool) (*app, error) {
 	a := &app{cfg: cfg, log: log, metrics: metrics.New()}
-	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
+	if err := securePrivate(cfg.DataDir, log); err != nil {
 		return nil, fmt.Errorf("data directory: %w", err)
 	}
 	var st storeWithPing
@@ -82,6 +84,11 @@ func open(ctx context.Context, cfg config.Config, log *slog.Logger, withLedger b
 	if a.keys, err = label.LoadOrCreate(cfg.LabelKeys); err != nil {
 		a.Close()
 		return nil, err
+	}
+	// Label keys kept outside the data directory were not tightened with it.
+	if err := tighten(cfg.LabelKeys, log); err != nil {
+		a.Close()
+		return nil, fmt.Errorf("label keys: %w", err)
 	}
 	a.service = trace.NewService(scans, a.keys)
 	if cfg.Yields != "" {
@@ -177,6 +184,12 @@ func (a *app) Close() error {
 // so a taken port is reported before anything is opened, then wires the
 // service.
 func listenAndOpen(ctx context.Context, cfg config.Config, log *slog.Logger) (*app, net.Listener, error) {
+	// A certificate that does not load is reported before anything is
+	// bound or opened.
+	tlsConf, err := loadTLS(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
 	ln, err := listen(cfg.Addr)
 	if err != nil {
 		return nil, nil, err
@@ -191,8 +204,8 @@ func listenAndOpen(ctx context.Context, cfg config.Config, log *slog.Logger) (*a
 	}
 	// A label printed with port 0 in its URL would lead nowhere: when the
 	// public URL is the default one made from -addr, use the port bound.
-	if strings.HasSuffix(cfg.Addr, ":0") && cfg.PublicURL == "http://"+cfg.Addr {
-		cfg.PublicURL = "http://" + ln.Addr().String()
+	if scheme := cfg.Scheme() + "://"; strings.HasSuffix(cfg.Addr, ":0") && cfg.PublicURL == scheme+cfg.Addr {
+		cfg.PublicURL = scheme + ln.Addr().String()
 	}
 	a, err := open(ctx, cfg, log, true)
 	if err != nil {
@@ -202,7 +215,7 @@ func listenAndOpen(ctx context.Context, cfg config.Config, log *slog.Logger) (*a
 		}
 		return nil, nil, err
 	}
-	a.metricsLn = metricsLn
+	a.metricsLn, a.tls = metricsLn, tlsConf
 	return a, ln, nil
 }
 
@@ -227,7 +240,14 @@ func (a *app) serveHTTP(ctx context.Context, ln net.Listener) error {
 	printerDone := make(chan struct{})
 	go func() { a.printer.Run(printCtx); close(printerDone) }()
 	errc := make(chan error, 2)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() {
+		if a.tls == nil {
+			errc <- srv.Serve(ln)
+			return
+		}
+		srv.TLSConfig = a.tls
+		errc <- srv.ServeTLS(ln, "", "")
+	}()
 	metricsSrv := &http.Server{Handler: a.metricsHandler(), ReadHeaderTimeout: 10 * time.Second}
 	if a.metricsLn != nil {
 		go func() { errc <- metricsSrv.Serve(a.metricsLn) }()

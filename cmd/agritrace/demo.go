@@ -46,6 +46,10 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, std
 	if *target != "" {
 		return demoInto(ctx, *target, cfg, *password, *graph, log, stdout)
 	}
+	if cfg.TLSCert != "" {
+		// The story's client would have to trust the certificate too.
+		return fmt.Errorf("demo: -tls-cert is for serve: run 'agritrace serve -tls-cert ... -tls-key ...', then 'agritrace demo -url https://...' with the same store flags")
+	}
 	a, ln, err := listenAndOpen(ctx, cfg, log)
 	if err != nil {
 		return err

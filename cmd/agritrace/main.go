@@ -3,7 +3,7 @@
 //	agritrace serve        run the HTTP service
 //	agritrace demo         run the service with a realistic rapeseed scenario loaded
 //	agritrace admin ...    create organizations and API keys, rotate the label key
-//	agritrace verify-label check a label image or URL offline
+//	agritrace verify-label check a label image or URL offline, then with the configured service
 //	agritrace verify-ledger re-hash every block of the embedded ledger
 package main
 
@@ -24,6 +24,9 @@ func main() {
 	stop()
 	if err != nil && !errors.Is(err, flag.ErrHelp) {
 		fmt.Fprintln(os.Stderr, "agritrace:", err)
+		if errors.Is(err, errLabelUnverified) {
+			os.Exit(2)
+		}
 		os.Exit(1)
 	}
 }
@@ -38,7 +41,7 @@ commands:
   admin org list            list organizations
   admin label-key rotate    sign new labels with a fresh key (older keys keep verifying)
   admin label-key list      list the label signing keys
-  verify-label IMAGE|URL    verify a label offline, then online when reachable
+  verify-label IMAGE|URL    verify a label offline, then with the configured service
   verify-ledger             re-hash and validate every block of the embedded ledger
 
 Run "agritrace <command> -h" for the flags of a command.
@@ -57,7 +60,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "admin":
 		return admin(ctx, args[1:], getenv, stdout, stderr)
 	case "verify-label":
-		return verifyLabel(ctx, args[1:], stdout, stderr)
+		return verifyLabel(ctx, args[1:], getenv, stdout, stderr)
 	case "verify-ledger":
 		return verifyLedger(ctx, args[1:], getenv, stdout, stderr)
 	case "help", "-h", "--help":

@@ -15,6 +15,13 @@ import (
 // mill prints the demo's 200 bottles and gets the PDF.
 func TestServePrintsLabels(t *testing.T) {
 	base, st, keys := startStory(t)
+	printLabels(t, base, st, keys)
+}
+
+// printLabels prints the story's bottle labels in a print run and reads its
+// PDF.
+func printLabels(t *testing.T, base string, st demo.Story, keys map[string]string) {
+	t.Helper()
 	mill := demo.Client{Base: base, Key: keys[demo.Mill]}
 	var run struct {
 		Status, Error, ProgressURL, PDFURL string

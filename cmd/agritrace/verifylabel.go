@@ -21,6 +21,15 @@ import (
 // label does not pass: main turns it into exit status 1.
 var errLabelFailed = errors.New("the label failed verification")
 
+// errLabelUnverified is what verify-label returns when the signature holds
+// but no configured service could say whether the unit is recalled, copied or
+// cloned: a copied genuine label passes the offline check, so this is not a
+// pass. main turns it into exit status 2.
+var errLabelUnverified = errors.New("the label could not be verified online")
+
+// serviceEnv names the service verify-label asks when -service is not given.
+const serviceEnv = "AGRITRACE_VERIFY_SERVICE"
+
 // onlineTimeout bounds each call to the service: a shop counter is no place
 // to wait for a slow network.
 const onlineTimeout = 10 * time.Second
@@ -38,6 +47,9 @@ type labelReport struct {
 	Offline offlineResult `json:"offline"`
 	Online  *onlineResult `json:"online,omitempty"` // absent with -offline
 	OK      bool          `json:"ok"`
+	// Result is "pass", "fail" or "unverified" (a valid signature that no
+	// configured service could vouch for).
+	Result string `json:"result"`
 }
 
 // qrSize is the QR code our labels use for this URL (label.Size).
@@ -79,7 +91,7 @@ var offlineCodes = []struct {
 // verifyLabel checks a label from a photo or its URL: first offline against
 // saved public keys, which a forger cannot answer for, then with the service,
 // which knows about recalls, copies and clones.
-func verifyLabel(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func verifyLabel(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("agritrace verify-label", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
@@ -90,8 +102,8 @@ func verifyLabel(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	saveKeys := fs.String("save-keys", "", "download the label public keys from -from and save them to this file")
 	from := fs.String("from", "", "base URL of the AgriTrace service to trust for keys, such as https://trace.example.cn")
 	offline := fs.Bool("offline", false, "check the signature only; do not ask the service")
-	service := fs.String("service", "", "ask this service (base URL) for status rather than the host printed in the label, "+
-		"which a forger controls when a genuine signed path is put in a QR code pointing elsewhere")
+	service := fs.String("service", getenv(serviceEnv), "the AgriTrace service (base URL) to ask for the unit's status ($"+serviceEnv+"); "+
+		"the host printed in the label is never asked, since a forger chooses it")
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	// Flags may come after the argument too: agritrace verify-label photo.jpg -keys k.json.
 	var rest []string
@@ -121,7 +133,7 @@ func verifyLabel(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		fs.Usage()
 		return errors.New("verify-label: give a label image or URL")
 	}
-	client := &http.Client{Timeout: onlineTimeout}
+	client := &http.Client{Timeout: onlineTimeout, CheckRedirect: sameOrigin}
 
 	var ks label.KeySet
 	var err error
@@ -172,11 +184,24 @@ func verifyLabel(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	// Ask the service even when the signature fails: it records the scan, so
 	// regulators hear about the fake, and may say more (an unknown serial).
-	if !*offline {
+	switch {
+	case *offline:
+	case *service == "":
+		r.Online = &onlineResult{Error: "online check unavailable: no service configured (-service BASEURL or $" + serviceEnv +
+			"); the host the label names is not asked, since a forger chooses it"}
+	default:
 		r.Online = checkOnline(ctx, client, rehost(r.URL, *service))
 	}
-	r.OK = r.Offline.Verdict == "valid" && (r.Online == nil || !r.Online.Available ||
-		r.Online.Verdict == scan.Genuine || r.Online.Verdict == scan.Pending)
+	r.OK = r.Offline.Verdict == "valid" && (r.Online == nil ||
+		r.Online.Available && (r.Online.Verdict == scan.Genuine || r.Online.Verdict == scan.Pending))
+	switch {
+	case r.OK:
+		r.Result = "pass"
+	case r.Offline.Verdict == "valid" && !r.Online.Available:
+		r.Result = "unverified"
+	default:
+		r.Result = "fail"
+	}
 
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
@@ -187,8 +212,25 @@ func verifyLabel(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	} else {
 		printLabelReport(stdout, r)
 	}
-	if !r.OK {
+	switch r.Result {
+	case "unverified":
+		return errLabelUnverified
+	case "fail":
 		return errLabelFailed
+	}
+	return nil
+}
+
+// sameOrigin is the redirect policy of every request verify-label makes: a
+// redirect stays on the scheme and host first asked, the one the user
+// configured, so that no other host can answer for a label.
+func sameOrigin(req *http.Request, via []*http.Request) error {
+	first := via[0].URL
+	if req.URL.Scheme != first.Scheme || req.URL.Host != first.Host {
+		return fmt.Errorf("%s redirected to %s://%s, which is not the configured service", first.Host, req.URL.Scheme, req.URL.Host)
+	}
+	if len(via) >= 10 {
+		return errors.New("stopped after 10 redirects")
 	}
 	return nil
 }
@@ -211,10 +253,11 @@ func readLabel(arg string) (labelReport, error) {
 	return labelReport{Source: arg, URL: text}, nil
 }
 
-// rehost points a label URL at a trusted service, keeping path and query.
+// rehost points a label URL at the configured service, keeping path and
+// query.
 func rehost(raw, service string) string {
 	u, err := url.Parse(raw)
-	if service == "" || err != nil {
+	if err != nil {
 		return raw
 	}
 	out := strings.TrimRight(service, "/") + u.EscapedPath()
@@ -224,8 +267,8 @@ func rehost(raw, service string) string {
 	return out
 }
 
-// checkOnline asks the service the label points at, as a phone would. Any
-// failure to get an answer leaves the offline verdict to stand.
+// checkOnline asks the configured service about the label, as a phone would.
+// Any failure to get an answer makes the label unverified, not a pass.
 func checkOnline(ctx context.Context, client *http.Client, raw string) *onlineResult {
 	res := &onlineResult{}
 	unavailable := func(why string) *onlineResult {
@@ -241,9 +284,13 @@ func checkOnline(ctx context.Context, client *http.Client, raw string) *onlineRe
 	defer cancel()
 	// A GS1 resolver redirects the label to its provenance page, which the
 	// client follows; one that answers JSON with the label's linkset instead
-	// is followed to the linkset's default link, with the label's query.
+	// is followed to the linkset's default link, with the label's query, as
+	// long as that link is on the same service.
 	body, err := getJSON(ctx, client, raw)
 	if err == nil && body.linkset != "" {
+		if l, perr := url.Parse(body.linkset); perr != nil || l.Scheme != u.Scheme || l.Host != u.Host {
+			return unavailable(fmt.Sprintf("the linkset's default link %s is not on the configured service", body.linkset))
+		}
 		body, err = getJSON(ctx, client, body.linkset+"?"+u.RawQuery)
 	}
 	if err != nil {
@@ -331,9 +378,12 @@ func printLabelReport(w io.Writer, r labelReport) {
 			fmt.Fprintf(w, "            %s: %s\n", reason.Code, reason.EN)
 		}
 	}
-	if r.OK {
+	switch r.Result {
+	case "pass":
 		fmt.Fprintf(w, "Result    PASS\n")
-	} else {
+	case "unverified":
+		fmt.Fprintf(w, "Result    UNVERIFIED: the signature is valid, but no configured service vouched for the unit\n")
+	default:
 		fmt.Fprintf(w, "Result    FAIL\n")
 	}
 }

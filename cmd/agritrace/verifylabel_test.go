@@ -30,12 +30,18 @@ import (
 // the cast's API keys.
 func startStory(t *testing.T) (string, demo.Story, map[string]string) {
 	t.Helper()
+	return startStoryIn(t, t.TempDir())
+}
+
+// startStoryIn is startStory with the data directory dir.
+func startStoryIn(t *testing.T, dir string) (string, demo.Story, map[string]string) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	ln, err := listen("127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := config.Load("test", []string{"-data", t.TempDir(), "-addr", ln.Addr().String(), "-anchor-idle", "50ms"}, noenv, io.Discard)
+	cfg, err := config.Load("test", []string{"-data", dir, "-addr", ln.Addr().String(), "-anchor-idle", "50ms"}, noenv, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,7 +147,7 @@ func TestVerifyLabel(t *testing.T) {
 			t.Fatal(err)
 		}
 		// Flags after the argument are accepted, as people type them.
-		out, err := verifyLabelCmd(t, writeFile(t, "label.png", png), "-keys", keys)
+		out, err := verifyLabelCmd(t, writeFile(t, "label.png", png), "-keys", keys, "-service", base)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -151,7 +157,7 @@ func TestVerifyLabel(t *testing.T) {
 	})
 
 	t.Run("genuine label URL as JSON", func(t *testing.T) {
-		out, err := verifyLabelCmd(t, "-keys", keys, "-json", bottles[11])
+		out, err := verifyLabelCmd(t, "-keys", keys, "-service", base, "-json", bottles[11])
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -160,7 +166,7 @@ func TestVerifyLabel(t *testing.T) {
 			t.Fatal(err)
 		}
 		link, _ := label.ParseLink(bottles[11])
-		if !r.OK || r.Source != "url" || r.Serial != link.Serial || r.GTIN != link.GTIN || r.Offline.Verdict != "valid" ||
+		if !r.OK || r.Result != "pass" || r.Source != "url" || r.Serial != link.Serial || r.GTIN != link.GTIN || r.Offline.Verdict != "valid" ||
 			r.Online == nil || !r.Online.Available || r.Online.Verdict != "genuine" || r.QR.Version == 0 {
 			t.Errorf("report %+v, online %+v", r, r.Online)
 		}
@@ -169,22 +175,28 @@ func TestVerifyLabel(t *testing.T) {
 	t.Run("a resolver that answers JSON with the linkset", func(t *testing.T) {
 		// The GS1-Conformant resolver standard lets a resolver answer an
 		// application/json request for a Digital Link with its linkset: this
-		// front does so, by asking our resolver for the linkset.
-		front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			req, _ := http.NewRequest("GET", base+r.URL.Path, nil)
-			req.Header.Set("Accept", "application/linkset+json")
+		// front, the service the user configured, does so by asking our
+		// resolver for the linkset, and serves our pages as its own.
+		var front *httptest.Server
+		front = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			req, _ := http.NewRequest("GET", base+r.URL.RequestURI(), nil)
+			req.Header.Set("Accept", r.Header.Get("Accept"))
+			if strings.HasPrefix(r.URL.Path, "/01/") {
+				req.Header.Set("Accept", "application/linkset+json")
+			}
 			resp, err := http.DefaultClient.Do(req)
 			if err != nil {
 				http.Error(w, err.Error(), http.StatusBadGateway)
 				return
 			}
 			defer resp.Body.Close()
+			body, _ := io.ReadAll(resp.Body)
 			w.Header().Set("Content-Type", resp.Header.Get("Content-Type"))
 			w.WriteHeader(resp.StatusCode)
-			io.Copy(w, resp.Body)
+			w.Write(bytes.ReplaceAll(body, []byte(base), []byte(front.URL)))
 		}))
 		t.Cleanup(front.Close)
-		out, err := verifyLabelCmd(t, "-keys", keys, "-json", strings.Replace(bottles[17], base, front.URL, 1))
+		out, err := verifyLabelCmd(t, "-keys", keys, "-service", front.URL, "-json", bottles[17])
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -201,7 +213,7 @@ func TestVerifyLabel(t *testing.T) {
 		link, _ := label.ParseLink(bottles[12])
 		_, sig := forger.Sign(link.GTIN, link.Lot, link.Serial)
 		forged := withQuery(t, bottles[12], "", link.KeyID, sig)
-		out, err := verifyLabelCmd(t, "-keys", keys, forged)
+		out, err := verifyLabelCmd(t, "-keys", keys, "-service", base, forged)
 		if !errors.Is(err, errLabelFailed) {
 			t.Fatalf("err = %v, want errLabelFailed", err)
 		}
@@ -220,7 +232,7 @@ func TestVerifyLabel(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		out, err := verifyLabelCmd(t, "-keys", keys, "-json", writeFile(t, "fake.png", png))
+		out, err := verifyLabelCmd(t, "-keys", keys, "-service", base, "-json", writeFile(t, "fake.png", png))
 		if !errors.Is(err, errLabelFailed) {
 			t.Fatalf("err = %v, want errLabelFailed", err)
 		}
@@ -228,7 +240,7 @@ func TestVerifyLabel(t *testing.T) {
 		if err := json.Unmarshal([]byte(out), &r); err != nil {
 			t.Fatal(err)
 		}
-		if r.OK || r.Serial != serial || r.Offline.Code != "bad_signature" || r.Online == nil || r.Online.Verdict != "not_genuine" ||
+		if r.OK || r.Result != "fail" || r.Serial != serial || r.Offline.Code != "bad_signature" || r.Online == nil || r.Online.Verdict != "not_genuine" ||
 			len(r.Online.Reasons) == 0 || r.Online.Reasons[0].Code != "unknown_serial" {
 			t.Errorf("report %+v, online %+v", r, r.Online)
 		}
@@ -252,15 +264,60 @@ func TestVerifyLabel(t *testing.T) {
 		}
 		mustContain(t, out, "Serial    "+link.Serial, "Offline   signature valid", "Online    not asked (-offline)", "Result    PASS")
 
-		out, err = verifyLabelCmd(t, "-keys", keys, u.String())
-		if err != nil {
-			t.Fatalf("an unreachable service failed the label: %v", err)
-		}
-		mustContain(t, out, "Online    online check unavailable: ", "Result    PASS")
-
-		// With -service the status comes from the trusted service, whatever host
-		// the label names.
+		// With -service the status comes from the configured service,
+		// whatever host the label names.
 		out, err = verifyLabelCmd(t, "-keys", keys, "-service", base, u.String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		mustContain(t, out, "Online    genuine, says "+base, "Result    PASS")
+	})
+
+	t.Run("fails closed without a configured service", func(t *testing.T) {
+		// A forger copies a genuine label's signed path into a QR code that
+		// names a server of theirs, which calls everything genuine.
+		fake := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			io.WriteString(w, `{"verdict":"genuine","reasons":[]}`)
+		}))
+		t.Cleanup(fake.Close)
+		forged := strings.Replace(bottles[18], base, fake.URL, 1)
+		// A dead service the user configured is no better.
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		dead := "http://" + ln.Addr().String()
+		ln.Close()
+		// Nor is a configured service that redirects elsewhere.
+		bouncer := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, fake.URL+r.URL.RequestURI(), http.StatusTemporaryRedirect)
+		}))
+		t.Cleanup(bouncer.Close)
+		tests := []struct {
+			name   string
+			args   []string
+			online string
+		}{
+			{"the host in the QR code is not asked", []string{forged}, "online check unavailable: no service configured"},
+			{"a dead configured service", []string{"-service", dead, forged}, "online check unavailable: "},
+			{"a redirect to another host is not followed", []string{"-service", bouncer.URL, forged}, "which is not the configured service"},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				out, err := verifyLabelCmd(t, append([]string{"-keys", keys}, tt.args...)...)
+				if !errors.Is(err, errLabelUnverified) {
+					t.Fatalf("err = %v, want errLabelUnverified", err)
+				}
+				mustContain(t, out, "Offline   signature valid", tt.online, "Result    UNVERIFIED")
+				if strings.Contains(out, "PASS") || strings.Contains(out, "says "+fake.URL) {
+					t.Error("the forger's server vouched for the label")
+				}
+			})
+		}
+		// The same label checked with the real service passes: the path is
+		// genuine, whatever host the QR code names.
+		out, err := verifyLabelCmd(t, "-keys", keys, "-service", base, forged)
 		if err != nil {
 			t.Fatal(err)
 		}

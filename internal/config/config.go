@@ -49,6 +49,10 @@ type Config struct {
 	MetricsAddr string
 	// Limits are the public endpoints' rate limits.
 	Limits Limits
+
+	// TLSCert and TLSKey are PEM files: with both set the service answers
+	// HTTPS only; with neither, plain HTTP (behind a TLS-terminating proxy).
+	TLSCert, TLSKey string
 }
 
 // Setting documents one setting: its flag, its variable and its default. The
@@ -82,6 +86,9 @@ var Settings = []Setting{
 	{"keyed-scan-limit", "AGRITRACE_KEYED_SCAN_LIMIT", DefaultLimits.KeyedScans.String(), "scans of provenance pages per organization calling with an API key, as N/period"},
 	{"complaint-limit", "AGRITRACE_COMPLAINT_LIMIT", DefaultLimits.Complaints.String(), "complaints per client address (IPv6: per /64), as N/period"},
 	{"keyed-complaint-limit", "AGRITRACE_KEYED_COMPLAINT_LIMIT", DefaultLimits.KeyedComplaints.String(), "complaints per organization calling with an API key, as N/period"},
+
+	{"tls-cert", "AGRITRACE_TLS_CERT", "", "PEM certificate chain: serve HTTPS (TLS 1.2 or later, HTTP/2) instead of HTTP; needs -tls-key"},
+	{"tls-key", "AGRITRACE_TLS_KEY", "", "PEM private key of -tls-cert"},
 }
 
 // Load parses args (without the program and subcommand names) with getenv
@@ -118,7 +125,10 @@ func build(vals map[string]*string) (Config, error) {
 		Addr: *vals["addr"], DataDir: *vals["data"], PublicURL: *vals["public-url"], MongoURI: *vals["mongodb-uri"],
 		MongoDB: *vals["mongodb-db"], Ledger: *vals["ledger"], LabelKeys: *vals["label-keys"], FabricEnv: *vals["fabric-env"],
 		Yields: *vals["yields"], PDFFont: *vals["pdf-font"], IPDB: *vals["ip-db"],
-		Divisions: *vals["divisions"], MetricsAddr: *vals["metrics-addr"],
+		Divisions: *vals["divisions"], MetricsAddr: *vals["metrics-addr"], TLSCert: *vals["tls-cert"], TLSKey: *vals["tls-key"],
+	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		return Config{}, fmt.Errorf("-tls-cert and -tls-key go together: give both to serve HTTPS, or neither")
 	}
 	for _, p := range strings.Split(*vals["trusted-proxies"], ",") {
 		if p = strings.TrimSpace(p); p != "" {
@@ -129,7 +139,7 @@ func build(vals map[string]*string) (Config, error) {
 		}
 	}
 	if c.PublicURL == "http://<addr>" {
-		c.PublicURL = "http://" + c.Addr
+		c.PublicURL = c.Scheme() + "://" + c.Addr
 	}
 	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
 	if c.LabelKeys == "<data>/label-keys.json" {
@@ -165,4 +175,13 @@ func build(vals map[string]*string) (Config, error) {
 		return Config{}, fmt.Errorf("-ledger must be embedded or fabric, not %q", c.Ledger)
 	}
 	return c, nil
+}
+
+// Scheme is the scheme the service answers on: https with a certificate,
+// http without.
+func (c Config) Scheme() string {
+	if c.TLSCert != "" {
+		return "https"
+	}
+	return "http"
 }

@@ -44,6 +44,12 @@ func TestLoad(t *testing.T) {
 		}, false},
 		{"bad limit count", []string{"-complaint-limit", "0/1h"}, nil, true},
 		{"bad limit period", []string{"-keyed-scan-limit", "60"}, nil, true},
+
+		{"tls", []string{"-tls-cert", "c.pem", "-tls-key", "k.pem"}, func(c config.Config) bool {
+			return c.TLSCert == "c.pem" && c.TLSKey == "k.pem" && c.PublicURL == "https://127.0.0.1:9000"
+		}, false},
+		{"tls cert without key", []string{"-tls-cert", "c.pem"}, nil, true},
+		{"tls key without cert", []string{"-tls-key", "k.pem"}, nil, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"crypto/subtle"
 	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/agritrace/agritrace/internal/trace"
 	"github.com/gin-gonic/gin"
@@ -18,7 +19,7 @@ func (c *Console) sameOrigin(g *gin.Context) {
 		return
 	}
 	scheme := "http"
-	if g.Request.TLS != nil {
+	if c.secure(g) {
 		scheme = "https"
 	}
 	self := scheme + "://" + g.Request.Host
@@ -77,14 +78,14 @@ func (c *Console) session(g *gin.Context) {
 func (c *Console) setSession(g *gin.Context, token string) {
 	http.SetCookie(g.Writer, &http.Cookie{
 		Name: sessionCookie, Value: token, Path: cookiePath,
-		HttpOnly: true, Secure: g.Request.TLS != nil, SameSite: http.SameSiteLaxMode,
+		HttpOnly: true, Secure: c.secure(g), SameSite: http.SameSiteLaxMode,
 	})
 }
 
 func (c *Console) clearSession(g *gin.Context) {
 	http.SetCookie(g.Writer, &http.Cookie{
 		Name: sessionCookie, Value: "", Path: cookiePath, MaxAge: -1,
-		HttpOnly: true, Secure: g.Request.TLS != nil, SameSite: http.SameSiteLaxMode,
+		HttpOnly: true, Secure: c.secure(g), SameSite: http.SameSiteLaxMode,
 	})
 }
 
@@ -158,4 +159,12 @@ func (c *Console) changePassword(g *gin.Context) {
 	}
 	c.clearSession(g)
 	redirect(g, "/console/signin?changed=1")
+}
+
+// secure tells whether the browser reached the console over HTTPS: directly,
+// or through a proxy that terminates TLS for the public URL the service was
+// given, whose hop to us is plain HTTP. Cookies are then Secure, and a form's
+// Origin is https.
+func (c *Console) secure(g *gin.Context) bool {
+	return g.Request.TLS != nil || (c.BaseURL != nil && strings.HasPrefix(c.BaseURL(), "https://"))
 }

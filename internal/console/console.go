@@ -160,7 +160,7 @@ func (c *Console) newPage(g *gin.Context, title string) *page {
 // the cookie, else the browser's, Chinese by default.
 func (c *Console) lang(g *gin.Context) string {
 	if q := g.Query("lang"); q == "en" || q == "zh" {
-		g.SetCookie(langCookie, q, 365*24*3600, cookiePath, "", g.Request.TLS != nil, true)
+		g.SetCookie(langCookie, q, 365*24*3600, cookiePath, "", c.secure(g), true)
 		return q
 	}
 	if v, err := g.Cookie(langCookie); err == nil && (v == "en" || v == "zh") {

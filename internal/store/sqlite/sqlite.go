@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
 	"runtime"
 
 	"github.com/agritrace/agritrace/internal/trace"
@@ -78,6 +79,14 @@ CREATE INDEX IF NOT EXISTS sessions_user ON sessions (user);
 
 // Open opens or creates the database file at path, upgrading its schema.
 func Open(ctx context.Context, path string) (*Store, error) {
+	// Complaints, photos and key hashes are nobody else's business: a new
+	// database is created owner-only, and SQLite gives its -wal and -shm
+	// files the database file's mode.
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	f.Close()
 	wdb, err := sql.Open("sqlite", dsn(path, "journal_mode(WAL)", "synchronous(FULL)", "busy_timeout(10000)", "foreign_keys(1)"))
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
