@@ -221,6 +221,14 @@ func (l *Ledger) Height() uint64 {
 // after it, or every block when it verified the whole log.
 func (l *Ledger) Rehashed() uint64 { return l.rehashed }
 
+// NextBlock is the number the next block will get: no block numbered from
+// it on is in the log.
+func (l *Ledger) NextBlock() uint64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.next
+}
+
 // Torn is how many bytes Open dropped from the end of the log: a last block
 // cut short, by a crash during its write or by a damaged disk. 0 when the
 // log ended cleanly.
