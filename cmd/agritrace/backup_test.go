@@ -151,6 +151,7 @@ func TestBackupKilled(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { cmd.Process.Kill() })
 	for range 600 {
 		if _, err := os.Stat(filepath.Join(to, "stalled")); err == nil {
 			break
