@@ -62,6 +62,8 @@ type Ledger struct {
 	heads heads
 	// rehashed counts the blocks Open re-hashed.
 	rehashed uint64
+	// torn is how many bytes of a last line cut short Open dropped.
+	torn int64
 	// broken is set when a block may be in the log but not in the index:
 	// the ledger must be opened again, which reads the block back.
 	broken error
@@ -219,6 +221,19 @@ func (l *Ledger) Height() uint64 {
 // Rehashed is how many blocks Open re-hashed: the checkpoint's and those
 // after it, or every block when it verified the whole log.
 func (l *Ledger) Rehashed() uint64 { return l.rehashed }
+
+// NextBlock is the number the next block will get: no block numbered from
+// it on is in the log.
+func (l *Ledger) NextBlock() uint64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.next
+}
+
+// Torn is how many bytes Open dropped from the end of the log: a last block
+// cut short, by a crash during its write or by a damaged disk. 0 when the
+// log ended cleanly.
+func (l *Ledger) Torn() int64 { return l.torn }
 
 // Close closes the log and its index.
 func (l *Ledger) Close() error { return errors.Join(l.idx.close(), l.f.Close()) }

@@ -152,9 +152,14 @@ func (l *Ledger) load() error {
 	}
 	// A partial line without its newline is a torn write: its Anchor call
 	// never returned, so the outbox sends its records again.
+	fi, err := l.f.Stat()
+	if err != nil {
+		return err
+	}
 	if err := l.f.Truncate(end); err != nil {
 		return err
 	}
+	l.torn = fi.Size() - end
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("index: commit: %w", err)
 	}

@@ -166,8 +166,31 @@ func (a *app) openLedger(ctx context.Context) error {
 		a.ledger = l
 		a.closers = append(a.closers, l)
 		a.log.Info("ledger: embedded block log", "path", path, "blocks", l.Height(), "rehashed", l.Rehashed())
+		if err := a.resendLost(ctx, l); err != nil {
+			return err
+		}
 	}
 	a.metrics.WatchLedger(a.ledger)
+	return nil
+}
+
+// resendLost puts back into the outbox the records of blocks the store saw
+// settled but the log no longer holds (its end was torn or cut off), so
+// that they are anchored again; acknowledged writes live in the store, and
+// the ledger is brought back to witness all of them. A torn end that held
+// only an unfinished block loses nothing: its records were never settled.
+func (a *app) resendLost(ctx context.Context, l *embedded.Ledger) error {
+	n, err := a.store.ResendAnchors(ctx, l.Info().Kind, l.NextBlock())
+	if err != nil {
+		return err
+	}
+	switch {
+	case n > 0:
+		a.log.Error("ledger: the log lost blocks the store saw settled (its end was torn or cut off); their records are back in the outbox and will be anchored again",
+			"torn_bytes", l.Torn(), "from_block", l.NextBlock(), "records_resent", n)
+	case l.Torn() > 0:
+		a.log.Warn("ledger: dropped a last block cut short by a crash; its records were never settled and are still in the outbox", "torn_bytes", l.Torn())
+	}
 	return nil
 }
 

@@ -5,6 +5,8 @@
 //	agritrace admin ...    create organizations and API keys, rotate the label key
 //	agritrace verify-label check a label image or URL offline, then with the configured service
 //	agritrace verify-ledger re-hash every block of the embedded ledger
+//	agritrace backup       snapshot store, ledger and label keys while serving
+//	agritrace restore      bring a backup back after verifying every chain
 package main
 
 import (
@@ -43,6 +45,8 @@ commands:
   admin label-key list      list the label signing keys
   verify-label IMAGE|URL    verify a label offline, then with the configured service
   verify-ledger             re-hash and validate every block of the embedded ledger
+  backup -to DEST           snapshot the store, embedded ledger and label keys (while serving)
+  restore -from BACKUP      check a backup, verify every chain, then restore it into -data
 
 Run "agritrace <command> -h" for the flags of a command.
 `
@@ -63,6 +67,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return verifyLabel(ctx, args[1:], getenv, stdout, stderr)
 	case "verify-ledger":
 		return verifyLedger(ctx, args[1:], getenv, stdout, stderr)
+	case "backup":
+		return backupCmd(ctx, args[1:], getenv, stdout, stderr)
+	case "restore":
+		return restoreCmd(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

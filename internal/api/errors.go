@@ -22,6 +22,7 @@ var statuses = map[string]int{
 	trace.EUNAUTHORIZED:  http.StatusUnauthorized,
 	trace.EFORBIDDEN:     http.StatusForbidden,
 	trace.EINTERNAL:      http.StatusInternalServerError,
+	trace.EFULL:          http.StatusInsufficientStorage,
 }
 
 type errorBody struct {
@@ -69,6 +70,7 @@ var exceptions = map[string]string{
 	trace.EUNAUTHORIZED: "epcisException:SecurityException",
 	trace.EFORBIDDEN:    "epcisException:SecurityException",
 	trace.EINTERNAL:     "epcisException:ImplementationException",
+	trace.EFULL:         "epcisException:ImplementationException",
 }
 
 // problemOf is err as an EPCIS problem; invalid is the exception type of an

@@ -17,6 +17,7 @@ const (
 	EUNAUTHORIZED  = "unauthorized"
 	EFORBIDDEN     = "forbidden"
 	EINTERNAL      = "internal"
+	EFULL          = "storage_full" // the store's disk is full: nothing was written
 )
 
 // Error is a domain error with a stable code, a message for people, and the

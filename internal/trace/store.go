@@ -72,6 +72,11 @@ type Store interface {
 	SettleAnchors(ctx context.Context, outcomes []AnchorOutcome) error
 	// Anchors returns the outbox state of one chain ordered by seq.
 	Anchors(ctx context.Context, kind, key string) ([]Anchor, error)
+	// ResendAnchors returns to the outbox, as pending, the records that the
+	// ledger of kind ledger (LedgerInfo.Kind) settled in blocks numbered
+	// block or higher, for a ledger that lost those blocks, and says how
+	// many there were.
+	ResendAnchors(ctx context.Context, ledger string, block uint64) (int, error)
 
 	AddScan(ctx context.Context, s Scan) error
 	Scans(ctx context.Context, f ScanFilter) ([]Scan, error)

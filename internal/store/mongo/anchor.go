@@ -81,6 +81,19 @@ func (s *Store) SettleAnchors(ctx context.Context, outcomes []trace.AnchorOutcom
 	return nil
 }
 
+// ResendAnchors implements trace.Store. One update of many documents is
+// enough without the journal: setting a record pending again is harmless
+// to repeat, and one left out is found by the next call.
+func (s *Store) ResendAnchors(ctx context.Context, ledger string, block uint64) (int, error) {
+	res, err := s.c(cAnchors).UpdateMany(ctx,
+		bson.M{"status": trace.AnchorAnchored, "ledger": ledger, "block": bson.M{"$gte": int64(block)}},
+		bson.M{"$set": bson.M{"status": trace.AnchorPending, "txId": "", "block": int64(0)}})
+	if err != nil {
+		return 0, fmt.Errorf("mongo: resend anchors of %s from block %d: %w", ledger, block, err)
+	}
+	return int(res.ModifiedCount), nil
+}
+
 // Anchors implements trace.Store.
 func (s *Store) Anchors(ctx context.Context, kind, key string) ([]trace.Anchor, error) {
 	docs, err := findAnchors(ctx, s.c(cAnchors), bson.M{"kind": kind, "key": key}, options.Find().SetSort(bson.D{{Key: "seq", Value: 1}}))

@@ -65,6 +65,24 @@ func (s *Store) SettleAnchors(ctx context.Context, outcomes []trace.AnchorOutcom
 	})
 }
 
+// ResendAnchors implements trace.Store.
+func (s *Store) ResendAnchors(ctx context.Context, ledger string, block uint64) (int, error) {
+	var n int64
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE anchors SET status = ?, tx_id = '', block = 0, anchored_at = '' WHERE status = ? AND ledger = ? AND block >= ?`,
+			trace.AnchorPending, trace.AnchorAnchored, ledger, int64(block))
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: resend anchors of %s from block %d: %w", ledger, block, err)
+	}
+	return int(n), nil
+}
+
 // Anchors implements trace.Store.
 func (s *Store) Anchors(ctx context.Context, kind, key string) ([]trace.Anchor, error) {
 	rows, err := s.read.QueryContext(ctx, qAnchors, kind, key)

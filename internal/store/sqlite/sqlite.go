@@ -201,6 +201,16 @@ func mustJSON(v any) string {
 }
 
 // isUnique reports a UNIQUE or PRIMARY KEY violation.
+// errFull answers a write that found the disk (or the database's size cap)
+// full: its transaction rolled back whole, and reads go on.
+var errFull = trace.Errorf(trace.EFULL, "the store's disk is full: nothing was written; reads still work, and the write may be retried once space is freed")
+
+// isFull reports SQLITE_FULL (13), in any of its extended forms.
+func isFull(err error) bool {
+	var coded interface{ Code() int }
+	return errors.As(err, &coded) && coded.Code()&0xff == 13
+}
+
 func isUnique(err error) bool {
 	var coded interface{ Code() int }
 	if errors.As(err, &coded) {

@@ -61,7 +61,11 @@ func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) error) error {
 	}
 	// Once handed over the write may commit, so its outcome is awaited even
 	// if ctx ends: the caller must not report a failure that is in fact durable.
-	return <-r.done
+	err := <-r.done
+	if isFull(err) {
+		return fmt.Errorf("%w (%v)", errFull, err)
+	}
+	return err
 }
 
 func (w *writer) loop() {

@@ -353,6 +353,23 @@ func testAnchors(t *testing.T, s trace.Store) {
 	if len(bs) != 1 || bs[0].Status != trace.AnchorRejected || bs[0].Error == "" {
 		t.Errorf("Anchors(b) = %+v", bs)
 	}
+
+	// A ledger that lost blocks from 8 on gets nothing back; from 7 on, the
+	// record settled in block 7 is pending again, ahead of the later one.
+	for _, tc := range []struct {
+		ledger string
+		block  uint64
+		want   int
+	}{{"embedded", 8, 0}, {"fabric", 7, 0}, {"embedded", 7, 1}} {
+		if n, err := s.ResendAnchors(ctx, tc.ledger, tc.block); err != nil || n != tc.want {
+			t.Errorf("ResendAnchors(%s, %d) = %d, %v; want %d", tc.ledger, tc.block, n, err, tc.want)
+		}
+	}
+	again, err := s.PendingAnchors(ctx, 10)
+	must(t, err)
+	if len(again) != 2 || again[0] != pending[0] || again[1] != pending[2] {
+		t.Errorf("PendingAnchors after resend = %+v", again)
+	}
 }
 
 func testScans(t *testing.T, s trace.Store) {
