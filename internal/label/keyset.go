@@ -168,7 +168,7 @@ func (ks KeySet) Verify(link Link) error {
 		}
 		return fmt.Errorf("%w (key %q)", ErrUnknownKey, link.KeyID)
 	}
-	sig, err := base64.RawURLEncoding.DecodeString(link.Signature)
+	sig, err := signatureEncoding.DecodeString(link.Signature)
 	if err != nil || len(sig) != ed25519.SignatureSize {
 		return ErrMalformedSignature
 	}

@@ -213,8 +213,13 @@ func (kr *Keyring) Verify(keyID, gtin, lot, serial, sig string) bool {
 	return verify(k.pub, gtin, lot, serial, sig)
 }
 
+// signatureEncoding reads a label's signature. Strict: the last character of
+// unpadded base64 carries spare bits, and without it four spellings of one
+// signature would verify, so an altered label could still pass.
+var signatureEncoding = base64.RawURLEncoding.Strict()
+
 func verify(pub ed25519.PublicKey, gtin, lot, serial, sig string) bool {
-	raw, err := base64.RawURLEncoding.DecodeString(sig)
+	raw, err := signatureEncoding.DecodeString(sig)
 	return err == nil && ed25519.Verify(pub, Message(gtin, lot, serial), raw)
 }
 

@@ -126,6 +126,35 @@ func mayLabel(actor Org, l Lot) error {
 	return FieldErrorf(EFORBIDDEN, "lot", "signed labels of lot %s go only to its custodian (%s), its producer (%s) and regulators over it", l.ID, l.Custodian, l.Producer)
 }
 
+// mayRecall decides whether actor may recall l: its producer, or a
+// regulator over it, one that may read it (its jurisdiction and that
+// jurisdiction's provenance): a recall reaches every shelf downstream, so a
+// bureau elsewhere may not pull a lot it cannot even see.
+func (s *Service) mayRecall(ctx context.Context, actor Org, l Lot) error {
+	if l.Producer == actor.ID {
+		return nil
+	}
+	if actor.Has(RoleRegulator) {
+		if err := s.mayRead(ctx, actor, l); ErrorCode(err) != EFORBIDDEN {
+			return err
+		}
+	}
+	return FieldErrorf(EFORBIDDEN, "lot", "only a regulator over lot %s or its producer (%s) may recall it", l.ID, l.Producer)
+}
+
+// mayInspect decides whether actor may record test results on l: an
+// accredited lab on any lot, a regulator on the lots it may read, anyone
+// else on the lots it holds.
+func (s *Service) mayInspect(ctx context.Context, actor Org, l Lot) error {
+	switch {
+	case actor.Has(RoleLab):
+		return nil
+	case actor.Has(RoleRegulator):
+		return s.mayRead(ctx, actor, l)
+	}
+	return custodianOf(actor, l, "lot")
+}
+
 // requireRegulator guards what only market supervision (and admins, who run
 // the service) may see: scans, alerts, complaints and audits.
 func requireRegulator(actor Org, what string) error {

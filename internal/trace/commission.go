@@ -100,10 +100,8 @@ func (s *Service) Inspect(ctx context.Context, actor Org, lotID string, in Inspe
 		if err != nil {
 			return nil, err
 		}
-		if !actor.Has(RoleRegulator, RoleLab) {
-			if err := custodianOf(actor, l, "lot"); err != nil {
-				return nil, err
-			}
+		if err := s.mayInspect(ctx, actor, l); err != nil {
+			return nil, err
 		}
 		// Results live in the inspect events only, each with who recorded
 		// it: copying them into the lot's attributes let a holder's later

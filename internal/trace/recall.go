@@ -27,7 +27,7 @@ const maxRecallAdvice = 1000
 
 // Recall marks a lot and everything made from it, through every transform,
 // split and pack downstream, as recalled, in one change. A regulator may recall
-// any lot, a producer the lots it brought in or made.
+// the lots it may read, a producer the lots it brought in or made (mayRecall).
 func (s *Service) Recall(ctx context.Context, actor Org, lotID string, in RecallInput) (Result, error) {
 	if strings.TrimSpace(in.Reason) == "" {
 		return Result{}, FieldErrorf(EINVALID, "reason", "say why the lot is recalled")
@@ -48,8 +48,8 @@ func (s *Service) Recall(ctx context.Context, actor Org, lotID string, in Recall
 		if err != nil {
 			return nil, err
 		}
-		if !actor.Has(RoleRegulator) && root.Producer != actor.ID {
-			return nil, FieldErrorf(EFORBIDDEN, "lot", "only a regulator or the producer of lot %s (%s) may recall it", root.ID, root.Producer)
+		if err := s.mayRecall(ctx, actor, root); err != nil {
+			return nil, err
 		}
 		if root.Status == LotRecalled {
 			return nil, FieldErrorf(ECONFLICT, "lot", "lot %s is already recalled", root.ID)
