@@ -1,14 +1,10 @@
 package api
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"net/http"
-	"strings"
 
 	"github.com/agritrace/agritrace/internal/epcis"
-	"github.com/agritrace/agritrace/internal/jcs"
 	"github.com/agritrace/agritrace/internal/trace"
 	"github.com/gin-gonic/gin"
 )
@@ -22,6 +18,7 @@ var statuses = map[string]int{
 	trace.EUNAUTHORIZED:  http.StatusUnauthorized,
 	trace.EFORBIDDEN:     http.StatusForbidden,
 	trace.EINTERNAL:      http.StatusInternalServerError,
+	trace.EUNSUPPORTED:   http.StatusUnsupportedMediaType,
 }
 
 type errorBody struct {
@@ -109,31 +106,13 @@ func (s *Server) epcisFail(c *gin.Context, err error) {
 // errors, so a misspelt field is reported rather than silently ignored.
 func bind(c *gin.Context, v any) error { return decode(c, v, maxBody) }
 
-// decode is bind for a body of up to limit bytes. The body must be I-JSON
-// (RFC 7493): what it carries is hashed into the chain, and a duplicate name
-// or a number a double cannot hold would be recorded as something the client
-// never sent.
+// decode is bind for a body of up to limit bytes.
 func decode(c *gin.Context, v any, limit int64) error {
-	b, err := body(c, limit)
+	b, err := jsonBody(c, limit, "application/json")
 	if err != nil {
 		return err
 	}
-	if err := jcs.Check(b); err != nil {
-		e := trace.Errorf(trace.EINVALID, "request body is not I-JSON (RFC 7493), so it cannot be recorded as sent: %s", strings.TrimPrefix(err.Error(), "jcs: "))
-		if pe := new(jcs.PathError); errors.As(err, &pe) {
-			e.Field = pe.Field()
-		}
-		return e
-	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return trace.Errorf(trace.EINVALID, "request body: %v", err)
-	}
-	if dec.More() {
-		return trace.Errorf(trace.EINVALID, "request body has data after the JSON object")
-	}
-	return nil
+	return decodeStrict(b, v)
 }
 
 // maxBody bounds a request body; the largest legitimate one, a sale of a few

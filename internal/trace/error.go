@@ -17,6 +17,8 @@ const (
 	EUNAUTHORIZED  = "unauthorized"
 	EFORBIDDEN     = "forbidden"
 	EINTERNAL      = "internal"
+	// EUNSUPPORTED is a body of a media type the endpoint does not take.
+	EUNSUPPORTED = "unsupported_media_type"
 )
 
 // Error is a domain error with a stable code, a message for people, and the
