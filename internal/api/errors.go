@@ -19,7 +19,12 @@ var statuses = map[string]int{
 	trace.EFORBIDDEN:     http.StatusForbidden,
 	trace.EINTERNAL:      http.StatusInternalServerError,
 	trace.EUNSUPPORTED:   http.StatusUnsupportedMediaType,
+	trace.EUNAVAILABLE:   http.StatusServiceUnavailable,
 }
+
+// retryAfter is the Retry-After, in seconds, of a write that could not run
+// now: a lock another process holds is short.
+const retryAfter = "1"
 
 type errorBody struct {
 	Error errorDetail `json:"error"`
@@ -41,6 +46,9 @@ func (s *Server) fail(c *gin.Context, err error) {
 	code := trace.ErrorCode(err)
 	if code == trace.EINTERNAL {
 		s.Log.ErrorContext(c.Request.Context(), "internal error", "err", err, "method", c.Request.Method, "path", c.Request.URL.Path)
+	}
+	if code == trace.EUNAVAILABLE {
+		c.Header("Retry-After", retryAfter)
 	}
 	c.AbortWithStatusJSON(statuses[code], errorBody{Error: errorDetail{Code: code, Message: trace.ErrorMessage(err), Field: trace.ErrorField(err)}})
 }
@@ -66,6 +74,7 @@ var exceptions = map[string]string{
 	trace.EUNAUTHORIZED: "epcisException:SecurityException",
 	trace.EFORBIDDEN:    "epcisException:SecurityException",
 	trace.EINTERNAL:     "epcisException:ImplementationException",
+	trace.EUNAVAILABLE:  "epcisException:ImplementationException",
 }
 
 // problemOf is err as an EPCIS problem; invalid is the exception type of an
@@ -98,6 +107,9 @@ func (s *Server) epcisFail(c *gin.Context, err error) {
 		invalid = exValidation
 	}
 	p := problemOf(err, invalid)
+	if trace.ErrorCode(err) == trace.EUNAVAILABLE {
+		c.Header("Retry-After", retryAfter)
+	}
 	c.Header("Content-Type", "application/problem+json")
 	c.AbortWithStatusJSON(p.Status, p)
 }

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+
+	"github.com/agritrace/agritrace/internal/trace"
 )
 
 // maxBatch bounds how many queued writes share one transaction, so that one
@@ -61,7 +63,13 @@ func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) error) error {
 	}
 	// Once handed over the write may commit, so its outcome is awaited even
 	// if ctx ends: the caller must not report a failure that is in fact durable.
-	return <-r.done
+	err := <-r.done
+	if isBusy(err) {
+		// fn's changes were rolled back with its savepoint or transaction, so
+		// the caller may send the same write again.
+		return fmt.Errorf("sqlite: %w", trace.Errorf(trace.EUNAVAILABLE, "the database is locked by another process; nothing was written, try again shortly"))
+	}
+	return err
 }
 
 func (w *writer) loop() {
