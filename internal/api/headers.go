@@ -1,9 +1,12 @@
 package api
 
 import (
+	"crypto/sha256"
+	"encoding/base64"
 	"io/fs"
 	"net/http"
 
+	"github.com/agritrace/agritrace/internal/picture"
 	"github.com/gin-gonic/gin"
 )
 
@@ -11,9 +14,17 @@ import (
 // sets a stricter one (pictures, photos). The pages load scripts, styles and
 // images only from /static and the service's own routes and have no inline
 // script or style, so an injected <script> or onclick= runs nowhere; no site
-// may frame them (clickjacking the report form or the console).
-const pagePolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
-	"object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+// may frame them (clickjacking the report form or the console). The one
+// inline style allowed, by its hash, is that of the pictures the console
+// embeds in its pages.
+var pagePolicy = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-hashes' '" + cspHash(picture.RootStyle) + "'; " +
+	"img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+
+// cspHash is a CSP source expression for inline content s.
+func cspHash(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return "sha256-" + base64.StdEncoding.EncodeToString(sum[:])
+}
 
 // securityHeaders sets the headers every answer carries. Referrer-Policy
 // same-origin keeps a scan URL, with its label signature, from reaching the
