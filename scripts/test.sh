@@ -37,6 +37,14 @@ if ! command -v curl >/dev/null 2>&1 || ! command -v openssl >/dev/null 2>&1; th
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq curl openssl >/dev/null
 fi
 
+# exiftool reads photo metadata back, independently of Go's image packages.
+if ! command -v exiftool >/dev/null 2>&1; then
+  step "installing libimage-exiftool-perl for the photo tests"
+  sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq libimage-exiftool-perl >/dev/null
+fi
+
 # npm_file PACKAGE@VERSION FILE: the path of FILE (or directory) from that
 # npm package, fetched once into a cache directory.
 npm_file() {

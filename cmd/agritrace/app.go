@@ -254,7 +254,11 @@ func listen(addr string) (net.Listener, error) {
 // serveHTTP runs the server, the anchoring worker and the label printer
 // until ctx ends, then shuts down gracefully.
 func (a *app) serveHTTP(ctx context.Context, ln net.Listener) error {
-	srv := &http.Server{Handler: a.server.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	t := a.cfg.Timeouts
+	srv := &http.Server{
+		Handler:           api.Paced(a.server.Handler(), api.Pace{Read: t.Read, Write: t.Write, MinRate: t.MinRate}),
+		ReadHeaderTimeout: t.ReadHeader, IdleTimeout: t.Idle,
+	}
 	workerCtx, stopWorker := context.WithCancel(context.WithoutCancel(ctx))
 	workerDone := make(chan struct{})
 	go func() { a.anchor.Run(workerCtx); close(workerDone) }()
@@ -271,7 +275,7 @@ func (a *app) serveHTTP(ctx context.Context, ln net.Listener) error {
 		srv.TLSConfig = a.tls
 		errc <- srv.ServeTLS(ln, "", "")
 	}()
-	metricsSrv := &http.Server{Handler: a.metricsHandler(), ReadHeaderTimeout: 10 * time.Second}
+	metricsSrv := &http.Server{Handler: a.metricsHandler(), ReadHeaderTimeout: t.ReadHeader, ReadTimeout: t.Read, WriteTimeout: t.Write, IdleTimeout: t.Idle}
 	if a.metricsLn != nil {
 		go func() { errc <- metricsSrv.Serve(a.metricsLn) }()
 	}

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -80,12 +79,7 @@ func decodeBody(b []byte, v any) error {
 	if len(b) == 0 {
 		b = []byte("{}")
 	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return trace.Errorf(trace.EINVALID, "request body: %v", err)
-	}
-	return nil
+	return decodeStrict(b, v)
 }
 
 type batchAnswer struct {

@@ -173,7 +173,7 @@ func TestOverYieldAndOverPacking(t *testing.T) {
 func TestComplaintLifecycle(t *testing.T) {
 	e := start(t)
 	st := e.story(t)
-	photo := []byte("\x89PNG\r\n\x1a\n fake photo bytes")
+	photo := pngPhoto(t)
 	var filed struct{ ID, Status string }
 	err := e.as("").Do(bg, "POST", "/api/v1/complaints", trace.FileInput{
 		Serial: st.Sold[0], Lot: st.BottleLot, Kind: "refill", Region: gongan,
@@ -193,6 +193,7 @@ func TestComplaintLifecycle(t *testing.T) {
 		{"too long", trace.FileInput{Serial: "X", Kind: "other", Description: strings.Repeat("假", trace.MaxDescription+1)}, "description"},
 		{"nothing named", trace.FileInput{Kind: "other", Description: "x"}, "serial"},
 		{"not a photo", trace.FileInput{Serial: "X", Kind: "other", Description: "x", Evidence: []trace.EvidenceInput{{ContentType: "text/html", Data: []byte("<b>")}}}, "evidence[0].contentType"},
+		{"HTML declared as a photo", trace.FileInput{Serial: "X", Kind: "other", Description: "x", Evidence: []trace.EvidenceInput{{ContentType: "image/png", Data: []byte("<html><script>alert(1)</script>")}}}, "evidence[0].data"},
 	}
 	for _, tt := range bad {
 		expect(t, e.as(demo.Regulator), "POST", "/api/v1/complaints", tt.in, 400, trace.EINVALID, tt.field)

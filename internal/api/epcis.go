@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/agritrace/agritrace/internal/epcis"
-	"github.com/agritrace/agritrace/internal/jcs"
 	"github.com/agritrace/agritrace/internal/trace"
 	"github.com/gin-gonic/gin"
 )
@@ -73,12 +72,9 @@ func (s *Server) epcisQuery(c *gin.Context, run func(epcis.Query) (epcis.Page, e
 // epcisCapture is POST /epcis/capture: the document's events are applied and
 // committed before the answer, 202 with the capture job's Location.
 func (s *Server) epcisCapture(c *gin.Context) {
-	b, err := body(c, maxBatchBody)
-	if err == nil {
-		err = jcs.Check(b)
-	}
+	b, err := jsonBody(c, maxBatchBody, "application/json", "application/ld+json")
 	if err != nil {
-		s.epcisFail(c, trace.Errorf(trace.EINVALID, "the body is not I-JSON (RFC 7493): %s", strings.TrimPrefix(err.Error(), "jcs: ")))
+		s.epcisFail(c, err)
 		return
 	}
 	job, err := s.epcis.Capture(c.Request.Context(), actor(c), b, c.GetHeader("GS1-Capture-Error-Behaviour"))

@@ -1,14 +1,10 @@
 package api
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"net/http"
-	"strings"
 
 	"github.com/agritrace/agritrace/internal/epcis"
-	"github.com/agritrace/agritrace/internal/jcs"
 	"github.com/agritrace/agritrace/internal/trace"
 	"github.com/gin-gonic/gin"
 )
@@ -23,7 +19,13 @@ var statuses = map[string]int{
 	trace.EFORBIDDEN:     http.StatusForbidden,
 	trace.EINTERNAL:      http.StatusInternalServerError,
 	trace.EFULL:          http.StatusInsufficientStorage,
+	trace.EUNSUPPORTED:   http.StatusUnsupportedMediaType,
+	trace.EUNAVAILABLE:   http.StatusServiceUnavailable,
 }
+
+// retryAfter is the Retry-After, in seconds, of a write that could not run
+// now: a lock another process holds is short.
+const retryAfter = "1"
 
 type errorBody struct {
 	Error errorDetail `json:"error"`
@@ -45,6 +47,9 @@ func (s *Server) fail(c *gin.Context, err error) {
 	code := trace.ErrorCode(err)
 	if code == trace.EINTERNAL {
 		s.Log.ErrorContext(c.Request.Context(), "internal error", "err", err, "method", c.Request.Method, "path", c.Request.URL.Path)
+	}
+	if code == trace.EUNAVAILABLE {
+		c.Header("Retry-After", retryAfter)
 	}
 	c.AbortWithStatusJSON(statuses[code], errorBody{Error: errorDetail{Code: code, Message: trace.ErrorMessage(err), Field: trace.ErrorField(err)}})
 }
@@ -71,6 +76,7 @@ var exceptions = map[string]string{
 	trace.EFORBIDDEN:    "epcisException:SecurityException",
 	trace.EINTERNAL:     "epcisException:ImplementationException",
 	trace.EFULL:         "epcisException:ImplementationException",
+	trace.EUNAVAILABLE:  "epcisException:ImplementationException",
 }
 
 // problemOf is err as an EPCIS problem; invalid is the exception type of an
@@ -103,6 +109,9 @@ func (s *Server) epcisFail(c *gin.Context, err error) {
 		invalid = exValidation
 	}
 	p := problemOf(err, invalid)
+	if trace.ErrorCode(err) == trace.EUNAVAILABLE {
+		c.Header("Retry-After", retryAfter)
+	}
 	c.Header("Content-Type", "application/problem+json")
 	c.AbortWithStatusJSON(p.Status, p)
 }
@@ -111,31 +120,13 @@ func (s *Server) epcisFail(c *gin.Context, err error) {
 // errors, so a misspelt field is reported rather than silently ignored.
 func bind(c *gin.Context, v any) error { return decode(c, v, maxBody) }
 
-// decode is bind for a body of up to limit bytes. The body must be I-JSON
-// (RFC 7493): what it carries is hashed into the chain, and a duplicate name
-// or a number a double cannot hold would be recorded as something the client
-// never sent.
+// decode is bind for a body of up to limit bytes.
 func decode(c *gin.Context, v any, limit int64) error {
-	b, err := body(c, limit)
+	b, err := jsonBody(c, limit, "application/json")
 	if err != nil {
 		return err
 	}
-	if err := jcs.Check(b); err != nil {
-		e := trace.Errorf(trace.EINVALID, "request body is not I-JSON (RFC 7493), so it cannot be recorded as sent: %s", strings.TrimPrefix(err.Error(), "jcs: "))
-		if pe := new(jcs.PathError); errors.As(err, &pe) {
-			e.Field = pe.Field()
-		}
-		return e
-	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return trace.Errorf(trace.EINVALID, "request body: %v", err)
-	}
-	if dec.More() {
-		return trace.Errorf(trace.EINVALID, "request body has data after the JSON object")
-	}
-	return nil
+	return decodeStrict(b, v)
 }
 
 // maxBody bounds a request body; the largest legitimate one, a sale of a few

@@ -34,7 +34,7 @@ type scanPage struct {
 func (s *Server) mountWeb(r *gin.Engine) {
 	s.pages = web.Templates()
 	r.SetHTMLTemplate(s.pages)
-	r.StaticFS("/static", http.FS(web.Static()))
+	r.StaticFS("/static", filesOnly{http.FS(web.Static())})
 }
 
 // scanUnit is a unit's provenance page: where a phone lands, through the

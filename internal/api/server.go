@@ -96,7 +96,7 @@ func (s *Server) Handler() http.Handler {
 
 	s.Log = WithRequestIDs(s.Log)
 	r := gin.New()
-	r.Use(s.requestID)
+	r.Use(s.requestID, securityHeaders)
 	if s.Metrics != nil {
 		r.Use(s.observe)
 	}

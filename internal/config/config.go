@@ -53,6 +53,25 @@ type Config struct {
 	// TLSCert and TLSKey are PEM files: with both set the service answers
 	// HTTPS only; with neither, plain HTTP (behind a TLS-terminating proxy).
 	TLSCert, TLSKey string
+
+	// Timeouts bound slow and silent clients (see api.Pace).
+	Timeouts Timeouts
+}
+
+// Timeouts are the HTTP server's limits on slow clients.
+type Timeouts struct {
+	// ReadHeader bounds the request line and headers.
+	ReadHeader time.Duration
+	// Read is the grace a request body gets beyond MinRate.
+	Read time.Duration
+	// Write is the grace each write of the answer gets beyond MinRate.
+	Write time.Duration
+	// Idle bounds a kept-alive connection waiting for its next request.
+	Idle time.Duration
+	// MinRate is the slowest transfer, in bytes a second, a body or an
+	// answer may keep up: a 32 MiB batch on a slow village link is allowed
+	// its time, a body sent a byte a second is not.
+	MinRate int64
 }
 
 // Setting documents one setting: its flag, its variable and its default. The
@@ -81,6 +100,11 @@ var Settings = []Setting{
 	{"divisions", "AGRITRACE_DIVISIONS", "", "JSON file of the counties' townships and villages the console offers (default: the demo county, Xingshan)"},
 	{"print-keep", "AGRITRACE_PRINT_KEEP", "24h", "how long finished label print runs and their PDFs are kept in <data>/print-runs"},
 	{"scan-cache-ttl", "AGRITRACE_SCAN_CACHE_TTL", "30s", "how long scans reuse a lot's verified provenance while no event is added to its lots"},
+	{"read-header-timeout", "AGRITRACE_READ_HEADER_TIMEOUT", "10s", "time a client has to send the request line and headers"},
+	{"read-timeout", "AGRITRACE_READ_TIMEOUT", "30s", "time a request body has beyond what -min-rate allows for its size"},
+	{"write-timeout", "AGRITRACE_WRITE_TIMEOUT", "30s", "time each write of an answer has beyond what -min-rate allows for its size"},
+	{"idle-timeout", "AGRITRACE_IDLE_TIMEOUT", "60s", "how long a kept-alive connection may wait for its next request"},
+	{"min-rate", "AGRITRACE_MIN_RATE", "1024", "slowest rate, in bytes a second, at which a body may arrive or an answer be read"},
 	{"metrics-addr", "AGRITRACE_METRICS_ADDR", "", "address of a separate listener serving Prometheus metrics at /metrics, unauthenticated (default: none)"},
 	{"scan-limit", "AGRITRACE_SCAN_LIMIT", DefaultLimits.Scans.String(), "scans of provenance pages per client address (IPv6: per /64), as N/period"},
 	{"keyed-scan-limit", "AGRITRACE_KEYED_SCAN_LIMIT", DefaultLimits.KeyedScans.String(), "scans of provenance pages per organization calling with an API key, as N/period"},
@@ -168,6 +192,18 @@ func build(vals map[string]*string) (Config, error) {
 		if *l.to, err = ParseRate(*vals[l.flag]); err != nil {
 			return Config{}, fmt.Errorf("-%s: %w", l.flag, err)
 		}
+	}
+
+	for _, d := range []struct {
+		flag string
+		to   *time.Duration
+	}{{"read-header-timeout", &c.Timeouts.ReadHeader}, {"read-timeout", &c.Timeouts.Read}, {"write-timeout", &c.Timeouts.Write}, {"idle-timeout", &c.Timeouts.Idle}} {
+		if *d.to, err = time.ParseDuration(*vals[d.flag]); err != nil || *d.to <= 0 {
+			return Config{}, fmt.Errorf("-%s must be a duration such as 30s, not %q", d.flag, *vals[d.flag])
+		}
+	}
+	if _, err := fmt.Sscan(*vals["min-rate"], &c.Timeouts.MinRate); err != nil || c.Timeouts.MinRate < 1 {
+		return Config{}, fmt.Errorf("-min-rate must be a positive number of bytes a second, not %q", *vals["min-rate"])
 	}
 	switch c.Ledger {
 	case "embedded", "fabric":

@@ -82,6 +82,11 @@ type canvas struct {
 
 func (c *canvas) f(format string, args ...any) { fmt.Fprintf(c, format, args...) }
 
+// RootStyle is the root element's style attribute: a picture shrinks to a
+// narrow screen. Pages that embed pictures allow it by its hash in their
+// Content-Security-Policy.
+const RootStyle = "max-width:100%;height:auto"
+
 // open writes the root element with its accessible name and description;
 // ids are derived from key so two pictures on one page do not share them.
 func (c *canvas) open(w, h float64, lang, key, title, desc string) {
@@ -90,8 +95,8 @@ func (c *canvas) open(w, h float64, lang, key, title, desc string) {
 	c.id = fmt.Sprintf("p%08x", sum.Sum32())
 	id := c.id
 	c.f(`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %s %s" width="%s" preserveAspectRatio="xMidYMin meet" `+
-		`style="max-width:100%%;height:auto" role="img" aria-labelledby="%s-title %s-desc" xml:lang="%s" font-family="%s">`,
-		num(w), num(h), num(w), id, id, esc(xmlLang(lang)), esc(fonts))
+		`style="%s" role="img" aria-labelledby="%s-title %s-desc" xml:lang="%s" font-family="%s">`,
+		num(w), num(h), num(w), RootStyle, id, id, esc(xmlLang(lang)), esc(fonts))
 	c.f(`<title id="%s-title">%s</title><desc id="%s-desc">%s</desc>`, id, esc(title), id, esc(desc))
 	c.f(`<rect x="0" y="0" width="%s" height="%s" fill="%s"/>`, num(w), num(h), paper)
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/agritrace/agritrace/internal/digitallink"
 	"github.com/agritrace/agritrace/internal/hashchain"
 	"github.com/agritrace/agritrace/internal/jcs"
+	"github.com/agritrace/agritrace/internal/photo"
 )
 
 // Complaint kinds and statuses.
@@ -186,8 +187,14 @@ func (s *Service) File(ctx context.Context, reporter *Org, in FileInput) (Compla
 		if len(ev.Data) == 0 || len(ev.Data) > MaxEvidenceBytes {
 			return Complaint{}, FieldErrorf(EINVALID, fmt.Sprintf("evidence[%d].data", i), "a photo must be 1 byte to %d MiB", MaxEvidenceBytes>>20)
 		}
-		sum := sha256.Sum256(ev.Data)
-		evidence = append(evidence, Evidence{Hash: hex.EncodeToString(sum[:]), ContentType: ev.ContentType, Data: ev.Data})
+		// What is kept is the picture as re-encoded, in the format its bytes
+		// are in: the declared type and any metadata are the sender's word.
+		contentType, data, err := photo.Clean(ev.Data)
+		if err != nil {
+			return Complaint{}, FieldErrorf(EINVALID, fmt.Sprintf("evidence[%d].data", i), "a photo must be a JPEG or PNG picture: %v", err)
+		}
+		sum := sha256.Sum256(data)
+		evidence = append(evidence, Evidence{Hash: hex.EncodeToString(sum[:]), ContentType: contentType, Data: data})
 	}
 	// A report names the serial on the bottle; the lot comes from the unit, so
 	// that the lot's audit lists the complaint.

@@ -18,6 +18,11 @@ const (
 	EFORBIDDEN     = "forbidden"
 	EINTERNAL      = "internal"
 	EFULL          = "storage_full" // the store's disk is full: nothing was written
+	// EUNSUPPORTED is a body of a media type the endpoint does not take.
+	EUNSUPPORTED = "unsupported_media_type"
+	// EUNAVAILABLE is a write that could not run now and wrote nothing (the
+	// database locked by another process); the same request may be retried.
+	EUNAVAILABLE = "unavailable"
 )
 
 // Error is a domain error with a stable code, a message for people, and the

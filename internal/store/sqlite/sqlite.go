@@ -200,6 +200,18 @@ func mustJSON(v any) string {
 	return string(b)
 }
 
+// isBusy reports SQLITE_BUSY or SQLITE_LOCKED (with their extended codes):
+// another connection, such as "agritrace admin" on the same file, held the
+// lock past the busy timeout.
+func isBusy(err error) bool {
+	var coded interface{ Code() int }
+	if errors.As(err, &coded) {
+		primary := coded.Code() & 0xff
+		return primary == 5 || primary == 6
+	}
+	return false
+}
+
 // isUnique reports a UNIQUE or PRIMARY KEY violation.
 // errFull answers a write that found the disk (or the database's size cap)
 // full: its transaction rolled back whole, and reads go on.

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+
+	"github.com/agritrace/agritrace/internal/trace"
 )
 
 // maxBatch bounds how many queued writes share one transaction, so that one
@@ -64,6 +66,11 @@ func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) error) error {
 	err := <-r.done
 	if isFull(err) {
 		return fmt.Errorf("%w (%v)", errFull, err)
+	}
+	if isBusy(err) {
+		// fn's changes were rolled back with its savepoint or transaction, so
+		// the caller may send the same write again.
+		return fmt.Errorf("sqlite: %w", trace.Errorf(trace.EUNAVAILABLE, "the database is locked by another process; nothing was written, try again shortly"))
 	}
 	return err
 }
