@@ -136,7 +136,7 @@ func open(ctx context.Context, cfg config.Config, log *slog.Logger, withLedger b
 	a.server = &api.Server{
 		Service: a.service, Store: scans, Verifier: verifier, Keys: a.keys, Judge: judge,
 		BaseURL: cfg.PublicURL, Log: log, Committed: a.anchor.Kick, Ready: []api.Pinger{st}, PDFFont: cfg.PDFFont,
-		TrustedProxies: cfg.TrustedProxies, Limits: cfg.Limits, Printer: a.printer, Divisions: divisions, Metrics: a.metrics,
+		TrustedProxies: cfg.TrustedProxies, Limits: cfg.Limits, ProbeWindow: cfg.ProbeWindow, Printer: a.printer, Divisions: divisions, Metrics: a.metrics,
 	}
 	return a, nil
 }

@@ -151,9 +151,11 @@ func (s *Server) scannerToken(c *gin.Context) string {
 // answer, since the person holding the bottle is owed one.
 func (s *Server) recordScan(c *gin.Context, p *scan.Provenance) {
 	sc := p.Record
-	sc.ID = newID()
-	if err := s.Store.AddScan(c.Request.Context(), sc); err != nil {
-		s.Log.ErrorContext(c.Request.Context(), "record scan", "err", err, "serial", sc.Serial)
+	for _, keep := range s.probes.Fold(clientKey(c.ClientIP()), sc) {
+		keep.ID = newID()
+		if err := s.Store.AddScan(c.Request.Context(), keep); err != nil {
+			s.Log.ErrorContext(c.Request.Context(), "record scan", "err", err, "serial", keep.Serial)
+		}
 	}
 	if (scan.Result{Verdict: sc.Verdict}).Alert() {
 		s.Log.WarnContext(c.Request.Context(), "suspicious scan", "serial", sc.Serial, "lot", sc.Lot, "verdict", sc.Verdict, "reasons", sc.Reasons,

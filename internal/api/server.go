@@ -46,9 +46,13 @@ type Server struct {
 	Ready []Pinger
 	// Limits rate-limit scans and complaints; a zero rate takes its value
 	// from config.DefaultLimits.
-	Limits     config.Limits
-	scans      *publicLimit
-	complaints *publicLimit
+	Limits config.Limits
+	// ProbeWindow folds repeated probes (scans of labels never issued or
+	// falsely signed) from one client address into one alert per window;
+	// zero keeps every probe.
+	ProbeWindow time.Duration
+	scans       *publicLimit
+	complaints  *publicLimit
 	// TrustedProxies are the proxies whose X-Forwarded-For names the client;
 	// with none, the client is the peer address, so a caller cannot dodge the
 	// complaint rate limit by inventing a header.
@@ -72,6 +76,8 @@ type Server struct {
 	pages *template.Template
 	// labels keeps the label images served, by Digital Link and size.
 	labels *label.Cache
+	// probes folds repeated probes from one source (see ProbeWindow).
+	probes *scan.Probes
 	// products keeps the products the resolver has found.
 	products *resolver.Products
 
@@ -92,6 +98,7 @@ func (s *Server) Handler() http.Handler {
 	s.scans = newPublicLimit("scans", cmp.Or(l.Scans, d.Scans), cmp.Or(l.KeyedScans, d.KeyedScans))
 	s.complaints = newPublicLimit("reports", cmp.Or(l.Complaints, d.Complaints), cmp.Or(l.KeyedComplaints, d.KeyedComplaints))
 	s.labels = label.NewCache(labelCacheBytes)
+	s.probes = &scan.Probes{Window: s.ProbeWindow}
 	s.products = &resolver.Products{}
 
 	s.Log = WithRequestIDs(s.Log)

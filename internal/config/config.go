@@ -37,6 +37,8 @@ type Config struct {
 	PrintKeep time.Duration
 	// ScanCacheTTL bounds how long scans reuse a lot's verified provenance.
 	ScanCacheTTL time.Duration
+	// ProbeWindow folds repeated probes from one client into one alert.
+	ProbeWindow time.Duration
 	// Divisions is a JSON file of the townships and villages of the counties
 	// served, for the console's village choice; empty uses the demo county's.
 	Divisions string
@@ -100,6 +102,7 @@ var Settings = []Setting{
 	{"divisions", "AGRITRACE_DIVISIONS", "", "JSON file of the counties' townships and villages the console offers (default: the demo county, Xingshan)"},
 	{"print-keep", "AGRITRACE_PRINT_KEEP", "24h", "how long finished label print runs and their PDFs are kept in <data>/print-runs"},
 	{"scan-cache-ttl", "AGRITRACE_SCAN_CACHE_TTL", "30s", "how long scans reuse a lot's verified provenance while no event is added to its lots"},
+	{"probe-window", "AGRITRACE_PROBE_WINDOW", "10m", "scans of never-issued or falsely signed labels from one client address (IPv6: its /64) within this window are kept as one alert with their count; 0 keeps each"},
 	{"read-header-timeout", "AGRITRACE_READ_HEADER_TIMEOUT", "10s", "time a client has to send the request line and headers"},
 	{"read-timeout", "AGRITRACE_READ_TIMEOUT", "30s", "time a request body has beyond what -min-rate allows for its size"},
 	{"write-timeout", "AGRITRACE_WRITE_TIMEOUT", "30s", "time each write of an answer has beyond what -min-rate allows for its size"},
@@ -184,6 +187,9 @@ func build(vals map[string]*string) (Config, error) {
 	}
 	if c.ScanCacheTTL, err = time.ParseDuration(*vals["scan-cache-ttl"]); err != nil || c.ScanCacheTTL <= 0 {
 		return Config{}, fmt.Errorf("-scan-cache-ttl must be a duration such as 30s, not %q", *vals["scan-cache-ttl"])
+	}
+	if c.ProbeWindow, err = time.ParseDuration(*vals["probe-window"]); err != nil || c.ProbeWindow < 0 {
+		return Config{}, fmt.Errorf("-probe-window must be a duration such as 10m (0 to keep every probe), not %q", *vals["probe-window"])
 	}
 	for _, l := range []struct {
 		flag string

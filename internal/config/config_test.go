@@ -38,6 +38,9 @@ func TestLoad(t *testing.T) {
 		{"bad print keep", []string{"-print-keep", "0s"}, nil, true},
 		{"scan cache ttl", []string{"-scan-cache-ttl", "5s"}, func(c config.Config) bool { return c.ScanCacheTTL == 5*time.Second }, false},
 		{"bad scan cache ttl", []string{"-scan-cache-ttl", "never"}, nil, true},
+		{"probe window", nil, func(c config.Config) bool { return c.ProbeWindow == 10*time.Minute }, false},
+		{"no probe window", []string{"-probe-window", "0"}, func(c config.Config) bool { return c.ProbeWindow == 0 }, false},
+		{"bad probe window", []string{"-probe-window", "-1s"}, nil, true},
 		{"default limits", nil, func(c config.Config) bool { return c.Limits == config.DefaultLimits }, false},
 		{"scan limit", []string{"-scan-limit", "3/1s", "-keyed-complaint-limit", "10/24h"}, func(c config.Config) bool {
 			return c.Limits.Scans == config.Rate{N: 3, Per: time.Second} && c.Limits.KeyedComplaints == config.Rate{N: 10, Per: 24 * time.Hour}

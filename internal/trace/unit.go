@@ -41,4 +41,8 @@ type Scan struct {
 	// Scanner is a hash of the scanner's cookie and address: reloads by one
 	// phone share it.
 	Scanner string `json:"scanner,omitempty"`
+	// Count is how many probes this alert stands for when it folds repeated
+	// probes from one source (see scan.Probes), since Since; absent, one.
+	Count int       `json:"count,omitempty"`
+	Since time.Time `json:"since,omitzero"`
 }
