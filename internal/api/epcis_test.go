@@ -348,7 +348,7 @@ func TestEPCISQuery(t *testing.T) {
 func TestEPCISQueryFollowsReadRules(t *testing.T) {
 	e := start(t)
 	st := richStory(t, e)
-	lotsOf := func(org string) []string {
+	lotsOf := func(t *testing.T, org string) []string {
 		var lots []string
 		for _, ev := range epcisEvents(t, e, org, "/epcis/events?perPage=13") {
 			lots = append(lots, ev["agritrace:lot"].(string))
@@ -369,7 +369,7 @@ func TestEPCISQueryFollowsReadRules(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.org, func(t *testing.T) {
-			got := lotsOf(tt.org)
+			got := lotsOf(t, tt.org)
 			for _, l := range tt.sees {
 				if !slices.Contains(got, l) {
 					t.Errorf("%s does not see lot %s: %v", tt.org, l, got)
