@@ -35,3 +35,33 @@ func (f *Font) Register(pdf *fpdf.Fpdf, family string) {
 
 // Has reports whether the font has a glyph for r; a nil Font has none.
 func (f *Font) Has(r rune) bool { return f != nil && f.f.has(r) }
+
+// Run is a stretch of text printed in one font: Windows-1252 bytes for
+// Helvetica, or UTF-8 for the CJK font.
+type Run struct {
+	Text string
+	CJK  bool
+}
+
+// Runs splits s into Latin-1, set in Helvetica (whose text is bytes of
+// Windows-1252, which agrees with Latin-1 there), and the rest, set in the
+// CJK font; a rune neither has becomes '?'. A nil Font sets everything it
+// can in Helvetica.
+func (f *Font) Runs(s string) []Run {
+	var out []Run
+	for _, r := range s {
+		isCJK, text := false, "?"
+		switch {
+		case r >= ' ' && r < 0x7F, r >= 0xA0 && r <= 0xFF:
+			text = string([]byte{byte(r)})
+		case f.Has(r):
+			isCJK, text = true, string(r)
+		}
+		if n := len(out); n > 0 && out[n-1].CJK == isCJK {
+			out[n-1].Text += text
+			continue
+		}
+		out = append(out, Run{text, isCJK})
+	}
+	return out
+}

@@ -220,33 +220,6 @@ func (p *printer) wrap(s string, w float64) []string {
 	return out
 }
 
-// run is a stretch of text in one font.
-type run struct {
-	text string
-	cjk  bool
-}
-
-// runs splits s into Windows-1252 text for Helvetica (Latin-1 agrees with it
-// there) and the rest, for the CJK font; a rune neither has becomes '?'.
-func (p *printer) runs(s string) []run {
-	var out []run
-	for _, r := range s {
-		isCJK, text := false, "?"
-		switch {
-		case r >= ' ' && r < 0x7F, r >= 0xA0 && r <= 0xFF:
-			text = string([]byte{byte(r)})
-		case p.font.Has(r):
-			isCJK, text = true, string(r)
-		}
-		if n := len(out); n > 0 && out[n-1].cjk == isCJK {
-			out[n-1].text += text
-			continue
-		}
-		out = append(out, run{text, isCJK})
-	}
-	return out
-}
-
 func (p *printer) use(isCJK bool, pt float64) {
 	if isCJK {
 		p.pdf.SetFont(cjk, "", pt)
@@ -257,9 +230,9 @@ func (p *printer) use(isCJK bool, pt float64) {
 
 func (p *printer) width(s string, pt float64) float64 {
 	var w float64
-	for _, r := range p.runs(s) {
-		p.use(r.cjk, pt)
-		w += p.pdf.GetStringWidth(r.text)
+	for _, r := range p.font.Runs(s) {
+		p.use(r.CJK, pt)
+		w += p.pdf.GetStringWidth(r.Text)
 	}
 	return w
 }
@@ -271,10 +244,10 @@ func (p *printer) line(x, y, w, pt float64, s string, align byte) {
 		x += (w - p.width(s, pt)) / 2
 	}
 	baseline := y + pt*0.352778 // mm per point
-	for _, r := range p.runs(s) {
-		p.use(r.cjk, pt)
-		p.pdf.Text(x, baseline, r.text)
-		x += p.pdf.GetStringWidth(r.text)
+	for _, r := range p.font.Runs(s) {
+		p.use(r.CJK, pt)
+		p.pdf.Text(x, baseline, r.Text)
+		x += p.pdf.GetStringWidth(r.Text)
 	}
 }
 

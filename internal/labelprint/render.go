@@ -176,43 +176,12 @@ func (r *renderer) label(x, y float64, l Label) error {
 	return nil
 }
 
-// run is a stretch of text in one font.
-type run struct {
-	text string
-	cjk  bool
-}
-
-// runs splits s into Latin-1, set in Helvetica (whose text is bytes of
-// Windows-1252, which agrees with Latin-1 there), and the rest, set in the
-// CJK font; a rune neither has becomes '?'.
-func (r *renderer) runs(s string) []run {
-	var out []run
-	for _, c := range s {
-		isCJK := false
-		text := ""
-		switch {
-		case c >= ' ' && c < 0x7F, c >= 0xA0 && c <= 0xFF:
-			text = string([]byte{byte(c)})
-		case r.font.Has(c):
-			isCJK, text = true, string(c)
-		default:
-			text = "?"
-		}
-		if n := len(out); n > 0 && out[n-1].cjk == isCJK {
-			out[n-1].text += text
-			continue
-		}
-		out = append(out, run{text, isCJK})
-	}
-	return out
-}
-
 // width returns the width of rs at size points.
-func (r *renderer) width(rs []run, size float64) float64 {
+func (r *renderer) width(rs []audit.Run, size float64) float64 {
 	var w float64
 	for _, x := range rs {
-		r.use(x.cjk, size)
-		w += r.pdf.GetStringWidth(x.text)
+		r.use(x.CJK, size)
+		w += r.pdf.GetStringWidth(x.Text)
 	}
 	return w
 }
@@ -232,7 +201,7 @@ const minSize = 5.0
 // centred prints s on one line centred in the box at x, y, shrinking it down
 // to minSize points and then cutting it so that it fits the width w.
 func (r *renderer) centred(x, y, w, h, size float64, s string) {
-	rs := r.runs(s)
+	rs := r.font.Runs(s)
 	width := r.width(rs, size)
 	for width > w && size > minSize {
 		size = max(size-0.5, minSize)
@@ -240,14 +209,14 @@ func (r *renderer) centred(x, y, w, h, size float64, s string) {
 	}
 	for text := []rune(s); width > w && len(text) > 0; {
 		text = text[:len(text)-1]
-		rs = r.runs(string(text) + "..")
+		rs = r.font.Runs(string(text) + "..")
 		width = r.width(rs, size)
 	}
 	x += (w - width) / 2
 	baseline := y + h/2 + size*0.352778*0.35 // mm per point; cap height is about 0.7 em
 	for _, x0 := range rs {
-		r.use(x0.cjk, size)
-		r.pdf.Text(x, baseline, x0.text)
-		x += r.pdf.GetStringWidth(x0.text)
+		r.use(x0.CJK, size)
+		r.pdf.Text(x, baseline, x0.Text)
+		x += r.pdf.GetStringWidth(x0.Text)
 	}
 }
