@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -70,5 +71,26 @@ func TestRepeatedProbesFold(t *testing.T) {
 	}
 	if probes != 3 {
 		t.Errorf("%d probe alerts kept, want 3 (one per source: an IPv4 address, a /64, another /64)", probes)
+	}
+}
+
+// TestDashboardShowsFoldedProbes: the regulator's dashboard says how many
+// probes a folded alert stands for.
+func TestDashboardShowsFoldedProbes(t *testing.T) {
+	re := startRegulator(t)
+	folded := trace.Scan{ID: "folded-probes", Serial: "ZZZZZZZZZZZQ", Lot: re.st.BottleLot, Time: time.Now().UTC(), Client: scan.Consumer,
+		Verdict: scan.NotGenuine, Reasons: []string{scan.UnknownSerial, scan.RepeatedProbes}, Count: 49, Since: time.Now().UTC().Add(-time.Minute)}
+	if err := re.Store.AddScan(context.Background(), folded); err != nil {
+		t.Fatal(err)
+	}
+	c := consoleClient(t, re.URL, "amr.inspector", consolePassword)
+	resp, err := c.Get(re.URL + "/console/dashboard?lang=en")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	page, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 || !strings.Contains(string(page), "× 49 probes from one source, folded") {
+		t.Errorf("dashboard = %d, without the folded alert's count", resp.StatusCode)
 	}
 }
