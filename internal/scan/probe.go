@@ -31,6 +31,10 @@ type Probes struct {
 
 	mu   sync.Mutex
 	open map[string]*fold
+	// next is when the earliest open window ends: scans before it need not
+	// look through the open windows, so a scan costs no more while many
+	// sources probe.
+	next time.Time
 }
 
 // fold is one source's open window.
@@ -76,7 +80,11 @@ func (p *Probes) Fold(source string, sc trace.Scan) []trace.Scan {
 		p.open = map[string]*fold{}
 	}
 	if len(p.open) < maxProbeSources {
-		p.open[source] = &fold{until: sc.Time.Add(p.Window)}
+		until := sc.Time.Add(p.Window)
+		p.open[source] = &fold{until: until}
+		if p.next.IsZero() || until.Before(p.next) {
+			p.next = until
+		}
 	}
 	return append(out, sc)
 }
@@ -86,9 +94,16 @@ func (p *Probes) Fold(source string, sc trace.Scan) []trace.Scan {
 // arrives, so a service that stops loses the count of a window still open;
 // its first probe is kept.
 func (p *Probes) closed(now time.Time) []trace.Scan {
+	if p.next.IsZero() || now.Before(p.next) {
+		return nil
+	}
 	var out []trace.Scan
+	p.next = time.Time{}
 	for src, f := range p.open {
 		if now.Before(f.until) {
+			if p.next.IsZero() || f.until.Before(p.next) {
+				p.next = f.until
+			}
 			continue
 		}
 		delete(p.open, src)
