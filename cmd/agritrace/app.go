@@ -63,8 +63,15 @@ func open(ctx context.Context, cfg config.Config, log *slog.Logger, withLedger b
 	var st storeWithPing
 	var err error
 	if cfg.MongoURI != "" {
-		st, err = mongo.Open(ctx, cfg.MongoURI, cfg.MongoDB)
-		log.Info("store: MongoDB", "db", cfg.MongoDB)
+		name, err := instanceName(cfg)
+		if err != nil {
+			return nil, err
+		}
+		st, err = mongo.Open(ctx, cfg.MongoURI, cfg.MongoDB, mongo.WithInstance(name))
+		if err != nil {
+			return nil, err
+		}
+		log.Info("store: MongoDB", "db", cfg.MongoDB, "instance", name)
 	} else {
 		path := sqlitePath(cfg)
 		st, err = sqlite.Open(ctx, path)

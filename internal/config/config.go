@@ -55,6 +55,10 @@ type Config struct {
 	// TLSCert and TLSKey are PEM files: with both set the service answers
 	// HTTPS only; with neither, plain HTTP (behind a TLS-terminating proxy).
 	TLSCert, TLSKey string
+	// Instance names this process among the instances sharing one store.
+	// Empty means the name kept in <data>/instance-id, made on first start,
+	// so that a restarted instance knows its own unfinished work.
+	Instance string
 
 	// Timeouts bound slow and silent clients (see api.Pace).
 	Timeouts Timeouts
@@ -116,6 +120,7 @@ var Settings = []Setting{
 
 	{"tls-cert", "AGRITRACE_TLS_CERT", "", "PEM certificate chain: serve HTTPS (TLS 1.2 or later, HTTP/2) instead of HTTP; needs -tls-key"},
 	{"tls-key", "AGRITRACE_TLS_KEY", "", "PEM private key of -tls-cert"},
+	{"instance", "AGRITRACE_INSTANCE", "", "this instance's name among those sharing one MongoDB store (default: a name made on first start and kept in <data>/instance-id)"},
 }
 
 // Load parses args (without the program and subcommand names) with getenv
@@ -153,6 +158,7 @@ func build(vals map[string]*string) (Config, error) {
 		MongoDB: *vals["mongodb-db"], Ledger: *vals["ledger"], LabelKeys: *vals["label-keys"], FabricEnv: *vals["fabric-env"],
 		Yields: *vals["yields"], PDFFont: *vals["pdf-font"], IPDB: *vals["ip-db"],
 		Divisions: *vals["divisions"], MetricsAddr: *vals["metrics-addr"], TLSCert: *vals["tls-cert"], TLSKey: *vals["tls-key"],
+		Instance: *vals["instance"],
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		return Config{}, fmt.Errorf("-tls-cert and -tls-key go together: give both to serve HTTPS, or neither")

@@ -54,6 +54,9 @@ import (
 type Store struct {
 	client *mongo.Client
 	db     *mongo.Database
+	// instance names this process among those sharing the database: the
+	// changes and claims it leaves behind carry it.
+	instance string
 	// beforeCommitPoint, when set by a test, runs just before Commit decides,
 	// where a slow writer would be overtaken by a recovery.
 	beforeCommitPoint func()
@@ -83,14 +86,31 @@ const (
 	cCaptured   = "captured_events"
 )
 
+// Option adjusts a Store as Open makes it.
+type Option func(*Store)
+
+// WithInstance names the instance opening the store. An instance restarted
+// under its old name finishes its own unfinished work at once; without a name,
+// Open makes one that no other process uses.
+func WithInstance(name string) Option {
+	return func(s *Store) {
+		if name != "" {
+			s.instance = name
+		}
+	}
+}
+
 // Open connects to uri, creates the indexes and resolves the changes a crash
 // left half-applied.
-func Open(ctx context.Context, uri, dbName string) (*Store, error) {
+func Open(ctx context.Context, uri, dbName string, opts ...Option) (*Store, error) {
 	client, err := mongo.Connect(options.Client().ApplyURI(uri).SetTimeout(30 * time.Second))
 	if err != nil {
 		return nil, fmt.Errorf("mongo: connect: %w", err)
 	}
-	s := &Store{client: client, db: client.Database(dbName)}
+	s := &Store{client: client, db: client.Database(dbName), instance: bson.NewObjectID().Hex()}
+	for _, o := range opts {
+		o(s)
+	}
 	if err := s.Ping(ctx); err != nil {
 		client.Disconnect(ctx)
 		return nil, err
@@ -208,6 +228,10 @@ func (s *Store) createIndexes(ctx context.Context) error {
 	}
 	return nil
 }
+
+// Instance is the name this store acts under among the instances sharing
+// its database.
+func (s *Store) Instance() string { return s.instance }
 
 // Ping reports whether the server answers.
 func (s *Store) Ping(ctx context.Context) error {
