@@ -108,9 +108,10 @@ func newPlan(c trace.Change, order int64) plan {
 	return p
 }
 
-// journal is a new journal for p: what it inserts and what it locks.
-func (p plan) journal(at time.Time) journal {
-	j := journal{ID: bson.NewObjectID(), At: at, Inserted: map[string][]string{}, Locks: []string{}, Before: []before{}}
+// journal is a new journal for p, written by instance: what it inserts and
+// what it locks.
+func (p plan) journal(instance string, at time.Time) journal {
+	j := journal{ID: bson.NewObjectID(), Instance: instance, At: at, Inserted: map[string][]string{}, Locks: []string{}, Before: []before{}}
 	for _, b := range p.inserts {
 		j.Inserted[b.coll] = b.ids
 	}
@@ -165,11 +166,36 @@ func (s *Store) Commit(ctx context.Context, c trace.Change) error {
 		}
 	}
 	p := newPlan(c, order)
-	j := p.journal(time.Now().UTC())
+	err := s.commit(ctx, p)
+	var st *settled
+	if errors.As(err, &st) {
+		// What blocked the change was a dead instance's, and is settled now:
+		// one more try may well go through.
+		err = s.commit(ctx, p)
+	}
+	if errors.As(err, &st) {
+		return st.err
+	}
+	return err
+}
+
+// settled is the conflict of a change that ran into a dead instance's
+// unfinished change and settled it.
+type settled struct{ err error }
+
+func (e *settled) Error() string { return e.err.Error() }
+func (e *settled) Unwrap() error { return e.err }
+
+// commit runs the protocol of the package comment once.
+func (s *Store) commit(ctx context.Context, p plan) error {
+	j := p.journal(s.instance, time.Now().UTC())
+	if err := s.readBefore(ctx, &j, p.updates); err != nil {
+		return err
+	}
 	if _, err := s.c(cJournal).InsertOne(ctx, j); err != nil {
 		return fmt.Errorf("mongo: journal: %w", err)
 	}
-	err := s.apply(ctx, &j, p)
+	err := s.apply(ctx, j, p)
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
 	defer cancel()
 	if err != nil {
@@ -188,12 +214,12 @@ func (s *Store) Commit(ctx context.Context, c trace.Change) error {
 		return err
 	}
 	if outcome != outcomeCommit {
-		// Taken for a crash and rolled back while still being applied; undo
+		// Taken for abandoned and rolled back while still being applied; undo
 		// whatever was written after that.
 		if err := s.rollback(cctx, j); err != nil {
 			return err
 		}
-		return fmt.Errorf("mongo: change %s outlived %s and was rolled back", j.ID.Hex(), staleJournal)
+		return fmt.Errorf("mongo: change %s was taken for a dead instance's and rolled back", j.ID.Hex())
 	}
 	// The change is durable from here on. Should finishing fail, the journal
 	// and its commit outcome let the next recovery finish it, so success is
@@ -203,8 +229,7 @@ func (s *Store) Commit(ctx context.Context, c trace.Change) error {
 }
 
 // apply writes the change, each document tagged with the journal's id.
-func (s *Store) apply(ctx context.Context, j *journal, p plan) error {
-	now := time.Now().UTC()
+func (s *Store) apply(ctx context.Context, j journal, p plan) error {
 	// Locks first: one document per document the change replaces, whose
 	// unique _id every server enforces. Of two writers racing on a lot, the
 	// second fails here. A guarded update alone is no compare-and-swap on
@@ -212,7 +237,7 @@ func (s *Store) apply(ctx context.Context, j *journal, p plan) error {
 	if len(p.updates) > 0 {
 		locks := make([]any, len(p.updates))
 		for i, u := range p.updates {
-			locks[i] = bson.M{"_id": u.lockID(), "txn": j.ID, "at": now}
+			locks[i] = bson.M{"_id": u.lockID(), "txn": j.ID, "instance": s.instance}
 		}
 		if _, err := s.c(cLocks).InsertMany(ctx, locks); err != nil {
 			i, dup := duplicateAt(err)
@@ -220,16 +245,10 @@ func (s *Store) apply(ctx context.Context, j *journal, p plan) error {
 				return fmt.Errorf("mongo: lock: %w", err)
 			}
 			if i >= 0 && i < len(p.updates) {
-				if rerr := s.unblock(ctx, p.updates[i].lockID()); rerr != nil {
-					return rerr
-				}
-				return changed(p.updates[i].what)
+				return s.unblock(ctx, p.updates[i].lockID(), changed(p.updates[i].what))
 			}
 			return trace.Errorf(trace.ECONFLICT, "a document changed while this request was being handled; retry")
 		}
-	}
-	if err := s.saveBefore(ctx, j, p.updates); err != nil {
-		return err
 	}
 	for _, b := range p.inserts {
 		for _, d := range b.docs {
@@ -258,11 +277,11 @@ func (s *Store) apply(ctx context.Context, j *journal, p plan) error {
 			return fmt.Errorf("mongo: store evidence %s: %w", ev.Hash, err)
 		}
 	}
-	for _, u := range p.updates {
+	for i, u := range p.updates {
 		u.doc["txn"] = j.ID
-		filter := bson.D{{Key: "_id", Value: u.id}}
-		filter = append(filter, u.guard...)
-		filter = append(filter, bson.E{Key: "txn", Value: bson.M{"$exists": false}})
+		// The document must still be the one journalled as its before-image,
+		// read before the lock was taken; only then is the image exact.
+		filter := bson.D{{Key: "_id", Value: u.id}, {Key: "doc", Value: j.Before[i].Doc.Lookup("doc")}, {Key: "txn", Value: bson.M{"$exists": false}}}
 		res, err := s.c(u.coll).ReplaceOne(ctx, filter, u.doc)
 		if err != nil {
 			return fmt.Errorf("mongo: update %s: %w", u.what, err)
@@ -274,10 +293,12 @@ func (s *Store) apply(ctx context.Context, j *journal, p plan) error {
 	return nil
 }
 
-// saveBefore checks that every document the change replaces is still at the
-// version the writer read and no other change's work in progress, and
-// journals its before-image; all before anything is written but the locks.
-func (s *Store) saveBefore(ctx context.Context, j *journal, updates []update) error {
+// readBefore checks that every document the change replaces is at the
+// version the writer read and no other change's work in progress, and puts
+// its before-image in the journal, which is then written in one insert. The
+// read comes before the locks: apply replaces a document only while it is
+// still exactly this image.
+func (s *Store) readBefore(ctx context.Context, j *journal, updates []update) error {
 	if len(updates) == 0 {
 		return nil
 	}
@@ -310,8 +331,12 @@ func (s *Store) saveBefore(ctx context.Context, j *journal, updates []update) er
 		// progress: building on it would outlive its rollback.
 		if tag, err := doc.LookupErr("txn"); err == nil {
 			if other, ok := tag.ObjectIDOK(); ok {
-				if err := s.recoverIfStale(ctx, other); err != nil {
+				done, err := s.settleIfAbandoned(ctx, other)
+				if err != nil {
 					return err
+				}
+				if done {
+					return &settled{changed(u.what)}
 				}
 			}
 			return changed(u.what)
@@ -322,9 +347,6 @@ func (s *Store) saveBefore(ctx context.Context, j *journal, updates []update) er
 			}
 		}
 		j.Before = append(j.Before, before{Coll: u.coll, ID: u.id, Doc: doc})
-	}
-	if _, err := s.c(cJournal).UpdateOne(ctx, bson.M{"_id": j.ID}, bson.M{"$set": bson.M{"before": j.Before}}); err != nil {
-		return fmt.Errorf("mongo: journal before-images: %w", err)
 	}
 	return nil
 }
@@ -342,19 +364,34 @@ func matches(v bson.RawValue, want any) bool {
 	return false
 }
 
-// unblock resolves the change holding lock id if it was abandoned.
-func (s *Store) unblock(ctx context.Context, id string) error {
+// unblock settles the change holding lock id if its instance is dead, and
+// returns conflict, marked as settled if it did.
+func (s *Store) unblock(ctx context.Context, id string, conflict error) error {
 	var l struct {
-		Txn bson.ObjectID `bson:"txn"`
+		Txn      bson.ObjectID `bson:"txn"`
+		Instance string        `bson:"instance"`
 	}
 	err := s.c(cLocks).FindOne(ctx, bson.M{"_id": id}).Decode(&l)
 	if errors.Is(err, mongo.ErrNoDocuments) {
-		return nil
+		// Released since: the change that held it is resolved.
+		return &settled{conflict}
 	}
 	if err != nil {
 		return fmt.Errorf("mongo: read lock %s: %w", id, err)
 	}
-	return s.recoverIfStale(ctx, l.Txn)
+	if alive, err := s.alive(ctx, l.Instance); err != nil {
+		return err
+	} else if alive {
+		return conflict
+	}
+	done, err := s.settleIfAbandoned(ctx, l.Txn)
+	if err != nil {
+		return err
+	}
+	if done {
+		return &settled{conflict}
+	}
+	return conflict
 }
 
 func changed(what string) error {

@@ -16,16 +16,18 @@ func (s *Store) Name() string { return s.db.Name() }
 // DropDatabase removes the test database.
 func (s *Store) DropDatabase(ctx context.Context) error { return s.db.Drop(ctx) }
 
-// CrashMidCommit applies c as Commit does, with the journal dated at, and
-// stops as a crash would: before the commit point, or just after it when
-// committed is true.
-func (s *Store) CrashMidCommit(ctx context.Context, c trace.Change, at time.Time, committed bool) error {
+// CrashMidCommit applies c as Commit does and stops as a crash would: before
+// the commit point, or just after it when committed is true.
+func (s *Store) CrashMidCommit(ctx context.Context, c trace.Change, committed bool) error {
 	p := newPlan(c, 0)
-	j := p.journal(at)
+	j := p.journal(s.instance, time.Now().UTC())
+	if err := s.readBefore(ctx, &j, p.updates); err != nil {
+		return err
+	}
 	if _, err := s.c(cJournal).InsertOne(ctx, j); err != nil {
 		return err
 	}
-	if err := s.apply(ctx, &j, p); err != nil {
+	if err := s.apply(ctx, j, p); err != nil {
 		return err
 	}
 	if committed {
@@ -36,7 +38,8 @@ func (s *Store) CrashMidCommit(ctx context.Context, c trace.Change, at time.Time
 }
 
 // Leftovers counts the bookkeeping documents in the database: journals,
-// outcomes, locks, and documents still tagged with a change.
+// outcomes, locks, and documents still tagged with a change where the tag
+// matters.
 func (s *Store) Leftovers(ctx context.Context) (map[string]int64, error) {
 	out := map[string]int64{}
 	for _, coll := range []string{cJournal, cOutcomes, cLocks} {
@@ -46,7 +49,7 @@ func (s *Store) Leftovers(ctx context.Context) (map[string]int64, error) {
 		}
 		out[coll] = n
 	}
-	for _, coll := range []string{cLots, cUnits, cComplaints, cEvents, cEntries, cAnchors} {
+	for _, coll := range []string{cLots, cUnits, cComplaints, cAnchors, cReplays} {
 		n, err := s.c(coll).CountDocuments(ctx, bson.M{"txn": bson.M{"$exists": true}})
 		if err != nil {
 			return nil, err
@@ -61,18 +64,35 @@ func (s *Store) Count(ctx context.Context, coll string) (int64, error) {
 	return s.c(coll).CountDocuments(ctx, bson.M{})
 }
 
+// StopBeating stops the heartbeat as a crash would, leaving the instance's
+// document with a counter that no longer moves.
+func (s *Store) StopBeating() { s.stopBeating() }
+
 // BeforeCommitPoint makes Commit call f just before its commit point.
 func (s *Store) BeforeCommitPoint(f func()) { s.beforeCommitPoint = f }
 
-// ResolveAll resolves every journal as if it were stale.
+// ResolveAll resolves every journal as if its writer were dead.
 func (s *Store) ResolveAll(ctx context.Context) error {
-	return s.recover(ctx, time.Now().Add(time.Hour))
+	cur, err := s.c(cJournal).Find(ctx, bson.M{})
+	if err != nil {
+		return err
+	}
+	var all []journal
+	if err := cur.All(ctx, &all); err != nil {
+		return err
+	}
+	for _, j := range all {
+		if err := s.resolve(ctx, j); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // AddScanWithoutVerdict stores sc as versions before the verdict field did,
 // in a database those versions left: without the marker of the fill.
 func (s *Store) AddScanWithoutVerdict(ctx context.Context, sc trace.Scan) error {
-	if _, err := s.c(cMigrations).DeleteOne(ctx, bson.M{"_id": scanVerdictsFilled}); err != nil {
+	if _, err := s.c(cMigrations).DeleteMany(ctx, bson.M{"_id": bson.M{"$in": []string{scanVerdictsFilled, preparedMarker()}}}); err != nil {
 		return err
 	}
 	_, err := s.c(cScans).InsertOne(ctx, bson.M{"_id": sc.ID, "serial": sc.Serial, "lot": sc.Lot, "time": sc.Time.UTC(), "doc": mustJSON(sc)})

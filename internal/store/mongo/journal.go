@@ -10,13 +10,17 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
 // journal is the record of a change being applied: what it inserts, what it
 // locks and the documents it overwrites, so that it can be undone or finished
 // by whoever finds it.
 type journal struct {
-	ID       bson.ObjectID       `bson:"_id"`
+	ID bson.ObjectID `bson:"_id"`
+	// Instance is the writer's name: whether the change is still in flight
+	// is judged by whether that instance still beats.
+	Instance string              `bson:"instance"`
 	At       time.Time           `bson:"at"`
 	Inserted map[string][]string `bson:"inserted"`
 	Locks    []string            `bson:"locks"`
@@ -38,11 +42,17 @@ const (
 	outcomeAbort  = "abort"
 )
 
-// staleJournal is how old a journal must be before it is taken for the trace
-// of a crash and resolved by someone else: far longer than any Commit takes, so
-// that another instance's change in flight is left alone. It assumes the
-// instances' clocks agree to within a few seconds.
-const staleJournal = time.Minute
+// inertTags are the collections whose documents are only ever inserted and
+// read without regard to "txn": once the change commits their tag means
+// nothing, so finish leaves it rather than spend a round trip on it. The
+// others are replaced by later changes, which refuse a tagged document, or
+// read by queries that hide tagged ones (the outbox, idempotency answers).
+var inertTags = map[string]bool{cEvents: true, cEntries: true, cCaptured: true, cLicences: true}
+
+// tombstoneLife is how long an abort outcome is kept for a writer that had
+// not yet noticed its change was given up. It is the one place where the
+// clocks of two machines meet: they must agree to within a day.
+const tombstoneLife = 24 * time.Hour
 
 // cleanupTimeout bounds finishing or undoing a change once its outcome is
 // known; it runs even when the caller has given up, so that nothing is left
@@ -69,21 +79,19 @@ func (s *Store) decide(ctx context.Context, j bson.ObjectID, what string) (strin
 }
 
 // finish makes a committed change visible: it drops the change's tags and
-// locks, then its journal and, last, its outcome, so that a crash in between
-// leaves a journal whose outcome still says commit.
+// locks, then its journal. The commit outcome outlives the journal, so that a
+// crash in between leaves a journal whose outcome still says commit; the
+// heartbeat's sweep deletes it once the journal is gone.
 func (s *Store) finish(ctx context.Context, j journal) error {
 	for coll, ids := range j.written() {
+		if inertTags[coll] {
+			continue
+		}
 		if _, err := s.c(coll).UpdateMany(ctx, bson.M{"_id": bson.M{"$in": ids}, "txn": j.ID}, bson.M{"$unset": bson.M{"txn": ""}}); err != nil {
 			return fmt.Errorf("mongo: complete change %s in %s: %w", j.ID.Hex(), coll, err)
 		}
 	}
-	if err := s.forget(ctx, j); err != nil {
-		return err
-	}
-	if _, err := s.c(cOutcomes).DeleteOne(ctx, bson.M{"_id": j.ID}); err != nil {
-		return fmt.Errorf("mongo: drop outcome %s: %w", j.ID.Hex(), err)
-	}
-	return nil
+	return s.forget(ctx, j)
 }
 
 // rollback undoes a change: it deletes what the change inserted and puts back
@@ -145,40 +153,109 @@ func (s *Store) resolve(ctx context.Context, j journal) error {
 	return s.rollback(ctx, j)
 }
 
-// recover resolves every change whose journal is older than cutoff.
-func (s *Store) recover(ctx context.Context, cutoff time.Time) error {
-	cur, err := s.c(cJournal).Find(ctx, bson.M{"at": bson.M{"$lt": cutoff}})
+// settleOwn resolves every change this instance left unfinished: at Open
+// none of them can still be in flight.
+func (s *Store) settleOwn(ctx context.Context) error {
+	cur, err := s.c(cJournal).Find(ctx, bson.M{"instance": s.instance})
 	if err != nil {
-		return fmt.Errorf("mongo: find stale journals: %w", err)
+		return fmt.Errorf("mongo: find unfinished changes: %w", err)
 	}
-	var stale []journal
-	if err := cur.All(ctx, &stale); err != nil {
-		return fmt.Errorf("mongo: read stale journals: %w", err)
+	var left []journal
+	if err := cur.All(ctx, &left); err != nil {
+		return fmt.Errorf("mongo: read unfinished changes: %w", err)
 	}
-	for _, j := range stale {
+	for _, j := range left {
 		if err := s.resolve(ctx, j); err != nil {
 			return err
 		}
 	}
-	// No Commit outlives a day, so older tombstones have done their job.
-	if _, err := s.c(cOutcomes).DeleteMany(ctx, bson.M{"outcome": outcomeAbort, "at": bson.M{"$lt": time.Now().Add(-24 * time.Hour)}}); err != nil {
+	return nil
+}
+
+// settleIfAbandoned resolves change txn when the instance that wrote it no
+// longer beats, and reports whether it did. A change whose journal is gone is
+// already resolved.
+func (s *Store) settleIfAbandoned(ctx context.Context, txn bson.ObjectID) (bool, error) {
+	var j journal
+	err := s.c(cJournal).FindOne(ctx, bson.M{"_id": txn}).Decode(&j)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("mongo: read journal %s: %w", txn.Hex(), err)
+	}
+	if alive, err := s.alive(ctx, j.Instance); err != nil || alive {
+		return false, err
+	}
+	return true, s.resolve(ctx, j)
+}
+
+// sweep settles the changes of instances that no longer beat, and drops the
+// outcomes that have done their job: commit outcomes whose journal is gone,
+// and abort tombstones older than tombstoneLife.
+func (s *Store) sweep(ctx context.Context) error {
+	cur, err := s.c(cJournal).Find(ctx, bson.M{"instance": bson.M{"$ne": s.instance}}, options.Find().SetProjection(bson.M{"_id": 1}))
+	if err != nil {
+		return fmt.Errorf("mongo: find others' changes: %w", err)
+	}
+	var others []idDoc
+	if err := cur.All(ctx, &others); err != nil {
+		return fmt.Errorf("mongo: read others' changes: %w", err)
+	}
+	for _, o := range others {
+		if _, err := s.settleIfAbandoned(ctx, o.ID); err != nil {
+			return err
+		}
+	}
+	if err := s.dropSpentOutcomes(ctx); err != nil {
+		return err
+	}
+	if _, err := s.c(cOutcomes).DeleteMany(ctx, bson.M{"outcome": outcomeAbort, "at": bson.M{"$lt": time.Now().Add(-tombstoneLife)}}); err != nil {
 		return fmt.Errorf("mongo: sweep outcomes: %w", err)
 	}
 	return nil
 }
 
-// recoverIfStale resolves change txn when its journal is stale, so that a
-// crashed writer's locks and tags do not block a lot until the next restart.
-// The caller still reports a conflict: the writer retries against the
-// resolved state.
-func (s *Store) recoverIfStale(ctx context.Context, txn bson.ObjectID) error {
-	var j journal
-	err := s.c(cJournal).FindOne(ctx, bson.M{"_id": txn, "at": bson.M{"$lt": time.Now().Add(-staleJournal)}}).Decode(&j)
-	if errors.Is(err, mongo.ErrNoDocuments) {
+// idDoc reads only a document's ObjectID.
+type idDoc struct {
+	ID bson.ObjectID `bson:"_id"`
+}
+
+// spentBatch bounds the commit outcomes one sweep looks at.
+const spentBatch = 500
+
+// dropSpentOutcomes deletes commit outcomes whose journal is gone: nothing is
+// left that they could decide. An outcome is inserted only while its journal
+// exists, so one read after the other cannot mistake a change in flight.
+func (s *Store) dropSpentOutcomes(ctx context.Context) error {
+	cur, err := s.c(cOutcomes).Find(ctx, bson.M{"outcome": outcomeCommit}, options.Find().SetProjection(bson.M{"_id": 1}).SetLimit(spentBatch))
+	if err != nil {
+		return fmt.Errorf("mongo: find commit outcomes: %w", err)
+	}
+	var ids []idDoc
+	if err := cur.All(ctx, &ids); err != nil || len(ids) == 0 {
+		return err
+	}
+	list := make([]bson.ObjectID, len(ids))
+	for i, d := range ids {
+		list[i] = d.ID
+	}
+	cur, err = s.c(cJournal).Find(ctx, bson.M{"_id": bson.M{"$in": list}}, options.Find().SetProjection(bson.M{"_id": 1}))
+	if err != nil {
+		return fmt.Errorf("mongo: find journals of commit outcomes: %w", err)
+	}
+	var open []idDoc
+	if err := cur.All(ctx, &open); err != nil {
+		return fmt.Errorf("mongo: read journals of commit outcomes: %w", err)
+	}
+	spent := slices.DeleteFunc(list, func(id bson.ObjectID) bool {
+		return slices.Contains(open, idDoc{id})
+	})
+	if len(spent) == 0 {
 		return nil
 	}
-	if err != nil {
-		return fmt.Errorf("mongo: read journal %s: %w", txn.Hex(), err)
+	if _, err := s.c(cOutcomes).DeleteMany(ctx, bson.M{"_id": bson.M{"$in": spent}}); err != nil {
+		return fmt.Errorf("mongo: drop commit outcomes: %w", err)
 	}
-	return s.resolve(ctx, j)
+	return nil
 }

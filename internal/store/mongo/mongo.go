@@ -57,6 +57,11 @@ type Store struct {
 	// instance names this process among those sharing the database: the
 	// changes and claims it leaves behind carry it.
 	instance string
+	// beat is how often this instance bumps its counter in cInstances;
+	// deadAfter how long another's must stand still to be taken for dead.
+	beat, deadAfter time.Duration
+	watch           watch
+	stopBeating     func()
 	// beforeCommitPoint, when set by a test, runs just before Commit decides,
 	// where a slow writer would be overtaken by a recovery.
 	beforeCommitPoint func()
@@ -100,42 +105,37 @@ func WithInstance(name string) Option {
 	}
 }
 
-// Open connects to uri, creates the indexes and resolves the changes a crash
-// left half-applied.
+// Open connects to uri, registers the instance, prepares the database
+// (indexes and upgrades, one instance at a time) and settles the changes this
+// instance left unfinished when it last stopped.
 func Open(ctx context.Context, uri, dbName string, opts ...Option) (*Store, error) {
 	client, err := mongo.Connect(options.Client().ApplyURI(uri).SetTimeout(30 * time.Second))
 	if err != nil {
 		return nil, fmt.Errorf("mongo: connect: %w", err)
 	}
-	s := &Store{client: client, db: client.Database(dbName), instance: bson.NewObjectID().Hex()}
+	s := &Store{client: client, db: client.Database(dbName), instance: bson.NewObjectID().Hex(),
+		beat: defaultBeat, deadAfter: defaultDeadAfter, watch: watch{seen: map[string]sighting{}}}
 	for _, o := range opts {
 		o(s)
 	}
-	if err := s.Ping(ctx); err != nil {
-		client.Disconnect(ctx)
-		return nil, err
-	}
-	if err := s.createIndexes(ctx); err != nil {
-		client.Disconnect(ctx)
-		return nil, err
-	}
-	if err := s.once(ctx, scanVerdictsFilled, s.fillScanVerdicts); err != nil {
-		client.Disconnect(ctx)
-		return nil, err
-	}
-	if err := s.once(ctx, scanSummariesFilled, s.summarizeScans); err != nil {
-		client.Disconnect(ctx)
-		return nil, err
-	}
-	if err := s.once(ctx, eventTimesFilled, s.fillEventTimes); err != nil {
-		client.Disconnect(ctx)
-		return nil, err
-	}
-	if err := s.recover(ctx, time.Now().Add(-staleJournal)); err != nil {
-		client.Disconnect(ctx)
+	if err := s.open(ctx); err != nil {
+		s.Close()
 		return nil, err
 	}
 	return s, nil
+}
+
+func (s *Store) open(ctx context.Context) error {
+	if err := s.Ping(ctx); err != nil {
+		return err
+	}
+	if err := s.startBeating(ctx); err != nil {
+		return err
+	}
+	if err := s.prepare(ctx); err != nil {
+		return err
+	}
+	return s.settleOwn(ctx)
 }
 
 // index is one secondary index: keys as "field" or "-field" for descending.
@@ -170,7 +170,7 @@ var indexes = []index{
 	{cComplaints, []string{"serial"}, false},
 	{cEntries, []string{"complaint", "seq"}, true},
 	{cLicences, []string{"gtin", "seq"}, true},
-	{cJournal, []string{"at"}, false},
+	{cJournal, []string{"instance"}, false},
 	{cReplays, []string{"expires"}, false},
 	{cUsers, []string{"org"}, false},
 	{cSessions, []string{"user"}, false},
@@ -241,8 +241,13 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Close disconnects.
-func (s *Store) Close() error { return s.client.Disconnect(context.Background()) }
+// Close stops the heartbeat, deregisters the instance and disconnects.
+func (s *Store) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	s.deregister(ctx)
+	return s.client.Disconnect(ctx)
+}
 
 func (s *Store) c(name string) *mongo.Collection { return s.db.Collection(name) }
 
@@ -312,8 +317,9 @@ func (s *Store) insertOne(ctx context.Context, coll string, doc any, msg string)
 }
 
 // once runs an upgrade step unless cMigrations records it as done, then
-// records it, so later starts skip searching every document again. Instances
-// starting together may both run a step, so each must be safe to repeat.
+// records it, so later starts skip searching every document again. It runs
+// under the start-up lock, one instance at a time; a step cut short by a
+// crash runs again, so each must be safe to repeat.
 func (s *Store) once(ctx context.Context, marker string, step func(context.Context) error) error {
 	err := s.c(cMigrations).FindOne(ctx, bson.M{"_id": marker}).Err()
 	if err == nil {
