@@ -10,10 +10,6 @@ import (
 // transaction of a few megabytes that is answered in well under a second.
 const MaxBatch = 10000
 
-// batchAttempts bounds how often a batch is run again after its commit lost
-// a race with a concurrent writer to the same lots.
-const batchAttempts = 3
-
 // BatchStep is one event of a batch: one of the REST API's writes, run on the
 // Service it is given (the batch's view of the store), as the actor.
 type BatchStep func(ctx context.Context, s *Service) (Result, error)
@@ -33,8 +29,8 @@ type BatchOutcome struct {
 //
 // An internal error (a store that cannot be read) fails the whole batch with
 // nothing written. When the commit loses a race with a concurrent writer the
-// batch runs again from fresh reads, a bounded number of times, and then
-// returns ECONFLICT with nothing written. ErrReplayExists means the batch was
+// batch runs again from fresh reads after a back-off, until the back-off
+// budget is spent, and then returns ECONFLICT with nothing written. ErrReplayExists means the batch was
 // already recorded under its Idempotency-Key.
 func (s *Service) Batch(ctx context.Context, steps []BatchStep) ([]BatchOutcome, error) {
 	return s.batch(ctx, steps, nil, false)
@@ -54,7 +50,8 @@ func (s *Service) batch(ctx context.Context, steps []BatchStep, ids [][]string, 
 	// The steps' own writes must not store the batch's answer: that is
 	// committed once, with the merged change.
 	stepCtx := WithRetry(ctx, nil)
-	for range batchAttempts {
+	var wait backoff
+	for attempts := 1; ; attempts++ {
 		ov := newOverlay(s.Store)
 		view := s.over(ov)
 		seen, err := s.captured(ctx, ids)
@@ -101,6 +98,8 @@ func (s *Service) batch(ctx context.Context, steps []BatchStep, ids [][]string, 
 		if ErrorCode(err) != ECONFLICT || isReplay(err) {
 			return out, err
 		}
+		if !wait.wait(ctx) {
+			return nil, Errorf(ECONFLICT, "the batch lost %d races with concurrent writes to the same lots and nothing of it was written; send it again", attempts)
+		}
 	}
-	return nil, Errorf(ECONFLICT, "the batch lost %d races with concurrent writes to the same lots and nothing of it was written; send it again", batchAttempts)
 }

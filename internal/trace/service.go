@@ -165,7 +165,8 @@ func (c *change) commit(ctx context.Context, st Store) (Result, error) {
 // write runs build and commits its change, again from fresh reads when another
 // request changed the same lots in between. Writes to the same lots in this
 // process take turns (see lotLocks), so that only another process can make
-// one lose a race.
+// one lose a race; against those it backs off (see backoff) before trying
+// again, and answers ECONFLICT once the back-off budget is spent.
 func (s *Service) write(ctx context.Context, build func() (*change, error)) (Result, error) {
 	var err error
 	var unlock func()
@@ -174,7 +175,8 @@ func (s *Service) write(ctx context.Context, build func() (*change, error)) (Res
 			unlock()
 		}
 	}()
-	for range 5 {
+	var wait backoff
+	for {
 		var c *change
 		if c, err = build(); err != nil {
 			return Result{}, err
@@ -205,8 +207,10 @@ func (s *Service) write(ctx context.Context, build func() (*change, error)) (Res
 		if r, err = c.commit(ctx, s.Store); ErrorCode(err) != ECONFLICT || isReplay(err) {
 			return r, err
 		}
+		if !wait.wait(ctx) {
+			return Result{}, err
+		}
 	}
-	return Result{}, err
 }
 
 // lotFor reads a lot that the actor is about to act on.
