@@ -160,31 +160,38 @@ func (s *Store) Commit(ctx context.Context, c trace.Change) error {
 			return err
 		}
 	}
-	if c.Replay != nil {
+	if c.Replay != nil && s.purgeDue() {
 		if err := s.purgeReplays(ctx, c.Replay.CreatedAt); err != nil {
 			return err
 		}
 	}
 	p := newPlan(c, order)
 	err := s.commit(ctx, p)
-	var st *settled
-	if errors.As(err, &st) {
-		// What blocked the change was a dead instance's, and is settled now:
-		// one more try may well go through.
+	var a *again
+	if errors.As(err, &a) {
+		if a.purge {
+			if err := s.purgeReplays(ctx, c.Replay.CreatedAt); err != nil {
+				return err
+			}
+		}
 		err = s.commit(ctx, p)
 	}
-	if errors.As(err, &st) {
-		return st.err
+	if errors.As(err, &a) {
+		return a.err
 	}
 	return err
 }
 
-// settled is the conflict of a change that ran into a dead instance's
-// unfinished change and settled it.
-type settled struct{ err error }
+// again is the error of an attempt worth one more at once: the change ran
+// into a dead instance's unfinished change and settled it, or (purge) its
+// idempotency key is taken by an answer that may have expired.
+type again struct {
+	err   error
+	purge bool
+}
 
-func (e *settled) Error() string { return e.err.Error() }
-func (e *settled) Unwrap() error { return e.err }
+func (e *again) Error() string { return e.err.Error() }
+func (e *again) Unwrap() error { return e.err }
 
 // commit runs the protocol of the package comment once.
 func (s *Store) commit(ctx context.Context, p plan) error {
@@ -192,13 +199,12 @@ func (s *Store) commit(ctx context.Context, p plan) error {
 	if err := s.readBefore(ctx, &j, p.updates); err != nil {
 		return err
 	}
-	if _, err := s.c(cJournal).InsertOne(ctx, j); err != nil {
-		return fmt.Errorf("mongo: journal: %w", err)
-	}
-	err := s.apply(ctx, j, p)
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
 	defer cancel()
-	if err != nil {
+	if err := s.begin(ctx, cctx, j, p.updates); err != nil {
+		return err
+	}
+	if err := s.apply(ctx, j, p); err != nil {
 		if rerr := s.rollback(cctx, j); rerr != nil {
 			return errors.Join(err, rerr)
 		}
@@ -228,28 +234,9 @@ func (s *Store) commit(ctx context.Context, p plan) error {
 	return nil
 }
 
-// apply writes the change, each document tagged with the journal's id.
+// apply writes the change, each document tagged with the journal's id, once
+// begin has journalled it and taken its locks.
 func (s *Store) apply(ctx context.Context, j journal, p plan) error {
-	// Locks first: one document per document the change replaces, whose
-	// unique _id every server enforces. Of two writers racing on a lot, the
-	// second fails here. A guarded update alone is no compare-and-swap on
-	// FerretDB, which applies updates as read, modify, write by _id.
-	if len(p.updates) > 0 {
-		locks := make([]any, len(p.updates))
-		for i, u := range p.updates {
-			locks[i] = bson.M{"_id": u.lockID(), "txn": j.ID, "instance": s.instance}
-		}
-		if _, err := s.c(cLocks).InsertMany(ctx, locks); err != nil {
-			i, dup := duplicateAt(err)
-			if !dup {
-				return fmt.Errorf("mongo: lock: %w", err)
-			}
-			if i >= 0 && i < len(p.updates) {
-				return s.unblock(ctx, p.updates[i].lockID(), changed(p.updates[i].what))
-			}
-			return trace.Errorf(trace.ECONFLICT, "a document changed while this request was being handled; retry")
-		}
-	}
 	for _, b := range p.inserts {
 		for _, d := range b.docs {
 			d.(bson.M)["txn"] = j.ID
@@ -260,7 +247,7 @@ func (s *Store) apply(ctx context.Context, j journal, p plan) error {
 				return fmt.Errorf("mongo: insert into %s: %w", b.coll, err)
 			}
 			if b.coll == cReplays {
-				return trace.ErrReplayExists
+				return &again{err: trace.ErrReplayExists, purge: true}
 			}
 			if i >= 0 && i < len(b.dup) {
 				return trace.Errorf(trace.ECONFLICT, "%s", b.dup[i])
@@ -336,7 +323,7 @@ func (s *Store) readBefore(ctx context.Context, j *journal, updates []update) er
 					return err
 				}
 				if done {
-					return &settled{changed(u.what)}
+					return &again{err: changed(u.what)}
 				}
 			}
 			return changed(u.what)
@@ -362,36 +349,6 @@ func matches(v bson.RawValue, want any) bool {
 		return ok && s == w
 	}
 	return false
-}
-
-// unblock settles the change holding lock id if its instance is dead, and
-// returns conflict, marked as settled if it did.
-func (s *Store) unblock(ctx context.Context, id string, conflict error) error {
-	var l struct {
-		Txn      bson.ObjectID `bson:"txn"`
-		Instance string        `bson:"instance"`
-	}
-	err := s.c(cLocks).FindOne(ctx, bson.M{"_id": id}).Decode(&l)
-	if errors.Is(err, mongo.ErrNoDocuments) {
-		// Released since: the change that held it is resolved.
-		return &settled{conflict}
-	}
-	if err != nil {
-		return fmt.Errorf("mongo: read lock %s: %w", id, err)
-	}
-	if alive, err := s.alive(ctx, l.Instance); err != nil {
-		return err
-	} else if alive {
-		return conflict
-	}
-	done, err := s.settleIfAbandoned(ctx, l.Txn)
-	if err != nil {
-		return err
-	}
-	if done {
-		return &settled{conflict}
-	}
-	return conflict
 }
 
 func changed(what string) error {

@@ -24,7 +24,7 @@ func lot(id string) trace.Lot {
 }
 
 // create commits a new lot with its first event and outbox record.
-func create(t *testing.T, s *mongo.Store, id string) {
+func create(t testing.TB, s *mongo.Store, id string) {
 	t.Helper()
 	e := trace.Event{Lot: id, Seq: 0, Type: trace.EventCommission, Actor: "cc", Hash: id + "-0"}
 	l := lot(id)
@@ -252,7 +252,7 @@ func TestCrashedChange(t *testing.T) {
 			"before":   []bson.M{{"coll": "lots", "id": "L1", "doc": l1}},
 		})
 		must(t, err)
-		_, err = db.Collection("locks").InsertOne(ctx, bson.M{"_id": "lots/L1", "txn": txn, "instance": s.Instance()})
+		_, err = db.Collection("journal").InsertOne(ctx, bson.M{"_id": "lots/L1", "txn": txn, "instance": s.Instance()})
 		must(t, err)
 		_, err = db.Collection("lots").InsertOne(ctx, bson.M{"_id": "L2", "custodian": "mill", "seq": 0, "parents": []string{"L1"}, "doc": `{"id":"L2"}`, "txn": txn})
 		must(t, err)

@@ -6,9 +6,13 @@ import (
 
 	"github.com/agritrace/agritrace/internal/trace"
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/event"
 )
 
 // Test hooks.
+
+// WithMonitor has the store's client report every command to m.
+func WithMonitor(m *event.CommandMonitor) Option { return func(s *Store) { s.monitor = m } }
 
 // Name is the database name.
 func (s *Store) Name() string { return s.db.Name() }
@@ -24,7 +28,7 @@ func (s *Store) CrashMidCommit(ctx context.Context, c trace.Change, committed bo
 	if err := s.readBefore(ctx, &j, p.updates); err != nil {
 		return err
 	}
-	if _, err := s.c(cJournal).InsertOne(ctx, j); err != nil {
+	if err := s.begin(ctx, ctx, j, p.updates); err != nil {
 		return err
 	}
 	if err := s.apply(ctx, j, p); err != nil {
@@ -42,7 +46,7 @@ func (s *Store) CrashMidCommit(ctx context.Context, c trace.Change, committed bo
 // matters.
 func (s *Store) Leftovers(ctx context.Context) (map[string]int64, error) {
 	out := map[string]int64{}
-	for _, coll := range []string{cJournal, cOutcomes, cLocks} {
+	for _, coll := range []string{cJournal, cOutcomes} {
 		n, err := s.c(coll).CountDocuments(ctx, bson.M{})
 		if err != nil {
 			return nil, err
@@ -73,7 +77,7 @@ func (s *Store) BeforeCommitPoint(f func()) { s.beforeCommitPoint = f }
 
 // ResolveAll resolves every journal as if its writer were dead.
 func (s *Store) ResolveAll(ctx context.Context) error {
-	cur, err := s.c(cJournal).Find(ctx, bson.M{})
+	cur, err := s.c(cJournal).Find(ctx, bson.D{journalsOnly})
 	if err != nil {
 		return err
 	}
@@ -96,5 +100,12 @@ func (s *Store) AddScanWithoutVerdict(ctx context.Context, sc trace.Scan) error 
 		return err
 	}
 	_, err := s.c(cScans).InsertOne(ctx, bson.M{"_id": sc.ID, "serial": sc.Serial, "lot": sc.Lot, "time": sc.Time.UTC(), "doc": mustJSON(sc)})
+	return err
+}
+
+// InsertBare inserts doc into a collection of its own: one round trip, the
+// baseline a commit's cost is measured against.
+func (s *Store) InsertBare(ctx context.Context, doc any) error {
+	_, err := s.c("bare").InsertOne(ctx, doc)
 	return err
 }

@@ -112,16 +112,17 @@ func (s *Store) rollback(ctx context.Context, j journal) error {
 	return s.forget(ctx, j)
 }
 
-// forget releases a resolved change's locks and deletes its journal. An abort
-// outcome is kept as a tombstone: a writer too slow to have noticed its change
-// was given up must still find it at its commit point (Open sweeps old ones).
+// forget releases a resolved change's locks and deletes its journal, in one
+// delete. A lock it leaves behind (the delete is not atomic) is dropped by
+// the first writer that runs into it and finds no journal. An abort outcome
+// is kept as a tombstone: a writer too slow to have noticed its change was
+// given up must still find it at its commit point.
 func (s *Store) forget(ctx context.Context, j journal) error {
+	filter := bson.M{"_id": j.ID}
 	if len(j.Locks) > 0 {
-		if _, err := s.c(cLocks).DeleteMany(ctx, bson.M{"_id": bson.M{"$in": j.Locks}, "txn": j.ID}); err != nil {
-			return fmt.Errorf("mongo: unlock change %s: %w", j.ID.Hex(), err)
-		}
+		filter = bson.M{"$or": bson.A{filter, bson.M{"_id": bson.M{"$in": j.Locks}, "txn": j.ID}}}
 	}
-	if _, err := s.c(cJournal).DeleteOne(ctx, bson.M{"_id": j.ID}); err != nil {
+	if _, err := s.c(cJournal).DeleteMany(ctx, filter); err != nil {
 		return fmt.Errorf("mongo: drop journal %s: %w", j.ID.Hex(), err)
 	}
 	return nil
@@ -156,7 +157,7 @@ func (s *Store) resolve(ctx context.Context, j journal) error {
 // settleOwn resolves every change this instance left unfinished: at Open
 // none of them can still be in flight.
 func (s *Store) settleOwn(ctx context.Context) error {
-	cur, err := s.c(cJournal).Find(ctx, bson.M{"instance": s.instance})
+	cur, err := s.c(cJournal).Find(ctx, bson.D{{Key: "instance", Value: s.instance}, journalsOnly})
 	if err != nil {
 		return fmt.Errorf("mongo: find unfinished changes: %w", err)
 	}
@@ -194,7 +195,7 @@ func (s *Store) settleIfAbandoned(ctx context.Context, txn bson.ObjectID) (bool,
 // outcomes that have done their job: commit outcomes whose journal is gone,
 // and abort tombstones older than tombstoneLife.
 func (s *Store) sweep(ctx context.Context) error {
-	cur, err := s.c(cJournal).Find(ctx, bson.M{"instance": bson.M{"$ne": s.instance}}, options.Find().SetProjection(bson.M{"_id": 1}))
+	cur, err := s.c(cJournal).Find(ctx, bson.D{{Key: "instance", Value: bson.M{"$ne": s.instance}}, journalsOnly}, options.Find().SetProjection(bson.M{"_id": 1}))
 	if err != nil {
 		return fmt.Errorf("mongo: find others' changes: %w", err)
 	}

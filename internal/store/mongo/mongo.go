@@ -42,10 +42,12 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/agritrace/agritrace/internal/trace"
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/event"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
@@ -62,6 +64,11 @@ type Store struct {
 	beat, deadAfter time.Duration
 	watch           watch
 	stopBeating     func()
+	// purged is when a write last purged expired idempotency answers.
+	purgeMu sync.Mutex
+	purged  time.Time
+	// monitor, when set by a test, sees every command the client sends.
+	monitor *event.CommandMonitor
 	// beforeCommitPoint, when set by a test, runs just before Commit decides,
 	// where a slow writer would be overtaken by a recovery.
 	beforeCommitPoint func()
@@ -85,7 +92,6 @@ const (
 	cReplays    = "replays"
 	cJournal    = "journal"
 	cOutcomes   = "journal_outcomes"
-	cLocks      = "locks"
 	cCounters   = "counters"
 	cMigrations = "migrations"
 	cCaptured   = "captured_events"
@@ -109,15 +115,15 @@ func WithInstance(name string) Option {
 // (indexes and upgrades, one instance at a time) and settles the changes this
 // instance left unfinished when it last stopped.
 func Open(ctx context.Context, uri, dbName string, opts ...Option) (*Store, error) {
-	client, err := mongo.Connect(options.Client().ApplyURI(uri).SetTimeout(30 * time.Second))
-	if err != nil {
-		return nil, fmt.Errorf("mongo: connect: %w", err)
-	}
-	s := &Store{client: client, db: client.Database(dbName), instance: bson.NewObjectID().Hex(),
-		beat: defaultBeat, deadAfter: defaultDeadAfter, watch: watch{seen: map[string]sighting{}}}
+	s := &Store{instance: bson.NewObjectID().Hex(), beat: defaultBeat, deadAfter: defaultDeadAfter, watch: watch{seen: map[string]sighting{}}}
 	for _, o := range opts {
 		o(s)
 	}
+	client, err := mongo.Connect(options.Client().ApplyURI(uri).SetTimeout(30 * time.Second).SetMonitor(s.monitor))
+	if err != nil {
+		return nil, fmt.Errorf("mongo: connect: %w", err)
+	}
+	s.client, s.db = client, client.Database(dbName)
 	if err := s.open(ctx); err != nil {
 		s.Close()
 		return nil, err

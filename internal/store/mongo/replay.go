@@ -40,6 +40,23 @@ func (s *Store) SaveReplay(ctx context.Context, r trace.Replay) error {
 	return nil
 }
 
+// purgeEvery spaces out the purges that writes do on the way: a key taken by
+// an expired answer is purged when a write runs into it, so the purge only
+// keeps the collection small and need not cost every write a round trip.
+const purgeEvery = time.Minute
+
+// purgeDue reports whether a write should purge expired answers, and if so
+// takes the turn.
+func (s *Store) purgeDue() bool {
+	s.purgeMu.Lock()
+	defer s.purgeMu.Unlock()
+	if !s.purged.IsZero() && time.Since(s.purged) < purgeEvery {
+		return false
+	}
+	s.purged = time.Now()
+	return true
+}
+
 // purgeReplays deletes answers expired at now, so their keys can be used
 // again. It runs outside any journal: an expired answer is dead whatever the
 // change that follows does.
