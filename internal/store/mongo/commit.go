@@ -1,6 +1,7 @@
 package mongo
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -264,12 +265,37 @@ func (s *Store) apply(ctx context.Context, j journal, p plan) error {
 			return fmt.Errorf("mongo: store evidence %s: %w", ev.Hash, err)
 		}
 	}
-	for i, u := range p.updates {
+	return s.replace(ctx, j, p.updates)
+}
+
+// replace overwrites the documents the change replaces. They were read
+// before the locks were taken, and are read again now that they are held:
+// only a document still exactly as journalled may be replaced, or a write
+// that came in between would be lost, and a rollback would restore the
+// wrong image. Under the lock, no other writer can change it from here on,
+// so the replace selects by _id alone, which FerretDB looks up by key (a
+// guard in the filter would make it scan the collection, and would be no
+// compare-and-swap on FerretDB anyway).
+func (s *Store) replace(ctx context.Context, j journal, updates []update) error {
+	if len(updates) == 0 {
+		return nil
+	}
+	ids := map[string][]string{}
+	for _, u := range updates {
+		ids[u.coll] = append(ids[u.coll], u.id)
+	}
+	now, err := s.current(ctx, ids)
+	if err != nil {
+		return err
+	}
+	for i, u := range updates {
+		if !bytes.Equal(now[u.lockID()], j.Before[i].Doc) {
+			return changed(u.what)
+		}
+	}
+	for _, u := range updates {
 		u.doc["txn"] = j.ID
-		// The document must still be the one journalled as its before-image,
-		// read before the lock was taken; only then is the image exact.
-		filter := bson.D{{Key: "_id", Value: u.id}, {Key: "doc", Value: j.Before[i].Doc.Lookup("doc")}, {Key: "txn", Value: bson.M{"$exists": false}}}
-		res, err := s.c(u.coll).ReplaceOne(ctx, filter, u.doc)
+		res, err := s.c(u.coll).ReplaceOne(ctx, bson.M{"_id": u.id}, u.doc)
 		if err != nil {
 			return fmt.Errorf("mongo: update %s: %w", u.what, err)
 		}
@@ -293,21 +319,9 @@ func (s *Store) readBefore(ctx context.Context, j *journal, updates []update) er
 	for _, u := range updates {
 		ids[u.coll] = append(ids[u.coll], u.id)
 	}
-	current := map[string]bson.Raw{}
-	for coll, list := range ids {
-		cur, err := s.c(coll).Find(ctx, bson.M{"_id": bson.M{"$in": list}})
-		if err != nil {
-			return fmt.Errorf("mongo: read %s: %w", coll, err)
-		}
-		for cur.Next(ctx) {
-			id, _ := cur.Current.Lookup("_id").StringValueOK()
-			current[coll+"/"+id] = append(bson.Raw(nil), cur.Current...)
-		}
-		err = cur.Err()
-		cur.Close(ctx)
-		if err != nil {
-			return fmt.Errorf("mongo: read %s: %w", coll, err)
-		}
+	current, err := s.current(ctx, ids)
+	if err != nil {
+		return err
 	}
 	for _, u := range updates {
 		doc, ok := current[u.lockID()]
@@ -336,6 +350,29 @@ func (s *Store) readBefore(ctx context.Context, j *journal, updates []update) er
 		j.Before = append(j.Before, before{Coll: u.coll, ID: u.id, Doc: doc})
 	}
 	return nil
+}
+
+// current reads the documents with ids, by collection, keyed by lock id.
+func (s *Store) current(ctx context.Context, ids map[string][]string) (map[string]bson.Raw, error) {
+	out := map[string]bson.Raw{}
+	for coll, list := range ids {
+		err := byIDs(list, func(filter bson.M) error {
+			cur, err := s.c(coll).Find(ctx, filter)
+			if err != nil {
+				return err
+			}
+			defer cur.Close(ctx)
+			for cur.Next(ctx) {
+				id, _ := cur.Current.Lookup("_id").StringValueOK()
+				out[coll+"/"+id] = append(bson.Raw(nil), cur.Current...)
+			}
+			return cur.Err()
+		})
+		if err != nil {
+			return nil, fmt.Errorf("mongo: read %s: %w", coll, err)
+		}
+	}
+	return out, nil
 }
 
 // matches compares a stored guard field with the value the writer read.

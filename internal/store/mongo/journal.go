@@ -83,11 +83,18 @@ func (s *Store) decide(ctx context.Context, j bson.ObjectID, what string) (strin
 // crash in between leaves a journal whose outcome still says commit; the
 // heartbeat's sweep deletes it once the journal is gone.
 func (s *Store) finish(ctx context.Context, j journal) error {
+	// Once the commit is decided no one else writes these documents (the
+	// locks are held, and a recovery rolls the change forward, as here), so
+	// _id alone selects them, which FerretDB looks up by key.
 	for coll, ids := range j.written() {
 		if inertTags[coll] {
 			continue
 		}
-		if _, err := s.c(coll).UpdateMany(ctx, bson.M{"_id": bson.M{"$in": ids}, "txn": j.ID}, bson.M{"$unset": bson.M{"txn": ""}}); err != nil {
+		err := byIDs(ids, func(filter bson.M) error {
+			_, err := s.c(coll).UpdateMany(ctx, filter, bson.M{"$unset": bson.M{"txn": ""}})
+			return err
+		})
+		if err != nil {
 			return fmt.Errorf("mongo: complete change %s in %s: %w", j.ID.Hex(), coll, err)
 		}
 	}
@@ -124,6 +131,26 @@ func (s *Store) forget(ctx context.Context, j journal) error {
 	}
 	if _, err := s.c(cJournal).DeleteMany(ctx, filter); err != nil {
 		return fmt.Errorf("mongo: drop journal %s: %w", j.ID.Hex(), err)
+	}
+	return nil
+}
+
+// pushdownMax is how many documents are read or updated one at a time, each
+// by its _id alone: FerretDB looks a document up by key only when the filter
+// is {_id: value} and nothing else, and scans the whole collection for any
+// other filter ($in, or _id with another condition).
+const pushdownMax = 8
+
+// byIDs calls f with filters that together select ids: one {_id: id} each
+// for a few, one $in for many.
+func byIDs(ids []string, f func(filter bson.M) error) error {
+	if len(ids) > pushdownMax {
+		return f(bson.M{"_id": bson.M{"$in": ids}})
+	}
+	for _, id := range ids {
+		if err := f(bson.M{"_id": id}); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -6,33 +6,46 @@
 // Commit is all-or-nothing without multi-document transactions, which
 // FerretDB and standalone servers lack. It works from a journal:
 //
-//  1. A journal document lists what the change will insert and which
-//     documents it will replace.
-//  2. The change takes a lock per document it replaces: an insert into
-//     "locks" whose unique _id every server enforces, so of two writers racing
-//     on one lot the second fails with ECONFLICT before writing anything. The
-//     guarded update (seq = PrevSeq) alone would not do: FerretDB applies
+//  1. The documents the change replaces are read and checked against the
+//     version the writer read; one carrying another change's tag is that
+//     change's work in progress, and a conflict.
+//  2. One ordered insert into "journal" writes the journal (what the change
+//     inserts, what it locks, and the before-images of step 1, under the
+//     writer's instance name) and then a lock per document to replace: a
+//     document whose unique _id every server enforces, so of two writers
+//     racing on a lot the second fails with ECONFLICT before writing
+//     anything. The guarded update alone would not do: FerretDB applies
 //     updates as read, modify, write, without isolation.
-//  3. Each document to replace is checked against the version the writer read
-//     and must not carry another change's tag; its before-image goes into the
-//     journal.
-//  4. New documents are inserted and old ones replaced, each tagged with the
-//     journal's id in "txn". A duplicate key is ECONFLICT.
-//  5. The commit point is inserting the outcome "commit" under the journal's
+//  3. New documents are inserted and old ones replaced, each tagged with the
+//     journal's id in "txn"; a replace matches only the exact document
+//     journalled as its before-image. A duplicate key is ECONFLICT.
+//  4. The commit point is inserting the outcome "commit" under the journal's
 //     id. A recovery that gives up on a change inserts "abort" under the same
 //     id; whichever comes first decides.
-//  6. Tags and locks are dropped, then the journal, then the outcome: until
-//     the journal is gone, its outcome still says how to resolve it.
+//  5. Tags are dropped where anything reads them, then the journal and its
+//     locks in one delete. The commit outcome is dropped later by a sweep,
+//     once its journal is gone: until then it says how to resolve it.
 //
 // On any failure before the commit point the change is rolled back: inserted
 // documents still carrying its tag are deleted and before-images restored.
-// A journal left by a crash is resolved by the next Open, or by the first
-// writer that runs into its locks once it is older than a minute: rolled
-// forward if its outcome is commit, back otherwise.
+//
+// Whether an unfinished change is in flight or abandoned is judged by its
+// instance, never by comparing clocks: every store bumps a counter in
+// "instances" every few seconds, and an instance whose counter has stood
+// still for deadAfter of the observer's own clock is dead. Open settles every
+// change of its own instance at once (a starting instance has nothing in
+// flight); a writer that runs into a dead instance's lock or tag settles that
+// change and tries again; each heartbeat sweeps the rest. A journal is rolled
+// forward if its outcome is commit, back otherwise, so a writer taken for dead
+// while merely slow finds "abort" at its commit point and undoes itself.
+//
+// Open prepares the database (indexes, one-time upgrades) holding a start-up
+// lock, so that instances starting together never create indexes at once,
+// which crashes FerretDB 1.24's connection handler.
 //
 // Isolation is read-uncommitted: readers may briefly see a change that is
 // still being applied, and may yet be rolled back. Writers never build on one
-// (step 3), and the anchoring worker never sees its outbox records, which
+// (step 1), and the anchoring worker never sees its outbox records, which
 // PendingAnchors hides while they are tagged.
 package mongo
 

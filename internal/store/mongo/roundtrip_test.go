@@ -27,9 +27,15 @@ func (c *commands) monitor() *event.CommandMonitor {
 		c.mu.Lock()
 		defer c.mu.Unlock()
 		if c.on {
-			c.sent = append(c.sent, e.CommandName+" "+e.Command.Lookup(e.CommandName).StringValue())
+			c.sent = append(c.sent, e.CommandName+" "+target(e))
 		}
 	}}
+}
+
+// target is the collection a command names, if any (ping names none).
+func target(e *event.CommandStartedEvent) string {
+	coll, _ := e.Command.Lookup(e.CommandName).StringValueOK()
+	return coll
 }
 
 // during returns the commands sent while f ran.
@@ -95,7 +101,7 @@ func TestCommitRoundTrips(t *testing.T) {
 		want   int
 	}{
 		{"commission", commission("L2"), 9},
-		{"inspect", inspection("L1", 0), 10},
+		{"inspect", inspection("L1", 0), 11},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
