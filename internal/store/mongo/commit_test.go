@@ -86,7 +86,7 @@ func stateOf(t *testing.T, s *mongo.Store, id string) state {
 	return st
 }
 
-func must(t *testing.T, err error) {
+func must(t testing.TB, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)

@@ -2,6 +2,7 @@ package mongo
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/agritrace/agritrace/internal/trace"
@@ -108,4 +109,25 @@ func (s *Store) AddScanWithoutVerdict(ctx context.Context, sc trace.Scan) error 
 func (s *Store) InsertBare(ctx context.Context, doc any) error {
 	_, err := s.c("bare").InsertOne(ctx, doc)
 	return err
+}
+
+// Seed inserts n lots, each with an event and an outbox record, in three
+// inserts: a database of some size without n commits.
+func (s *Store) Seed(ctx context.Context, n int) error {
+	if n == 0 {
+		return nil
+	}
+	var lots, events, anchors []any
+	for i := range n {
+		id := fmt.Sprintf("seed-%d", i)
+		lots = append(lots, bson.M{"_id": id, "custodian": "cc", "seq": int64(0), "doc": `{"id":"` + id + `"}`})
+		events = append(events, bson.M{"_id": id + "#0", "lot": id, "seq": int64(0), "doc": "{}"})
+		anchors = append(anchors, bson.M{"_id": "event#" + id + "#0", "kind": "event", "key": id, "seq": int64(0), "status": "sent", "order": int64(-1 - i)})
+	}
+	for coll, docs := range map[string][]any{cLots: lots, cEvents: events, cAnchors: anchors} {
+		if _, err := s.c(coll).InsertMany(ctx, docs); err != nil {
+			return err
+		}
+	}
+	return nil
 }
