@@ -37,7 +37,10 @@
 // flight); a writer that runs into a dead instance's lock or tag settles that
 // change and tries again; each heartbeat sweeps the rest. A journal is rolled
 // forward if its outcome is commit, back otherwise, so a writer taken for dead
-// while merely slow finds "abort" at its commit point and undoes itself.
+// while merely slow finds "abort" at its commit point and undoes itself. (Its
+// writes between being given up and its commit point are not isolated from a
+// writer that took over its locks: deadAfter must be far longer than any
+// pause a live instance makes.)
 //
 // Open prepares the database (indexes, one-time upgrades) holding a start-up
 // lock, so that instances starting together never create indexes at once,
