@@ -142,8 +142,13 @@ func (b *storeBudget) spend(ctx context.Context, key string) (time.Duration, err
 	return b.store.TakeHit(ctx, b.key+key, now, b.rate.N, b.rate.Per)
 }
 
-// sweeper has the store forget hits older than the longest window, once an
-// hour per instance, so that the hits kept are those of the last window.
+// sweepEvery is how often an instance has the store forget expired hits.
+// On FerretDB's SQLite backend a TakeHit scans the hits kept, so keeping
+// only those of about the last window keeps it cheap.
+const sweepEvery = 10 * time.Minute
+
+// sweeper has the store forget hits older than the longest window, every
+// sweepEvery per instance.
 type sweeper struct {
 	store  trace.Store
 	window time.Duration
@@ -154,7 +159,7 @@ type sweeper struct {
 func (s *sweeper) run(ctx context.Context, now time.Time) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if now.Sub(s.last) < time.Hour {
+	if now.Sub(s.last) < sweepEvery {
 		return nil
 	}
 	if err := s.store.ExpireHits(ctx, now.Add(-s.window)); err != nil {
