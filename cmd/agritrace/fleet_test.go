@@ -16,9 +16,9 @@ import (
 	"github.com/agritrace/agritrace/internal/config"
 )
 
-// ferret starts an embedded FerretDB (SQLite backend) for one test, or
+// ferretForFleet starts an embedded FerretDB (SQLite backend) for one test, or
 // uses TEST_MONGODB_URI, and returns its URI and a database name.
-func ferret(t *testing.T) (uri, db string) {
+func ferretForFleet(t *testing.T) (uri, db string) {
 	t.Helper()
 	db = fmt.Sprintf("at%d_%d_cmd", os.Getpid(), time.Now().UnixNano())
 	if uri = os.Getenv("TEST_MONGODB_URI"); uri != "" {
@@ -46,7 +46,7 @@ func ferret(t *testing.T) (uri, db string) {
 // the second is refused at start, saying whose ledger the store's records
 // are on and what to do; the first, restarted, is accepted again.
 func TestSecondEmbeddedLedgerRefused(t *testing.T) {
-	uri, db := ferret(t)
+	uri, db := ferretForFleet(t)
 	dirA, dirB := t.TempDir(), t.TempDir()
 	ctx := context.Background()
 	args := func(dir, name string) []string {

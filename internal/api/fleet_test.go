@@ -17,9 +17,9 @@ import (
 	"github.com/agritrace/agritrace/internal/fleet"
 )
 
-// ferret starts an embedded FerretDB (SQLite backend) for one test, or
+// ferretForFleet starts an embedded FerretDB (SQLite backend) for one test, or
 // uses TEST_MONGODB_URI, and returns its URI and a database name.
-func ferret(t *testing.T) (uri, db string) {
+func ferretForFleet(t *testing.T) (uri, db string) {
 	t.Helper()
 	db = fmt.Sprintf("at%d_%d_fleet", os.Getpid(), time.Now().UnixNano())
 	if uri = os.Getenv("TEST_MONGODB_URI"); uri != "" {
@@ -41,9 +41,9 @@ func ferret(t *testing.T) (uri, db string) {
 	return f.MongoDBURI(), db
 }
 
-// instance starts a service named name on the shared database, as one of
+// fleetInstance starts a service named name on the shared database, as one of
 // the fleet sharing it, with limits l.
-func instance(t *testing.T, uri, db, name string, l config.Limits) (*env, *fleet.Fleet) {
+func fleetInstance(t *testing.T, uri, db, name string, l config.Limits) (*env, *fleet.Fleet) {
 	t.Helper()
 	var f *fleet.Fleet
 	e := start(t, func(o *options) {
@@ -65,11 +65,11 @@ func instance(t *testing.T, uri, db, name string, l config.Limits) (*env, *fleet
 // instance's memory, each allowing half of the limit, so that together
 // they allow the limit and no more.
 func TestLimitsAcrossInstances(t *testing.T) {
-	uri, db := ferret(t)
+	uri, db := ferretForFleet(t)
 	l := config.Limits{Complaints: config.Rate{N: 3, Per: time.Hour}, KeyedComplaints: config.Rate{N: 2, Per: time.Hour},
 		Scans: config.Rate{N: 4, Per: time.Hour}, KeyedScans: config.Rate{N: 100, Per: time.Hour}}
-	a, fa := instance(t, uri, db, "node-a", l)
-	b, fb := instance(t, uri, db, "node-b", l)
+	a, fa := fleetInstance(t, uri, db, "node-a", l)
+	b, fb := fleetInstance(t, uri, db, "node-b", l)
 	// Node a learns of b at its next beat; here, at once.
 	if err := fa.Beat(context.Background()); err != nil {
 		t.Fatal(err)

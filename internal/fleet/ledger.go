@@ -27,10 +27,19 @@ func CheckLedger(ctx context.Context, st trace.Store, cur trace.LedgerClaim, log
 	if err != nil {
 		return fmt.Errorf("ledger check: %w", err)
 	}
+	if err := check(ctx, st, rec, cur, log); err != nil {
+		return err
+	}
 	if cur.Kind == "embedded" && cur.Keeper != "" {
 		log.Warn("ledger: an embedded ledger on a shared store serves this one instance; a second instance sharing the store is refused at start: to run several, use -ledger fabric",
 			"ledger", cur.ID, "instance", cur.Keeper)
 	}
+	return nil
+}
+
+// check accepts cur given the recorded ledger rec, recording cur where it
+// takes rec's place, or says why not.
+func check(ctx context.Context, st trace.Store, rec, cur trace.LedgerClaim, log *slog.Logger) error {
 	switch {
 	case rec.Same(cur) && rec.Keeper == cur.Keeper:
 		if rec.At.Equal(cur.At) {
