@@ -67,6 +67,8 @@ type Ledger struct {
 	// broken is set when a block may be in the log but not in the index:
 	// the ledger must be opened again, which reads the block back.
 	broken error
+	// id names the log (see loadID).
+	id string
 }
 
 var _ trace.Ledger = (*Ledger)(nil)
@@ -83,6 +85,11 @@ func Open(path string) (*Ledger, error) {
 	if err != nil {
 		return nil, fmt.Errorf("embedded ledger: %w", err)
 	}
+	id, err := loadID(path)
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("embedded ledger %s: %w", path, err)
+	}
 	idx, err := openIndex(path + ".idx")
 	if err != nil {
 		f.Close()
@@ -90,7 +97,7 @@ func Open(path string) (*Ledger, error) {
 	}
 	// Blocks are numbered from 1, as on a Fabric channel, whose block 0 is
 	// its configuration: a receipt's block 0 then always means "none".
-	l := &Ledger{f: f, idx: idx, first: 1, next: 1, heads: newHeads(cachedHeads)}
+	l := &Ledger{f: f, idx: idx, first: 1, next: 1, heads: newHeads(cachedHeads), id: id}
 	l.heads.held = func(kind, key string, seq uint64) (*custody.Record, error) {
 		e, err := idx.get(nil, kind, key, seq)
 		if e == nil {

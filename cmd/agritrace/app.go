@@ -17,6 +17,7 @@ import (
 	"github.com/agritrace/agritrace/internal/anchor"
 	"github.com/agritrace/agritrace/internal/api"
 	"github.com/agritrace/agritrace/internal/config"
+	"github.com/agritrace/agritrace/internal/fleet"
 	"github.com/agritrace/agritrace/internal/iploc"
 	"github.com/agritrace/agritrace/internal/label"
 	"github.com/agritrace/agritrace/internal/labelprint"
@@ -41,6 +42,8 @@ type app struct {
 	printer *labelprint.Printer
 	server  *api.Server
 	metrics *metrics.Metrics
+	// fleet is this instance among those sharing a MongoDB store.
+	fleet *fleet.Fleet
 	// metricsLn serves the metrics when -metrics-addr is set.
 	metricsLn net.Listener
 	// tls is the HTTPS configuration when -tls-cert is set.
@@ -144,6 +147,7 @@ func open(ctx context.Context, cfg config.Config, log *slog.Logger, withLedger b
 		Service: a.service, Store: scans, Verifier: verifier, Keys: a.keys, Judge: judge,
 		BaseURL: cfg.PublicURL, Log: log, Committed: a.anchor.Kick, Ready: []api.Pinger{st}, PDFFont: cfg.PDFFont,
 		TrustedProxies: cfg.TrustedProxies, Limits: cfg.Limits, ProbeWindow: cfg.ProbeWindow, Printer: a.printer, Divisions: divisions, Metrics: a.metrics,
+		Fleet: a.fleet,
 	}
 	return a, nil
 }
@@ -164,6 +168,9 @@ func (a *app) openLedger(ctx context.Context) error {
 		a.ledger = l
 		a.closers = append(a.closers, l)
 		a.log.Info("ledger: Hyperledger Fabric", "channel", l.Info().Channel, "chaincode", l.Info().Chaincode)
+		if err := a.joinFleet(ctx, trace.LedgerClaim{Kind: l.Info().Kind, Channel: l.Info().Channel, Chaincode: l.Info().Chaincode}); err != nil {
+			return err
+		}
 	default:
 		path := ledgerPath(a.cfg)
 		l, err := embedded.Open(path)
@@ -173,6 +180,9 @@ func (a *app) openLedger(ctx context.Context) error {
 		a.ledger = l
 		a.closers = append(a.closers, l)
 		a.log.Info("ledger: embedded block log", "path", path, "blocks", l.Height(), "rehashed", l.Rehashed())
+		if err := a.joinFleet(ctx, trace.LedgerClaim{Kind: l.Info().Kind, ID: l.ID()}); err != nil {
+			return err
+		}
 		if err := a.resendLost(ctx, l); err != nil {
 			return err
 		}

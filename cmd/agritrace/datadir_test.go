@@ -47,7 +47,7 @@ func TestDataDirIsPrivate(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{".", "agritrace.db", "agritrace.db-wal", "agritrace.db-shm", "ledger.log",
-		"ledger.log.idx", "ledger.log.idx-wal", "ledger.log.idx-shm", "label-keys.json", "print-runs"} {
+		"ledger.log.id", "ledger.log.idx", "ledger.log.idx-wal", "ledger.log.idx-shm", "label-keys.json", "print-runs"} {
 		if !seen[want] {
 			t.Errorf("%s was not written; the data directory holds %v", want, seen)
 		}

@@ -20,6 +20,7 @@ import (
 	"github.com/agritrace/agritrace/internal/labelprint"
 	"github.com/agritrace/agritrace/internal/metrics"
 	"github.com/agritrace/agritrace/internal/scan"
+	"github.com/agritrace/agritrace/internal/store/mongo"
 	"github.com/agritrace/agritrace/internal/store/sqlite"
 	"github.com/agritrace/agritrace/internal/trace"
 	"github.com/agritrace/agritrace/internal/verify"
@@ -66,6 +67,10 @@ type options struct {
 	server  func(*api.Server)
 	// metrics, when set, instruments the store, the ledger and the server.
 	metrics *metrics.Metrics
+	// mongoURI and mongoDB, when set, put the store in that MongoDB
+	// database instead of SQLite (env.Store is then nil): several services
+	// may share one.
+	mongoURI, mongoDB string
 }
 
 func start(t testing.TB, opts ...func(*options)) *env {
@@ -78,7 +83,18 @@ func start(t testing.TB, opts ...func(*options)) *env {
 		o.dir = t.TempDir()
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	st, err := sqlite.Open(ctx, filepath.Join(o.dir, "agritrace.db"))
+	var st interface {
+		trace.Store
+		api.Pinger
+	}
+	var sq *sqlite.Store
+	var err error
+	if o.mongoURI != "" {
+		st, err = mongo.Open(ctx, o.mongoURI, o.mongoDB)
+	} else {
+		sq, err = sqlite.Open(ctx, filepath.Join(o.dir, "agritrace.db"))
+		st = sq
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,7 +163,7 @@ func start(t testing.TB, opts ...func(*options)) *env {
 	} else {
 		go func() { w.Run(ctx); close(done) }()
 	}
-	e := &env{URL: hs.URL, Store: st, Ledger: ledger, Worker: w, Scans: scans, Keys: map[string]string{}, dir: o.dir}
+	e := &env{URL: hs.URL, Store: sq, Ledger: ledger, Worker: w, Scans: scans, Keys: map[string]string{}, dir: o.dir}
 	t.Cleanup(func() {
 		hs.Close()
 		cancel()

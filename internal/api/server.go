@@ -14,6 +14,7 @@ import (
 
 	"github.com/agritrace/agritrace/internal/config"
 	"github.com/agritrace/agritrace/internal/epcis"
+	"github.com/agritrace/agritrace/internal/fleet"
 	"github.com/agritrace/agritrace/internal/label"
 	"github.com/agritrace/agritrace/internal/labelprint"
 	"github.com/agritrace/agritrace/internal/metrics"
@@ -53,6 +54,10 @@ type Server struct {
 	ProbeWindow time.Duration
 	scans       *publicLimit
 	complaints  *publicLimit
+	// Fleet, when set, is the instances sharing the store: complaints are
+	// then counted in the store, exactly across all of them, and each
+	// instance allows its share of the scan limits. Nil: this process alone.
+	Fleet *fleet.Fleet
 	// TrustedProxies are the proxies whose X-Forwarded-For names the client;
 	// with none, the client is the peer address, so a caller cannot dodge the
 	// complaint rate limit by inventing a header.
@@ -95,8 +100,17 @@ const labelCacheBytes = 16 << 20
 func (s *Server) Handler() http.Handler {
 	gin.SetMode(gin.ReleaseMode)
 	l, d := s.Limits, config.DefaultLimits
-	s.scans = newPublicLimit("scans", cmp.Or(l.Scans, d.Scans), cmp.Or(l.KeyedScans, d.KeyedScans))
-	s.complaints = newPublicLimit("reports", cmp.Or(l.Complaints, d.Complaints), cmp.Or(l.KeyedComplaints, d.KeyedComplaints))
+	var peers func() int
+	if s.Fleet != nil {
+		peers = s.Fleet.Live
+	}
+	s.scans = newPublicLimit("scans", cmp.Or(l.Scans, d.Scans), cmp.Or(l.KeyedScans, d.KeyedScans), peers)
+	complaints, keyedComplaints := cmp.Or(l.Complaints, d.Complaints), cmp.Or(l.KeyedComplaints, d.KeyedComplaints)
+	if s.Fleet != nil {
+		s.complaints = newSharedLimit("reports", s.Store, complaints, keyedComplaints)
+	} else {
+		s.complaints = newPublicLimit("reports", complaints, keyedComplaints, nil)
+	}
 	s.labels = label.NewCache(labelCacheBytes)
 	s.probes = &scan.Probes{Window: s.ProbeWindow}
 	s.products = &resolver.Products{}

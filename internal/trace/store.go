@@ -121,6 +121,28 @@ type Store interface {
 	// DeleteSessions removes every session of a user.
 	DeleteSessions(ctx context.Context, login string) error
 
+	// ClaimLedger records l as the ledger the store's records are anchored
+	// on, unless one is recorded already, and returns the recorded one: l
+	// itself when this call recorded it. Of instances claiming at once,
+	// exactly one records its ledger.
+	ClaimLedger(ctx context.Context, l LedgerClaim) (LedgerClaim, error)
+	// ReplaceLedger records l over whatever ledger is recorded.
+	ReplaceLedger(ctx context.Context, l LedgerClaim) error
+	// Beat records that the named instance is running at at; the zero time
+	// records that it has stopped.
+	Beat(ctx context.Context, instance string, at time.Time) error
+	// Instances returns, ordered by name, the instances whose last beat was
+	// at since or later.
+	Instances(ctx context.Context, since time.Time) ([]string, error)
+	// TakeHit spends one of key's limit hits per window, at at: it records
+	// the hit and returns 0, or, when limit hits of key already fall within
+	// the window before at, records nothing and returns how long until the
+	// oldest of them leaves it. Instances sharing the store never record
+	// more than limit hits of one key within a window between them.
+	TakeHit(ctx context.Context, key string, at time.Time, limit int, window time.Duration) (time.Duration, error)
+	// ExpireHits forgets the hits recorded before before.
+	ExpireHits(ctx context.Context, before time.Time) error
+
 	Close() error
 }
 

@@ -23,6 +23,7 @@ var migrations = []migration{
 	{"scan verdicts", scanVerdicts},
 	{"scan summaries", scanSummaries},
 	{"event times and captured EPCIS events", epcisEvents},
+	{"ledger claim, instance beats and rate-limit hits", execSQL(fleetTables)},
 }
 
 func execSQL(stmts string) func(context.Context, *sql.Tx) error {

@@ -47,6 +47,9 @@ func Run(t *testing.T, open Opener) {
 		{"Sessions", testSessions},
 		{"EventsPage", testEventsPage},
 		{"Captured", testCaptured},
+		{"LedgerClaim", testLedgerClaim},
+		{"Beats", testBeats},
+		{"RateHits", testRateHits},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open(t)) })

@@ -1,0 +1,96 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/FerretDB/FerretDB/ferretdb"
+	"github.com/agritrace/agritrace/internal/config"
+)
+
+// ferretForFleet starts an embedded FerretDB (SQLite backend) for one test, or
+// uses TEST_MONGODB_URI, and returns its URI and a database name.
+func ferretForFleet(t *testing.T) (uri, db string) {
+	t.Helper()
+	db = fmt.Sprintf("at%d_%d_cmd", os.Getpid(), time.Now().UnixNano())
+	if uri = os.Getenv("TEST_MONGODB_URI"); uri != "" {
+		return uri, db
+	}
+	f, err := ferretdb.New(&ferretdb.Config{
+		Listener:  ferretdb.ListenerConfig{TCP: "127.0.0.1:0"},
+		Handler:   "sqlite",
+		SQLiteURL: "file:" + t.TempDir() + "/",
+		Logger:    slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { f.Run(ctx); close(done) }()
+	t.Cleanup(func() { stop(); <-done })
+	return f.MongoDBURI(), db
+}
+
+// TestSecondEmbeddedLedgerRefused: two instances on one MongoDB database
+// (FerretDB here), each with an embedded ledger in its own data directory.
+// The first is accepted, with a warning that its ledger serves it alone;
+// the second is refused at start, saying whose ledger the store's records
+// are on and what to do; the first, restarted, is accepted again.
+func TestSecondEmbeddedLedgerRefused(t *testing.T) {
+	uri, db := ferretForFleet(t)
+	dirA, dirB := t.TempDir(), t.TempDir()
+	ctx := context.Background()
+	args := func(dir, name string) []string {
+		return []string{"-data", dir, "-addr", "127.0.0.1:0", "-mongodb-uri", uri, "-mongodb-db", db, "-instance", name}
+	}
+	openA := func() (*app, string) {
+		t.Helper()
+		cfg, err := config.Load("test", args(dirA, "node-a"), noenv, io.Discard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var logged bytes.Buffer
+		a, err := open(ctx, cfg, newLogger(&logged, slog.LevelInfo), true)
+		if err != nil {
+			t.Fatalf("first instance refused: %v", err)
+		}
+		return a, logged.String()
+	}
+	a, logged := openA()
+	if !strings.Contains(logged, "an embedded ledger on a shared store serves this one instance") {
+		t.Errorf("first instance gave no warning that its embedded ledger serves it alone:\n%s", logged)
+	}
+	id, err := os.ReadFile(filepath.Join(dirA, "ledger.log.id"))
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// The second instance is started as an operator would, and returns at
+	// once with the refusal instead of serving.
+	runCtx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	var out, errOut bytes.Buffer
+	err = run(runCtx, append([]string{"serve"}, args(dirB, "node-b")...), noenv, &out, &errOut)
+	want := fmt.Sprintf("this store's records are anchored on embedded ledger %s kept by instance node-a; this instance's embedded ledger is ", strings.TrimSpace(string(id)))
+	if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "every instance sharing a store must use the same ledger: use -ledger fabric") {
+		t.Fatalf("second instance: %v; want a refusal saying %q and what to do", err, want)
+	}
+
+	// Restarted, the first instance is still the store's.
+	if err := a.Close(); err != nil {
+		t.Fatal(err)
+	}
+	a, _ = openA()
+	if err := a.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
