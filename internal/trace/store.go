@@ -121,6 +121,13 @@ type Store interface {
 	// DeleteSessions removes every session of a user.
 	DeleteSessions(ctx context.Context, login string) error
 
+	// LabelKeyring returns the newest version of the shared label keyring,
+	// or ENOTFOUND when the store keeps none.
+	LabelKeyring(ctx context.Context) (SealedKeyring, error)
+	// PutLabelKeyring adds a version of the label keyring; ECONFLICT if that
+	// version exists already (another instance wrote it first).
+	PutLabelKeyring(ctx context.Context, k SealedKeyring) error
+
 	Close() error
 }
 

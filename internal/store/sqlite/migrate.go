@@ -23,6 +23,7 @@ var migrations = []migration{
 	{"scan verdicts", scanVerdicts},
 	{"scan summaries", scanSummaries},
 	{"event times and captured EPCIS events", epcisEvents},
+	{"shared label keyrings", execSQL(`CREATE TABLE label_keyrings (version INTEGER PRIMARY KEY, sealed BLOB NOT NULL, created TEXT NOT NULL)`)},
 }
 
 func execSQL(stmts string) func(context.Context, *sql.Tx) error {
