@@ -218,6 +218,10 @@ func (sh *shared) fetch(ctx context.Context) (*Keyring, error) {
 	if err != nil {
 		return nil, err
 	}
+	return sh.open(sealed)
+}
+
+func (sh *shared) open(sealed trace.SealedKeyring) (*Keyring, error) {
 	plain, err := sh.Secret.open(sealed)
 	if err != nil {
 		return nil, err
@@ -254,8 +258,12 @@ func (kr *Keyring) Refresh(ctx context.Context) error {
 }
 
 func (kr *Keyring) refreshLocked(ctx context.Context) error {
-	next, err := kr.shared.fetch(ctx)
+	sealed, err := kr.shared.Store.LabelKeyring(ctx)
 	kr.shared.read = time.Now()
+	if err != nil || sealed.Version == kr.Version() {
+		return err
+	}
+	next, err := kr.shared.open(sealed)
 	if err != nil {
 		return err
 	}

@@ -22,7 +22,7 @@ var bg = context.Background()
 
 // ringStore opens a real store to share rings through; the instances of a
 // test are keyrings opened on it.
-func ringStore(t *testing.T) trace.Store {
+func ringStore(t testing.TB) trace.Store {
 	t.Helper()
 	s, err := sqlite.Open(bg, filepath.Join(t.TempDir(), "agritrace.db"))
 	if err != nil {
@@ -34,7 +34,7 @@ func ringStore(t *testing.T) trace.Store {
 
 // secretFile writes a fresh secret in the form the README tells operators
 // to make, and loads it.
-func secretFile(t *testing.T) (*label.Secret, string) {
+func secretFile(t testing.TB) (*label.Secret, string) {
 	t.Helper()
 	raw := make([]byte, label.SecretSize)
 	rand.Read(raw)
