@@ -28,10 +28,10 @@ const adminUsage = `usage:
   agritrace admin user list ORG [store flags]
   agritrace admin user disable ORG LOGIN [store flags]
   agritrace admin user reset-password ORG LOGIN [-password P] [store flags]
-  agritrace admin label-key list [-data DIR | -label-keys FILE]
-  agritrace admin label-key rotate [-data DIR | -label-keys FILE]
-  agritrace admin label-key retire ID [-data DIR | -label-keys FILE]
-  agritrace admin label-key revoke ID [-data DIR | -label-keys FILE]
+  agritrace admin label-key list [-data DIR | -label-keys FILE | -label-secret FILE [store flags]]
+  agritrace admin label-key rotate [-data DIR | -label-keys FILE | -label-secret FILE [store flags]]
+  agritrace admin label-key retire ID [-data DIR | -label-keys FILE | -label-secret FILE [store flags]]
+  agritrace admin label-key revoke ID [-data DIR | -label-keys FILE | -label-secret FILE [store flags]]
 
 Every flag of "agritrace serve" (-data, -mongodb-uri, ...) is accepted too. Roles: ` + "producer, collector, processor, logistics, retailer, regulator, lab, admin" + `
 `
@@ -107,7 +107,7 @@ func admin(ctx context.Context, args []string, getenv func(string) string, stdou
 		if (action == "retire" || action == "revoke") && keyOrg == "" {
 			return fmt.Errorf("admin: label-key %s: name the key id (see label-key list)", action)
 		}
-		return labelKeys(cfg.LabelKeys, action, keyOrg, stdout)
+		return labelKeys(ctx, cfg, action, keyOrg, stdout)
 	}
 	a, err := open(ctx, cfg, newLogger(io.Discard, cfg.LogLevel), false)
 	if err != nil {
@@ -212,38 +212,41 @@ func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
 
 // labelKeys lists the label signing keys after applying action: rotate adds
 // a fresh active key, retire stops key id from signing, revoke declares it
-// compromised. The keyring must exist: the service creates it on its first
-// start, and a rotation that created one would sign with a key no running
-// service has. A running service sees the change when it restarts.
-func labelKeys(path, action, id string, stdout io.Writer) error {
-	if _, err := os.Stat(path); err != nil {
-		return fmt.Errorf("label keys: %w (the service creates them on its first start; use the -data or -label-keys it runs with)", err)
+// compromised. With -label-secret the ring in the store changes, and running
+// instances follow within -label-refresh. Otherwise the keyring file must
+// exist: the service creates it on its first start, and a rotation that
+// created one would sign with a key no running service has; a running
+// service sees the change when it restarts.
+func labelKeys(ctx context.Context, cfg config.Config, action, id string, stdout io.Writer) error {
+	if cfg.LabelSecret == "" {
+		if _, err := os.Stat(cfg.LabelKeys); err != nil {
+			return fmt.Errorf("label keys: %w (the service creates them on its first start; use the -data or -label-keys it runs with, or -label-secret for keys kept in the store)", err)
+		}
 	}
-	kr, err := label.LoadOrCreate(path)
+	a, err := open(ctx, cfg, newLogger(io.Discard, cfg.LogLevel), false)
 	if err != nil {
 		return err
+	}
+	defer a.Close()
+	kr := a.keys
+	applies := "Restart the service to apply it."
+	if cfg.LabelSecret != "" {
+		applies = fmt.Sprintf("Every instance given -label-secret applies it within its -label-refresh (%s), without a restart.", cfg.LabelRefresh)
 	}
 	now := time.Now()
 	switch action {
 	case "rotate":
-		fresh := kr.Rotate()
-		err = kr.Save(path)
-		if err == nil {
-			fmt.Fprintf(stdout, "label key %s now signs new labels; the older keys stay published so printed labels still verify.\nRestart the service to sign with it.\n", fresh.ID)
+		var fresh *label.Key
+		if fresh, err = kr.RotateSaved(ctx); err == nil {
+			fmt.Fprintf(stdout, "label key %s now signs new labels; the older keys stay published so printed labels still verify.\n%s\n", fresh.ID, applies)
 		}
 	case "retire":
-		if err = kr.Retire(id, now); err == nil {
-			err = kr.Save(path)
-		}
-		if err == nil {
-			fmt.Fprintf(stdout, "label key %s is retired: labels of units made after now that carry it fail; labels already printed still verify.\nRestart the service to apply it.\n", id)
+		if err = kr.Update(ctx, func(next *label.Keyring) error { return next.Retire(id, now) }); err == nil {
+			fmt.Fprintf(stdout, "label key %s is retired: labels of units made after now that carry it fail; labels already printed still verify.\n%s\n", id, applies)
 		}
 	case "revoke":
-		if err = kr.Revoke(id, now); err == nil {
-			err = kr.Save(path)
-		}
-		if err == nil {
-			fmt.Fprintf(stdout, "label key %s is revoked: every label it signed scans as not genuine (key_revoked).\nRestart the service to apply it, and republish the key set to offline checkers.\n", id)
+		if err = kr.Update(ctx, func(next *label.Keyring) error { return next.Revoke(id, now) }); err == nil {
+			fmt.Fprintf(stdout, "label key %s is revoked: every label it signed scans as not genuine (key_revoked).\n%s Republish the key set to offline checkers.\n", id, applies)
 		}
 	}
 	if err != nil {

@@ -91,14 +91,9 @@ func open(ctx context.Context, cfg config.Config, log *slog.Logger, withLedger b
 	scans := scan.NewQueue(st, scan.QueueOptions{Log: log})
 	a.store = scans
 	a.closers = append(a.closers, scans)
-	if a.keys, err = label.LoadOrCreate(cfg.LabelKeys); err != nil {
+	if a.keys, err = openLabelKeys(ctx, cfg, st, log); err != nil {
 		a.Close()
 		return nil, err
-	}
-	// Label keys kept outside the data directory were not tightened with it.
-	if err := tighten(cfg.LabelKeys, log); err != nil {
-		a.Close()
-		return nil, fmt.Errorf("label keys: %w", err)
 	}
 	a.service = trace.NewService(scans, a.keys)
 	if cfg.Yields != "" {
@@ -283,6 +278,8 @@ func (a *app) serveHTTP(ctx context.Context, ln net.Listener) error {
 	printCtx, stopPrinter := context.WithCancel(context.WithoutCancel(ctx))
 	printerDone := make(chan struct{})
 	go func() { a.printer.Run(printCtx); close(printerDone) }()
+	keysDone := make(chan struct{})
+	go func() { a.keys.Watch(workerCtx, a.cfg.LabelRefresh); close(keysDone) }()
 	errc := make(chan error, 2)
 	go func() {
 		if a.tls == nil {
@@ -316,6 +313,7 @@ func (a *app) serveHTTP(ctx context.Context, ln net.Listener) error {
 	stopPrinter()
 	<-workerDone
 	<-printerDone
+	<-keysDone
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}

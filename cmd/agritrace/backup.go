@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"slices"
 	"strings"
 
@@ -37,6 +38,11 @@ func backupCmd(ctx context.Context, args []string, getenv func(string) string, s
 	src := backup.Sources{Store: sqlitePath(cfg), LabelKeys: cfg.LabelKeys}
 	if cfg.Ledger != "fabric" {
 		src.Ledger = ledgerPath(cfg)
+	}
+	// Keys kept in the store travel in its copy, sealed; the secret that
+	// opens them is kept apart from backups.
+	if _, err := os.Stat(cfg.LabelKeys); cfg.LabelSecret != "" && errors.Is(err, os.ErrNotExist) {
+		src.LabelKeys = ""
 	}
 	dir, m, err := backup.Create(ctx, src, *to, func(step string) { fmt.Fprintln(stdout, step) })
 	if err != nil {

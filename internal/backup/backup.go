@@ -43,7 +43,8 @@ const (
 )
 
 // Sources are the live files a backup copies. Ledger is empty when the
-// ledger is not the embedded one (Fabric keeps its own copies).
+// ledger is not the embedded one (Fabric keeps its own copies), LabelKeys
+// when the keys are kept in the store, sealed, and there is no file.
 type Sources struct {
 	Store, Ledger, LabelKeys string
 }
@@ -115,11 +116,13 @@ func write(ctx context.Context, src Sources, dir string, progress func(string)) 
 		progress(fmt.Sprintf("ledger copied: %d blocks", m.LedgerBlocks))
 		names = append(names, LedgerFile)
 	}
-	if err := copyFile(src.LabelKeys, filepath.Join(dir, KeysFile)); err != nil {
-		return m, fmt.Errorf("backup: label keys: %w", err)
+	if src.LabelKeys != "" {
+		if err := copyFile(src.LabelKeys, filepath.Join(dir, KeysFile)); err != nil {
+			return m, fmt.Errorf("backup: label keys: %w", err)
+		}
+		progress("label keys copied")
+		names = append(names, KeysFile)
 	}
-	progress("label keys copied")
-	names = append(names, KeysFile)
 	for _, n := range names {
 		f, err := sum(filepath.Join(dir, n))
 		if err != nil {

@@ -59,6 +59,11 @@ type Config struct {
 	// Empty means the name kept in <data>/instance-id, made on first start,
 	// so that a restarted instance knows its own unfinished work.
 	Instance string
+	// LabelSecret is a file holding the secret that seals the label keyring
+	// kept in the store for every instance; empty keeps it in LabelKeys.
+	LabelSecret string
+	// LabelRefresh is how often a ring kept in the store is read again.
+	LabelRefresh time.Duration
 
 	// Timeouts bound slow and silent clients (see api.Pace).
 	Timeouts Timeouts
@@ -121,6 +126,8 @@ var Settings = []Setting{
 	{"tls-cert", "AGRITRACE_TLS_CERT", "", "PEM certificate chain: serve HTTPS (TLS 1.2 or later, HTTP/2) instead of HTTP; needs -tls-key"},
 	{"tls-key", "AGRITRACE_TLS_KEY", "", "PEM private key of -tls-cert"},
 	{"instance", "AGRITRACE_INSTANCE", "", "this instance's name among those sharing one MongoDB store (default: a name made on first start and kept in <data>/instance-id)"},
+	{"label-secret", "AGRITRACE_LABEL_SECRET", "", "file holding 32 random bytes, base64 (openssl rand -base64 32): keep the label keys in the store, sealed with it, shared by every instance given the same file (default: keep them in -label-keys)"},
+	{"label-refresh", "AGRITRACE_LABEL_REFRESH", "10s", "with -label-secret: how often the label keys are read again from the store, so that rotations apply without a restart"},
 }
 
 // Load parses args (without the program and subcommand names) with getenv
@@ -158,7 +165,7 @@ func build(vals map[string]*string) (Config, error) {
 		MongoDB: *vals["mongodb-db"], Ledger: *vals["ledger"], LabelKeys: *vals["label-keys"], FabricEnv: *vals["fabric-env"],
 		Yields: *vals["yields"], PDFFont: *vals["pdf-font"], IPDB: *vals["ip-db"],
 		Divisions: *vals["divisions"], MetricsAddr: *vals["metrics-addr"], TLSCert: *vals["tls-cert"], TLSKey: *vals["tls-key"],
-		Instance: *vals["instance"],
+		Instance: *vals["instance"], LabelSecret: *vals["label-secret"],
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		return Config{}, fmt.Errorf("-tls-cert and -tls-key go together: give both to serve HTTPS, or neither")
@@ -193,6 +200,9 @@ func build(vals map[string]*string) (Config, error) {
 	}
 	if c.ScanCacheTTL, err = time.ParseDuration(*vals["scan-cache-ttl"]); err != nil || c.ScanCacheTTL <= 0 {
 		return Config{}, fmt.Errorf("-scan-cache-ttl must be a duration such as 30s, not %q", *vals["scan-cache-ttl"])
+	}
+	if c.LabelRefresh, err = time.ParseDuration(*vals["label-refresh"]); err != nil || c.LabelRefresh <= 0 {
+		return Config{}, fmt.Errorf("-label-refresh must be a duration such as 10s, not %q", *vals["label-refresh"])
 	}
 	if c.ProbeWindow, err = time.ParseDuration(*vals["probe-window"]); err != nil || c.ProbeWindow < 0 {
 		return Config{}, fmt.Errorf("-probe-window must be a duration such as 10m (0 to keep every probe), not %q", *vals["probe-window"])

@@ -47,6 +47,11 @@ func TestLoad(t *testing.T) {
 		}, false},
 		{"bad limit count", []string{"-complaint-limit", "0/1h"}, nil, true},
 		{"bad limit period", []string{"-keyed-scan-limit", "60"}, nil, true},
+		{"label keys in the file", nil, func(c config.Config) bool { return c.LabelSecret == "" && c.LabelRefresh == 10*time.Second }, false},
+		{"label keys in the store", []string{"-label-secret", "/run/secrets/label", "-label-refresh", "1m"}, func(c config.Config) bool {
+			return c.LabelSecret == "/run/secrets/label" && c.LabelRefresh == time.Minute
+		}, false},
+		{"bad label refresh", []string{"-label-refresh", "0s"}, nil, true},
 
 		{"tls", []string{"-tls-cert", "c.pem", "-tls-key", "k.pem"}, func(c config.Config) bool {
 			return c.TLSCert == "c.pem" && c.TLSKey == "k.pem" && c.PublicURL == "https://127.0.0.1:9000"

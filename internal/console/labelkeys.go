@@ -9,8 +9,10 @@ import (
 
 // The label keys page: the keys that sign QR labels with their status and
 // dates, and a rotation that the running service applies at once (see
-// label.Keyring.RotateSaved). Retiring and revoking stay on the command
-// line (agritrace admin label-key), where a second person can check the id.
+// label.Keyring.RotateSaved; other instances sharing the ring through the
+// store follow within their refresh interval). Retiring and revoking stay on
+// the command line (agritrace admin label-key), where a second person can
+// check the id.
 
 // mayManageLabelKeys refuses all but the user admins of the system
 // administrator's organization: a label key decides which bottles scan as
@@ -49,7 +51,7 @@ func (c *Console) rotateLabelKey(g *gin.Context) {
 	}
 	to := "/console/labelkeys?done=rotate"
 	ok := c.act(g, to, func(*gin.Context) error {
-		k, err := c.Keys.RotateSaved()
+		k, err := c.Keys.RotateSaved(g.Request.Context())
 		if err == nil {
 			c.Log.InfoContext(g.Request.Context(), "console: label key rotated", "key", k.ID, "person", who.User.Login, "org", who.Org.ID)
 		}

@@ -42,8 +42,13 @@ type Keyring struct {
 	mu     sync.RWMutex
 	Active string `json:"active"`
 	Keys   []*Key `json:"keys"`
-	// path is the file the ring was loaded from, where RotateSaved keeps it.
+	// path is the file the ring was loaded from, where Update keeps it.
 	path string
+	// shared is the store a ring kept for several instances is read from and
+	// written to (see OpenShared); nil for a ring kept in a file.
+	shared *shared
+	// version is the store's version of the ring held, 0 for a file's.
+	version int64
 }
 
 var _ trace.LabelSigner = (*Keyring)(nil)
@@ -92,22 +97,32 @@ func LoadOrCreate(path string) (*Keyring, error) {
 	if err != nil {
 		return nil, fmt.Errorf("label keys: %w", err)
 	}
+	kr, err := parseRing(b)
+	if err != nil {
+		return nil, fmt.Errorf("label keys: %s: %w", path, err)
+	}
+	kr.path = path
+	return kr, nil
+}
+
+// parseRing decodes a keyring as Save writes it, and derives each key's
+// key pair from its seed.
+func parseRing(b []byte) (*Keyring, error) {
 	var kr Keyring
 	if err := json.Unmarshal(b, &kr); err != nil {
-		return nil, fmt.Errorf("label keys: %s: %w", path, err)
+		return nil, err
 	}
 	for i, k := range kr.Keys {
 		if len(k.Seed) != ed25519.SeedSize {
-			return nil, fmt.Errorf("label keys: %s: key %d has a bad seed", path, i)
+			return nil, fmt.Errorf("key %d has a bad seed", i)
 		}
 		loaded := newKey(k.Seed)
 		loaded.CreatedAt, loaded.RetiredAt, loaded.RevokedAt = k.CreatedAt, k.RetiredAt, k.RevokedAt
 		kr.Keys[i] = loaded
 	}
 	if kr.key(kr.Active) == nil {
-		return nil, fmt.Errorf("label keys: %s: active key %q is not in the file", path, kr.Active)
+		return nil, fmt.Errorf("active key %q is not in the ring", kr.Active)
 	}
-	kr.path = path
 	return &kr, nil
 }
 
@@ -202,15 +217,24 @@ func (kr *Keyring) Sign(gtin, lot, serial string) (string, string) {
 	return k.ID, base64.RawURLEncoding.EncodeToString(ed25519.Sign(k.priv, Message(gtin, lot, serial)))
 }
 
-// Verify checks a label signature with the key it names.
+// Verify checks a label signature with the key it names. A ring shared
+// through the store that does not know the key reads the store again first
+// (see missed), since another instance may have rotated to it just now.
 func (kr *Keyring) Verify(keyID, gtin, lot, serial, sig string) bool {
+	pub := kr.publicKey(keyID)
+	if pub == nil && kr.shared != nil && kr.missed() {
+		pub = kr.publicKey(keyID)
+	}
+	return pub != nil && verify(pub, gtin, lot, serial, sig)
+}
+
+func (kr *Keyring) publicKey(id string) ed25519.PublicKey {
 	kr.mu.RLock()
 	defer kr.mu.RUnlock()
-	k := kr.key(keyID)
-	if k == nil {
-		return false
+	if k := kr.key(id); k != nil {
+		return k.pub
 	}
-	return verify(k.pub, gtin, lot, serial, sig)
+	return nil
 }
 
 // signatureEncoding reads a label's signature. Strict: the last character of

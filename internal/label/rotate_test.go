@@ -1,6 +1,7 @@
 package label_test
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"testing"
@@ -18,7 +19,7 @@ func TestRotateSaved(t *testing.T) {
 		t.Fatal(err)
 	}
 	oldKey, oldSig := kr.Sign("06901234567892", "L1", "SERIALOLD001")
-	fresh, err := kr.RotateSaved()
+	fresh, err := kr.RotateSaved(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,13 +56,13 @@ func TestRotateSavedUnwritable(t *testing.T) {
 	if err := os.RemoveAll(dir); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := kr.RotateSaved(); err == nil {
+	if _, err := kr.RotateSaved(context.Background()); err == nil {
 		t.Fatal("rotation into a missing directory succeeded")
 	}
 	if key, _ := kr.Sign("06901234567892", "L1", "SERIAL000001"); key != before || len(kr.Public().Keys) != 1 {
 		t.Errorf("after a failed rotation the label is signed with %s (want %s), %d keys", key, before, len(kr.Public().Keys))
 	}
-	if _, err := label.NewKeyring().RotateSaved(); err == nil {
+	if _, err := label.NewKeyring().RotateSaved(context.Background()); err == nil {
 		t.Error("a keyring without a file rotated")
 	}
 }

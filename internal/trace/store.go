@@ -142,6 +142,12 @@ type Store interface {
 	TakeHit(ctx context.Context, key string, at time.Time, limit int, window time.Duration) (time.Duration, error)
 	// ExpireHits forgets the hits recorded before before.
 	ExpireHits(ctx context.Context, before time.Time) error
+	// LabelKeyring returns the newest version of the shared label keyring,
+	// or ENOTFOUND when the store keeps none.
+	LabelKeyring(ctx context.Context) (SealedKeyring, error)
+	// PutLabelKeyring adds a version of the label keyring; ECONFLICT if that
+	// version exists already (another instance wrote it first).
+	PutLabelKeyring(ctx context.Context, k SealedKeyring) error
 
 	Close() error
 }

@@ -24,6 +24,7 @@ var migrations = []migration{
 	{"scan summaries", scanSummaries},
 	{"event times and captured EPCIS events", epcisEvents},
 	{"ledger claim, instance beats and rate-limit hits", execSQL(fleetTables)},
+	{"shared label keyrings", execSQL(`CREATE TABLE label_keyrings (version INTEGER PRIMARY KEY, sealed BLOB NOT NULL, created TEXT NOT NULL)`)},
 }
 
 func execSQL(stmts string) func(context.Context, *sql.Tx) error {

@@ -50,6 +50,7 @@ func Run(t *testing.T, open Opener) {
 		{"LedgerClaim", testLedgerClaim},
 		{"Beats", testBeats},
 		{"RateHits", testRateHits},
+		{"LabelKeyrings", testLabelKeyrings},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open(t)) })
