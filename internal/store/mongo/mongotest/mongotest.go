@@ -17,21 +17,40 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/FerretDB/FerretDB/ferretdb"
 )
 
+// FerretDB 1.24's PostgreSQL backend reads the documents an update or
+// delete matches on one pooled connection and, still holding it, takes a
+// second for the write's transaction: once as many such writes are in
+// flight as its pool has connections, each waits for a second connection
+// that none will give back, and every client hangs (seen with three
+// instances' anchor workers settling records at once). So its pool is
+// sized for at least two connections per operation clients may have in
+// flight, and the URI FerretDB returns caps each client's pool.
+const (
+	// pgPool is FerretDB's pool of PostgreSQL connections (its default is 50).
+	pgPool = 190
+	// ClientPool is each client's maxPoolSize in the URI FerretDB returns:
+	// five clients (three instances, an admin command, a test's own store)
+	// need at most 2·5·16 = 160 connections of the pool.
+	ClientPool = 16
+)
+
 // FerretDB starts FerretDB with its PostgreSQL backend on a cluster of its
 // own, both stopped and removed when the test ends, and returns the
-// mongodb:// URI to connect to.
+// mongodb:// URI to connect to, with each client's pool capped at
+// ClientPool connections.
 func FerretDB(tb testing.TB) string {
 	tb.Helper()
 	f, err := ferretdb.New(&ferretdb.Config{
 		// Port 0: the kernel picks a free one, and MongoDBURI reports it.
 		Listener:      ferretdb.ListenerConfig{TCP: "127.0.0.1:0"},
 		Handler:       "postgresql",
-		PostgreSQLURL: PostgreSQL(tb),
+		PostgreSQLURL: PostgreSQL(tb) + "&pool_max_conns=" + strconv.Itoa(pgPool),
 		Logger:        slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
 	if err != nil {
@@ -43,7 +62,7 @@ func FerretDB(tb testing.TB) string {
 	// Registered after PostgreSQL's, so run before it: FerretDB lets go of
 	// its connections before the cluster stops.
 	tb.Cleanup(func() { stop(); <-done })
-	return f.MongoDBURI()
+	return strings.TrimSuffix(f.MongoDBURI(), "/") + "/?maxPoolSize=" + strconv.Itoa(ClientPool)
 }
 
 // PostgreSQL starts a private PostgreSQL cluster, stopped and removed when
@@ -76,7 +95,7 @@ func PostgreSQL(tb testing.TB) string {
 	as(tb, owner, filepath.Join(bin, "initdb"), "-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-locale", "--no-sync")
 	// fsync is off: the tests kill AgriTrace instances, never the database
 	// server, so its durability is not what they exercise.
-	opts := "-c listen_addresses='' -k " + sock + " -c fsync=off -c max_connections=200"
+	opts := "-c listen_addresses='' -k " + sock + " -c fsync=off -c max_connections=" + strconv.Itoa(pgPool+20)
 	as(tb, owner, filepath.Join(bin, "pg_ctl"), "-D", data, "-l", filepath.Join(dir, "server.log"), "-o", opts, "-w", "-t", "120", "start")
 	tb.Cleanup(func() {
 		cmd := command(owner, filepath.Join(bin, "pg_ctl"), "-D", data, "-m", "fast", "-w", "stop")
