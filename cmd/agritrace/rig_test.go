@@ -63,10 +63,11 @@ func fabricEnv(tb testing.TB) string {
 // command; it returns the rig and an API key per organization.
 func newRig(tb testing.TB, n int) (*rig, map[string]string) {
 	tb.Helper()
+	fabric := fabricEnv(tb)
 	r := &rig{tb: tb, bin: buildBinary(tb), http: &http.Client{Timeout: 2 * time.Minute}}
 	r.shared = []string{
 		"-mongodb-uri", mongotest.FerretDB(tb), "-mongodb-db", "agritrace",
-		"-ledger", "fabric", "-fabric-env", fabricEnv(tb),
+		"-ledger", "fabric", "-fabric-env", fabric,
 		// Every request comes from 127.0.0.1: the per-address limits would
 		// answer 429 to the test rather than measure the instances.
 		"-scan-limit", "1000000/1m", "-keyed-scan-limit", "1000000/1m",
