@@ -234,20 +234,22 @@ func (r *rig) stop() {
 var errUnknown = errors.New("outcome unknown")
 
 // do sends one API call as org through the next instance in turn, as a
-// round-robin load balancer would; a refused connection (an instance that
-// is down) goes to the next one, since nothing was sent.
+// round-robin load balancer would. A refused connection (an instance that
+// is down) goes to the next one, since nothing was sent, and so does a read
+// whose answer was lost, since reading again changes nothing.
 func (r *rig) do(ctx context.Context, key, method, path string, body, out any) error {
 	var err error
 	for range len(r.nodes) {
 		nd := r.nodes[r.next.Add(1)%uint64(len(r.nodes))]
 		err = demo.Client{Base: "http://" + nd.addr, Key: key, HTTP: r.http}.Do(ctx, method, path, body, out)
-		if op, ok := errors.AsType[*net.OpError](err); ok && op.Op == "dial" {
+		_, answered := errors.AsType[*demo.APIError](err)
+		if err == nil || answered {
+			return err
+		}
+		if op, ok := errors.AsType[*net.OpError](err); (ok && op.Op == "dial") || method == "GET" {
 			continue
 		}
-		if _, ok := errors.AsType[*demo.APIError](err); err != nil && !ok {
-			return fmt.Errorf("%w: %s: %v", errUnknown, nd.name, err)
-		}
-		return err
+		return fmt.Errorf("%w: %s: %v", errUnknown, nd.name, err)
 	}
 	return err
 }
