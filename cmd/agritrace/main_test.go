@@ -193,7 +193,7 @@ func scanVerdict(t *testing.T, labelURL string) string {
 }
 
 // freeAddr returns a loopback address with a port nothing listens on.
-func freeAddr(t *testing.T) string {
+func freeAddr(t testing.TB) string {
 	t.Helper()
 	ln, err := listen("127.0.0.1:0")
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/FerretDB/FerretDB/ferretdb"
 	"github.com/agritrace/agritrace/internal/store/mongo"
+	"github.com/agritrace/agritrace/internal/store/mongo/mongotest"
 	"github.com/agritrace/agritrace/internal/store/storetest"
 	"github.com/agritrace/agritrace/internal/trace"
 )
@@ -111,4 +112,22 @@ func TestOlderScansGetVerdicts(t *testing.T) {
 	if err != nil || len(got) != 1 || got[0].ID != "old-1" {
 		t.Errorf("alerts among older scans = %+v, %v", got, err)
 	}
+}
+
+// TestContractPostgreSQL runs the contract once more on FerretDB's
+// PostgreSQL backend, the server-backed engine the multi-instance tests
+// share, whose behaviour under concurrent writes differs from SQLite's.
+func TestContractPostgreSQL(t *testing.T) {
+	pg := mongotest.FerretDB(t)
+	storetest.Run(t, func(t *testing.T) trace.Store {
+		s, err := mongo.Open(context.Background(), pg, dbName(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			s.DropDatabase(context.Background())
+			s.Close()
+		})
+		return s
+	})
 }
