@@ -25,7 +25,8 @@ import (
 	"github.com/agritrace/agritrace/internal/label"
 )
 
-// TestLabelKeysAcrossInstances runs two instances on one FerretDB database,
+// TestLabelKeysAcrossInstances runs two instances on one FerretDB database
+// and the Fabric network (instances sharing a store must share its ledger),
 // each with its own data directory, given the same -label-secret: a bottle
 // labelled on one scans with a valid signature on the other; a rotation by
 // the admin command makes the other sign with the new key without a restart
@@ -35,10 +36,11 @@ import (
 // brings those keys into the store.
 func TestLabelKeysAcrossInstances(t *testing.T) {
 	needCommand(t, "openssl")
+	fabric := fabricEnv(t)
 	uri := ferretURI(t)
 	secret := opensslSecret(t)
 	db := fmt.Sprintf("keys%d", time.Now().UnixNano())
-	shared := []string{"-mongodb-uri", uri, "-mongodb-db", db, "-label-secret", secret, "-label-refresh", "100ms"}
+	shared := []string{"-mongodb-uri", uri, "-mongodb-db", db, "-label-secret", secret, "-label-refresh", "100ms", "-ledger", "fabric", "-fabric-env", fabric}
 	dir1, dir2 := t.TempDir(), t.TempDir()
 	before, err := label.LoadOrCreate(filepath.Join(dir1, "label-keys.json"))
 	if err != nil {
@@ -179,8 +181,7 @@ func demoKeys(t *testing.T, flags []string) map[string]string {
 }
 
 // storyShelf tells the demo story through base without waiting for the
-// ledger (each instance here has its own embedded one) and returns the label
-// URL of a bottle on the shelf.
+// ledger and returns the label URL of a bottle on the shelf.
 func storyShelf(t *testing.T, base string, keys map[string]string) string {
 	t.Helper()
 	st, err := demo.Run(context.Background(), base, keys, io.Discard)
