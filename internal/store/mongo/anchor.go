@@ -24,6 +24,8 @@ type anchorDoc struct {
 	Block      int64     `bson:"block"`
 	Error      string    `bson:"error"`
 	AnchoredAt time.Time `bson:"anchoredAt"`
+	// Txn tags a record of a change still being committed.
+	Txn any `bson:"txn"`
 }
 
 func (d anchorDoc) record() custody.Record {
@@ -31,13 +33,12 @@ func (d anchorDoc) record() custody.Record {
 }
 
 // PendingAnchors implements trace.Store. Records of a change still being
-// applied carry its "txn" and are not handed out yet. Two changes committed at
-// once may share an order number on FerretDB, whose counter increments are not
-// atomic; _id breaks the tie, and records of one chain never race (a lot has
-// one writer at a time).
+// applied carry its "txn" and are left out. The order is the records' own
+// (kind, key, seq), not a counter: FerretDB does not apply counter increments
+// atomically.
 func (s *Store) PendingAnchors(ctx context.Context, limit int) ([]custody.Record, error) {
 	docs, err := findAnchors(ctx, s.c(cAnchors), bson.M{"status": trace.AnchorPending, "txn": bson.M{"$exists": false}},
-		options.Find().SetSort(bson.D{{Key: "order", Value: 1}, {Key: "_id", Value: 1}}).SetLimit(int64(limit)))
+		options.Find().SetSort(bson.D{{Key: "kind", Value: 1}, {Key: "key", Value: 1}, {Key: "seq", Value: 1}}).SetLimit(int64(limit)))
 	if err != nil {
 		return nil, err
 	}

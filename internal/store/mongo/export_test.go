@@ -20,7 +20,7 @@ func (s *Store) DropDatabase(ctx context.Context) error { return s.db.Drop(ctx) 
 // stops as a crash would: before the commit point, or just after it when
 // committed is true.
 func (s *Store) CrashMidCommit(ctx context.Context, c trace.Change, at time.Time, committed bool) error {
-	p := newPlan(c, 0)
+	p := newPlan(c)
 	j := p.journal(at)
 	if _, err := s.c(cJournal).InsertOne(ctx, j); err != nil {
 		return err

@@ -57,6 +57,7 @@ type Store struct {
 	// instance names this process among those sharing the database: the
 	// changes and claims it leaves behind carry it.
 	instance string
+	outbox   outbox
 	// beforeCommitPoint, when set by a test, runs just before Commit decides,
 	// where a slow writer would be overtaken by a recovery.
 	beforeCommitPoint func()
@@ -159,7 +160,7 @@ var indexes = []index{
 	{cEvents, []string{"lot", "seq"}, true},
 	{cEvents, []string{"ms", "lot", "seq"}, false},
 	{cUnits, []string{"lot"}, false},
-	{cAnchors, []string{"status", "order"}, false},
+	{cAnchors, []string{"status", "kind", "key", "seq"}, false},
 	{cAnchors, []string{"kind", "key", "seq"}, true},
 	{cScans, []string{"serial", "-time"}, false},
 	{cScans, []string{"lot", "-time"}, false},
@@ -242,7 +243,10 @@ func (s *Store) Ping(ctx context.Context) error {
 }
 
 // Close disconnects.
-func (s *Store) Close() error { return s.client.Disconnect(context.Background()) }
+func (s *Store) Close() error {
+	s.stopBeats()
+	return s.client.Disconnect(context.Background())
+}
 
 func (s *Store) c(name string) *mongo.Collection { return s.db.Collection(name) }
 

@@ -23,6 +23,8 @@ var migrations = []migration{
 	{"scan verdicts", scanVerdicts},
 	{"scan summaries", scanSummaries},
 	{"event times and captured EPCIS events", epcisEvents},
+	// The outbox hands out pending records chain by chain in seq order.
+	{"outbox chains", execSQL(`CREATE INDEX IF NOT EXISTS anchors_chain ON anchors (status, kind, key, seq)`)},
 }
 
 func execSQL(stmts string) func(context.Context, *sql.Tx) error {

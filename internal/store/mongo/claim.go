@@ -1,0 +1,385 @@
+package mongo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/agritrace/agritrace/chain/custody"
+	"github.com/agritrace/agritrace/internal/trace"
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+)
+
+// Instances share the outbox through claims, one document per chain in
+// "anchor_claims" keyed by the chain, naming the instance that holds it. An
+// insert is the only arbitration FerretDB makes atomically, so a claim is
+// taken by inserting it: of two instances the second gets a duplicate key.
+// While an instance sends, it renews its claims all at once by moving its own
+// counter in "anchor_beats". An observer takes the claims of an instance whose
+// counter has not moved for the lapse, measured on the observer's own clock,
+// so no two machines' clocks need agree. Take-over is delete then insert; two
+// observers racing on it, or a holder that was merely slow, can send the same
+// records twice, which the ledger accepts as an idempotent re-send: claims
+// save work, the ledger's chain rules keep it right.
+const (
+	cClaims = "anchor_claims"
+	cBeats  = "anchor_beats"
+)
+
+// DefaultClaimLapse is how long another instance's counter may stand still
+// before its claims are taken over.
+const DefaultClaimLapse = 30 * time.Second
+
+// WithClaimLapse sets how long another instance's claims stand without
+// renewal before this one takes them over; DefaultClaimLapse when d is 0.
+func WithClaimLapse(d time.Duration) Option {
+	return func(s *Store) {
+		if d > 0 {
+			s.outbox.lapse = d
+		}
+	}
+}
+
+// outbox is this instance's part in sharing the outbox.
+type outbox struct {
+	lapse time.Duration
+	mu    sync.Mutex
+	// cursor is the last chain handed out, so the next call goes on after it.
+	cursor trace.AnchorChain
+	// seen is each other holder's counter as last read, and when (on this
+	// machine's monotonic clock) it was first read at that value.
+	seen map[string]seenBeat
+	// stop ends the renewals that the first claim started; done closes when
+	// they have ended.
+	stop context.CancelFunc
+	done chan struct{}
+}
+
+func (o *outbox) lapseOr() time.Duration {
+	if o.lapse == 0 {
+		return DefaultClaimLapse
+	}
+	return o.lapse
+}
+
+type seenBeat struct {
+	beat int64
+	at   time.Time
+}
+
+type claimDoc struct {
+	ID    string    `bson:"_id"`
+	Owner string    `bson:"owner"`
+	Kind  string    `bson:"kind"`
+	Key   string    `bson:"key"`
+	At    time.Time `bson:"at"`
+}
+
+func chainID(c trace.AnchorChain) string { return c.Kind + "#" + c.Key }
+
+// ClaimAnchors implements trace.Store.
+func (s *Store) ClaimAnchors(ctx context.Context, limit int, skip []trace.AnchorChain) ([]custody.Record, error) {
+	o := &s.outbox
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if err := s.startBeats(ctx); err != nil {
+		return nil, err
+	}
+	// Chains lost to another instance's claim in a race are passed over; a
+	// few turns find others before the worker is told there is nothing.
+	for range 3 {
+		held, gone, err := s.liveClaims(ctx)
+		if err != nil {
+			return nil, err
+		}
+		exclude := append(append([]trace.AnchorChain{}, skip...), held...)
+		recs, err := s.pendingChains(ctx, limit, exclude)
+		if err != nil || len(recs) == 0 {
+			return nil, err
+		}
+		o.cursor = trace.ChainOf(recs[len(recs)-1])
+		got, err := s.claim(ctx, recs, gone)
+		if err != nil || len(got) > 0 {
+			return got, err
+		}
+	}
+	return nil, nil
+}
+
+// ReleaseAnchors implements trace.Store.
+func (s *Store) ReleaseAnchors(ctx context.Context, chains []trace.AnchorChain) error {
+	if len(chains) == 0 {
+		return nil
+	}
+	ids := make([]string, len(chains))
+	for i, c := range chains {
+		ids[i] = chainID(c)
+	}
+	if _, err := s.c(cClaims).DeleteMany(ctx, bson.M{"_id": bson.M{"$in": ids}, "owner": s.instance}); err != nil {
+		return fmt.Errorf("mongo: release %d outbox chains from %s: %w", len(chains), ids[0], err)
+	}
+	return nil
+}
+
+// liveClaims returns the chains other instances hold and still renew, and
+// the holders that stopped renewing. Claims this instance holds, say from
+// before a restart under the same name, are its own to send at once.
+func (s *Store) liveClaims(ctx context.Context) (held []trace.AnchorChain, gone []string, err error) {
+	var claims []claimDoc
+	cur, err := s.c(cClaims).Find(ctx, bson.M{"owner": bson.M{"$ne": s.instance}})
+	if err == nil {
+		err = cur.All(ctx, &claims)
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("mongo: read outbox claims: %w", err)
+	}
+	lapsed, err := s.lapsed(ctx, claims)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, c := range claims {
+		if !lapsed[c.Owner] {
+			held = append(held, trace.AnchorChain{Kind: c.Kind, Key: c.Key})
+		}
+	}
+	for owner, ok := range lapsed {
+		if ok {
+			gone = append(gone, owner)
+		}
+	}
+	return held, gone, nil
+}
+
+// lapsed reads the counters of the holders of claims and says which have not
+// moved for the lapse since this instance first read them at that value. A
+// holder with no counter at all lapses the same way.
+func (s *Store) lapsed(ctx context.Context, claims []claimDoc) (map[string]bool, error) {
+	o := &s.outbox
+	var owners []string
+	for _, c := range claims {
+		owners = append(owners, c.Owner)
+	}
+	slices.Sort(owners)
+	owners = slices.Compact(owners)
+	beats := map[string]int64{}
+	if len(owners) > 0 {
+		var docs []struct {
+			ID   string `bson:"_id"`
+			Beat int64  `bson:"beat"`
+		}
+		cur, err := s.c(cBeats).Find(ctx, bson.M{"_id": bson.M{"$in": owners}})
+		if err == nil {
+			err = cur.All(ctx, &docs)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("mongo: read outbox renewals: %w", err)
+		}
+		for _, d := range docs {
+			beats[d.ID] = d.Beat
+		}
+	}
+	now := time.Now()
+	seen := make(map[string]seenBeat, len(owners))
+	out := map[string]bool{}
+	for _, owner := range owners {
+		beat, ok := beats[owner]
+		if !ok {
+			beat = noBeat
+		}
+		was, ok := o.seen[owner]
+		if !ok || was.beat != beat {
+			was = seenBeat{beat: beat, at: now}
+		}
+		seen[owner] = was
+		out[owner] = now.Sub(was.at) >= o.lapseOr()
+	}
+	// Holders with no claims left are forgotten, so the map stays small.
+	o.seen = seen
+	return out, nil
+}
+
+// noBeat stands for the counter of a holder that never renewed.
+const noBeat = -1
+
+// pendingChains reads the pending records of whole chains not in exclude,
+// from the one after the cursor round to it. A chain is cut before a record
+// still tagged by a change being committed, which PendingAnchors hides too:
+// the records after it must wait for it.
+func (s *Store) pendingChains(ctx context.Context, limit int, exclude []trace.AnchorChain) ([]custody.Record, error) {
+	at := s.outbox.cursor
+	docs, err := s.pendingAround(ctx, limit+1, exclude, bson.A{bson.M{"kind": bson.M{"$gt": at.Kind}}, bson.M{"kind": at.Kind, "key": bson.M{"$gt": at.Key}}})
+	if err != nil {
+		return nil, err
+	}
+	if len(docs) <= limit && at != (trace.AnchorChain{}) {
+		more, err := s.pendingAround(ctx, limit+1-len(docs), exclude, bson.A{bson.M{"kind": bson.M{"$lt": at.Kind}}, bson.M{"kind": at.Kind, "key": bson.M{"$lte": at.Key}}})
+		if err != nil {
+			return nil, err
+		}
+		docs = append(docs, more...)
+	}
+	recs := make([]custody.Record, len(docs))
+	for i, d := range docs {
+		recs[i] = d.record()
+	}
+	recs = trace.WholeChains(recs, limit)
+	out := recs[:0]
+	var tagged trace.AnchorChain
+	for i, r := range recs {
+		c := trace.ChainOf(r)
+		switch {
+		case c == tagged:
+		case docs[i].Txn != nil:
+			tagged = c
+		default:
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+// pendingAround reads up to limit pending records, chain by chain in seq
+// order, of the chains that match one of where and are not excluded.
+func (s *Store) pendingAround(ctx context.Context, limit int, exclude []trace.AnchorChain, where bson.A) ([]anchorDoc, error) {
+	filter := bson.M{"status": trace.AnchorPending, "$or": where}
+	byKind := map[string][]string{}
+	for _, c := range exclude {
+		byKind[c.Kind] = append(byKind[c.Kind], c.Key)
+	}
+	if len(byKind) > 0 {
+		var nor bson.A
+		for kind, keys := range byKind {
+			nor = append(nor, bson.M{"kind": kind, "key": bson.M{"$in": keys}})
+		}
+		filter["$nor"] = nor
+	}
+	return findAnchors(ctx, s.c(cAnchors), filter,
+		options.Find().SetSort(bson.D{{Key: "kind", Value: 1}, {Key: "key", Value: 1}, {Key: "seq", Value: 1}}).SetLimit(int64(limit)))
+}
+
+// claim claims the chains of recs and returns the records of those it got:
+// new claims, its own, and those of the lapsed holders gone, taken over.
+func (s *Store) claim(ctx context.Context, recs []custody.Record, gone []string) ([]custody.Record, error) {
+	var ids []string
+	var docs []any
+	now := time.Now().UTC()
+	for i, r := range recs {
+		if i > 0 && trace.ChainOf(recs[i-1]) == trace.ChainOf(r) {
+			continue
+		}
+		id := chainID(trace.ChainOf(r))
+		ids = append(ids, id)
+		docs = append(docs, claimDoc{ID: id, Owner: s.instance, Kind: r.Kind, Key: r.Key, At: now})
+	}
+	// Claims of lapsed holders go first. A claim another instance has taken
+	// since liveClaims read them is left alone and wins over this one.
+	if len(gone) > 0 {
+		if _, err := s.c(cClaims).DeleteMany(ctx, bson.M{"_id": bson.M{"$in": ids}, "owner": bson.M{"$in": gone}}); err != nil {
+			return nil, fmt.Errorf("mongo: take over outbox claims from %s: %w", ids[0], err)
+		}
+	}
+	lost := map[string]bool{}
+	_, err := s.c(cClaims).InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
+	if err != nil {
+		var bwe mongo.BulkWriteException
+		if !errors.As(err, &bwe) || bwe.WriteConcernError != nil {
+			return nil, fmt.Errorf("mongo: claim outbox chains from %s: %w", ids[0], err)
+		}
+		for _, we := range bwe.WriteErrors {
+			if !mongo.IsDuplicateKeyError(we) {
+				return nil, fmt.Errorf("mongo: claim outbox chain %s: %w", ids[we.Index], err)
+			}
+			lost[ids[we.Index]] = true
+		}
+		if len(lost) > 0 {
+			if err := s.ownOf(ctx, lost); err != nil {
+				return nil, err
+			}
+		}
+	}
+	out := recs[:0]
+	for _, r := range recs {
+		if !lost[chainID(trace.ChainOf(r))] {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+// ownOf removes from lost the chains whose claim this instance already held.
+func (s *Store) ownOf(ctx context.Context, lost map[string]bool) error {
+	ids := make([]string, 0, len(lost))
+	for id := range lost {
+		ids = append(ids, id)
+	}
+	var mine []claimDoc
+	cur, err := s.c(cClaims).Find(ctx, bson.M{"_id": bson.M{"$in": ids}, "owner": s.instance})
+	if err == nil {
+		err = cur.All(ctx, &mine)
+	}
+	if err != nil {
+		return fmt.Errorf("mongo: read outbox claims: %w", err)
+	}
+	for _, c := range mine {
+		delete(lost, c.ID)
+	}
+	return nil
+}
+
+// startBeats renews this instance's claims from its first claim on, until
+// Close: its counter starts from the clock, so that a restart under the same
+// name moves it too, and goes up every quarter of the lapse.
+func (s *Store) startBeats(ctx context.Context) error {
+	o := &s.outbox
+	if o.done != nil {
+		return nil
+	}
+	beat := time.Now().UnixNano()
+	if err := s.beat(ctx, beat); err != nil {
+		return err
+	}
+	bctx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	o.stop, o.done = stop, make(chan struct{})
+	go func() {
+		defer close(o.done)
+		t := time.NewTicker(o.lapseOr() / 4)
+		defer t.Stop()
+		for {
+			select {
+			case <-bctx.Done():
+				return
+			case <-t.C:
+				beat++
+				// A renewal that fails is retried at the next tick; missing
+				// several only lets another instance send these chains too.
+				_ = s.beat(bctx, beat)
+			}
+		}
+	}()
+	return nil
+}
+
+func (s *Store) beat(ctx context.Context, n int64) error {
+	_, err := s.c(cBeats).UpdateOne(ctx, bson.M{"_id": s.instance}, bson.M{"$set": bson.M{"beat": n}}, options.UpdateOne().SetUpsert(true))
+	if err != nil {
+		return fmt.Errorf("mongo: renew outbox claims of %s: %w", s.instance, err)
+	}
+	return nil
+}
+
+// stopBeats ends the renewals, leaving the claims: an instance restarted
+// under the same name takes them back, and others take them after the lapse.
+func (s *Store) stopBeats() {
+	o := &s.outbox
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.stop != nil {
+		o.stop()
+		<-o.done
+	}
+}
