@@ -104,11 +104,65 @@ func (s *Store) ClaimAnchors(ctx context.Context, limit int, skip []trace.Anchor
 		}
 		o.cursor = trace.ChainOf(recs[len(recs)-1])
 		got, err := s.claim(ctx, recs, gone)
-		if err != nil || len(got) > 0 {
-			return got, err
+		if err != nil {
+			return nil, err
+		}
+		if len(got) > 0 {
+			// Checked again now that they are claimed: the holder before
+			// may have settled them since the first read.
+			return s.pendingOf(ctx, got)
 		}
 	}
 	return nil, nil
+}
+
+// pendingOf keeps those of recs that are still pending.
+func (s *Store) pendingOf(ctx context.Context, recs []custody.Record) ([]custody.Record, error) {
+	ids := make([]string, len(recs))
+	for i, r := range recs {
+		ids[i] = anchorID(r.Kind, r.Key, r.Seq)
+	}
+	var docs []struct {
+		ID string `bson:"_id"`
+	}
+	cur, err := s.c(cAnchors).Find(ctx, bson.M{"_id": bson.M{"$in": ids}, "status": trace.AnchorPending}, options.Find().SetProjection(bson.M{"_id": 1}))
+	if err == nil {
+		err = cur.All(ctx, &docs)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("mongo: read claimed anchors: %w", err)
+	}
+	still := make(map[string]bool, len(docs))
+	for _, d := range docs {
+		still[d.ID] = true
+	}
+	out := recs[:0]
+	for i, r := range recs {
+		if still[ids[i]] {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+// untagged returns the records of the first n of docs, each chain cut before
+// a record still tagged by a change being committed, which PendingAnchors
+// hides too: the records after it must wait for it.
+func untagged(docs []anchorDoc, n int) []custody.Record {
+	var out []custody.Record
+	var tagged trace.AnchorChain
+	for _, d := range docs[:n] {
+		r := d.record()
+		c := trace.ChainOf(r)
+		switch {
+		case c == tagged:
+		case d.Txn != nil:
+			tagged = c
+		default:
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // ReleaseAnchors implements trace.Store.
@@ -207,9 +261,7 @@ func (s *Store) lapsed(ctx context.Context, claims []claimDoc) (map[string]bool,
 const noBeat = -1
 
 // pendingChains reads the pending records of whole chains not in exclude,
-// from the one after the cursor round to it. A chain is cut before a record
-// still tagged by a change being committed, which PendingAnchors hides too:
-// the records after it must wait for it.
+// from the one after the cursor round to it.
 func (s *Store) pendingChains(ctx context.Context, limit int, exclude []trace.AnchorChain) ([]custody.Record, error) {
 	at := s.outbox.cursor
 	docs, err := s.pendingAround(ctx, limit+1, exclude, bson.A{bson.M{"kind": bson.M{"$gt": at.Kind}}, bson.M{"kind": at.Kind, "key": bson.M{"$gt": at.Key}}})
@@ -227,20 +279,7 @@ func (s *Store) pendingChains(ctx context.Context, limit int, exclude []trace.An
 	for i, d := range docs {
 		recs[i] = d.record()
 	}
-	recs = trace.WholeChains(recs, limit)
-	out := recs[:0]
-	var tagged trace.AnchorChain
-	for i, r := range recs {
-		c := trace.ChainOf(r)
-		switch {
-		case c == tagged:
-		case docs[i].Txn != nil:
-			tagged = c
-		default:
-			out = append(out, r)
-		}
-	}
-	return out, nil
+	return untagged(docs, len(trace.WholeChains(recs, limit))), nil
 }
 
 // pendingAround reads up to limit pending records, chain by chain in seq
