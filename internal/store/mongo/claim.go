@@ -107,13 +107,40 @@ func (s *Store) ClaimAnchors(ctx context.Context, limit int, skip []trace.Anchor
 		if err != nil {
 			return nil, err
 		}
-		if len(got) > 0 {
-			// Checked again now that they are claimed: the holder before
-			// may have settled them since the first read.
-			return s.pendingOf(ctx, got)
+		if len(got) == 0 {
+			continue
+		}
+		// Checked again now that they are claimed: the holder before may
+		// have settled them since the first read. Chains left with nothing
+		// are released at once.
+		still, err := s.pendingOf(ctx, got)
+		if err != nil {
+			return nil, err
+		}
+		if err := s.ReleaseAnchors(ctx, emptied(got, still)); err != nil {
+			return nil, err
+		}
+		if len(still) > 0 {
+			return still, nil
 		}
 	}
 	return nil, nil
+}
+
+// emptied lists the chains of recs that have no record in still.
+func emptied(recs, still []custody.Record) []trace.AnchorChain {
+	left := map[trace.AnchorChain]bool{}
+	for _, r := range still {
+		left[trace.ChainOf(r)] = true
+	}
+	var out []trace.AnchorChain
+	for _, r := range recs {
+		if c := trace.ChainOf(r); !left[c] {
+			left[c] = true
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // pendingOf keeps those of recs that are still pending.
@@ -136,7 +163,7 @@ func (s *Store) pendingOf(ctx context.Context, recs []custody.Record) ([]custody
 	for _, d := range docs {
 		still[d.ID] = true
 	}
-	out := recs[:0]
+	var out []custody.Record
 	for i, r := range recs {
 		if still[ids[i]] {
 			out = append(out, r)
