@@ -59,25 +59,36 @@ func (s *Store) PendingAnchorCount(ctx context.Context) (int, error) {
 	return int(n), nil
 }
 
-// SettleAnchors implements trace.Store, in one ordered bulk write: an
-// update per round trip cost the worker more than the ledger's write.
+// SettleAnchors implements trace.Store, with one update of many documents
+// per distinct outcome: the records of one ledger call share their receipt,
+// so a batch is mostly one update. An update per record, even in one bulk
+// write, made FerretDB look each one up on its own, which grew with the
+// outbox until a batch of 200 outlasted the client's timeout.
 func (s *Store) SettleAnchors(ctx context.Context, outcomes []trace.AnchorOutcome) error {
-	if len(outcomes) == 0 {
-		return nil
+	type settled struct {
+		status, ledger, txID, refused string
+		block                         uint64
+		at                            time.Time
 	}
-	models := make([]mongo.WriteModel, len(outcomes))
-	for i, o := range outcomes {
-		status := trace.AnchorAnchored
+	var order []settled
+	ids := map[settled][]string{}
+	for _, o := range outcomes {
+		k := settled{status: trace.AnchorAnchored, ledger: o.Ledger, txID: o.Receipt.TxID, refused: o.Refused, block: o.Receipt.Block, at: o.At.UTC()}
 		if o.Refused != "" {
-			status = trace.AnchorRejected
+			k.status = trace.AnchorRejected
 		}
-		models[i] = mongo.NewUpdateOneModel().SetFilter(bson.M{"_id": anchorID(o.Record.Kind, o.Record.Key, o.Record.Seq)}).SetUpdate(bson.M{"$set": bson.M{
-			"status": status, "ledger": o.Ledger, "txId": o.Receipt.TxID, "block": int64(o.Receipt.Block), "error": o.Refused, "anchoredAt": o.At.UTC(),
-		}})
+		if _, ok := ids[k]; !ok {
+			order = append(order, k)
+		}
+		ids[k] = append(ids[k], anchorID(o.Record.Kind, o.Record.Key, o.Record.Seq))
 	}
-	if _, err := s.c(cAnchors).BulkWrite(ctx, models); err != nil {
-		first := outcomes[0].Record
-		return fmt.Errorf("mongo: settle %d anchors from %s/%s/%d: %w", len(outcomes), first.Kind, first.Key, first.Seq, err)
+	for _, k := range order {
+		_, err := s.c(cAnchors).UpdateMany(ctx, bson.M{"_id": bson.M{"$in": ids[k]}}, bson.M{"$set": bson.M{
+			"status": k.status, "ledger": k.ledger, "txId": k.txID, "block": int64(k.block), "error": k.refused, "anchoredAt": k.at,
+		}})
+		if err != nil {
+			return fmt.Errorf("mongo: settle %d anchors from %s: %w", len(ids[k]), ids[k][0], err)
+		}
 	}
 	return nil
 }
