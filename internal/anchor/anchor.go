@@ -131,47 +131,72 @@ func (w *Worker) Drain(ctx context.Context) (int, error) {
 	}
 }
 
-// send anchors one batch of whole chains. When the ledger refuses or fails
-// the batch, the chains go one by one, and a refused chain record by record,
-// so that only the refused records are settled as rejected, and a chain that
-// cannot go on is set aside while the others go. An error comes back only
-// when no chain got through, more likely a ledger down than a chain stuck;
-// the chain it failed on is set aside all the same.
+// send anchors one batch of whole chains, and returns what to settle and
+// which chains to set aside. An error comes back only when no chain got
+// through, more likely a ledger down than a chain stuck; the chain it failed
+// on is set aside all the same.
 func (w *Worker) send(ctx context.Context, recs []custody.Record) ([]trace.AnchorOutcome, []trace.AnchorChain, error) {
-	info := w.Ledger.Info()
-	receipts, err := w.Ledger.Anchor(ctx, recs)
-	if err == nil {
-		return settled(info, recs, receipts), nil, nil
+	b := batch{info: w.Ledger.Info()}
+	err := w.split(ctx, &b, splitChains(recs), recs)
+	return b.out, b.aside, err
+}
+
+// batch is what send has learnt so far.
+type batch struct {
+	info  trace.LedgerInfo
+	out   []trace.AnchorOutcome
+	aside []trace.AnchorChain
+}
+
+// split sends chains, whose records are recs, in one call. When the ledger
+// refuses it, each half goes on its own, down to a single chain, which goes
+// record by record: a chain stuck in a batch of n costs about 2·log2(n)
+// calls, not n. When the ledger fails it, the chains go one at a time, and
+// the first to fail before any got through ends the batch.
+func (w *Worker) split(ctx context.Context, b *batch, chains [][]custody.Record, recs []custody.Record) error {
+	got, err := w.Ledger.Anchor(ctx, recs)
+	switch {
+	case err == nil:
+		b.out = append(b.out, settled(b.info, recs, got)...)
+		return nil
+	case ctx.Err() != nil:
+		return err
+	case Refused(err) && len(chains) == 1:
+		done, stuck := w.oneByOne(ctx, b.info, recs)
+		b.out = append(b.out, done...)
+		if stuck {
+			b.aside = append(b.aside, trace.ChainOf(recs[0]))
+		}
+		return nil
+	case Refused(err):
+		half := len(chains) / 2
+		if err := w.split(ctx, b, chains[:half], join(chains[:half])); err != nil {
+			return err
+		}
+		return w.split(ctx, b, chains[half:], join(chains[half:]))
+	case len(chains) == 1:
+		b.aside = append(b.aside, trace.ChainOf(recs[0]))
+		if len(b.out) == 0 {
+			// Nothing got through: most likely the ledger is down, and
+			// trying every chain would only wait out its timeout again.
+			return err
+		}
+		return nil
 	}
-	chains := splitChains(recs)
-	if !Refused(err) && len(chains) == 1 {
-		return nil, []trace.AnchorChain{trace.ChainOf(recs[0])}, err
-	}
-	var out []trace.AnchorOutcome
-	var aside []trace.AnchorChain
 	for _, c := range chains {
-		got, err := w.Ledger.Anchor(ctx, c)
-		switch {
-		case err == nil:
-			out = append(out, settled(info, c, got)...)
-		case Refused(err):
-			done, stuck := w.oneByOne(ctx, info, c)
-			out = append(out, done...)
-			if stuck {
-				aside = append(aside, trace.ChainOf(c[0]))
-			}
-		case ctx.Err() != nil:
-			return out, aside, err
-		default:
-			aside = append(aside, trace.ChainOf(c[0]))
-			if len(out) == 0 {
-				// Nothing got through: most likely the ledger is down, and
-				// trying every chain would only wait out its timeout again.
-				return nil, aside, err
-			}
+		if err := w.split(ctx, b, [][]custody.Record{c}, c); err != nil {
+			return err
 		}
 	}
-	return out, aside, nil
+	return nil
+}
+
+func join(chains [][]custody.Record) []custody.Record {
+	var out []custody.Record
+	for _, c := range chains {
+		out = append(out, c...)
+	}
+	return out
 }
 
 // oneByOne sends a refused chain a record at a time. A refused record is

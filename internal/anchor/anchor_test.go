@@ -2,6 +2,7 @@ package anchor_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"path/filepath"
@@ -75,5 +76,53 @@ func TestDrainSettlesRefusalsAndWaitsOutGaps(t *testing.T) {
 		if got := status(tt.key, tt.seq); got != tt.want {
 			t.Errorf("%s/%d = %s, want %s", tt.key, tt.seq, got, tt.want)
 		}
+	}
+}
+
+// counting is a ledger that counts its calls.
+type counting struct {
+	trace.Ledger
+	calls int
+}
+
+func (c *counting) Anchor(ctx context.Context, recs []custody.Record) ([]trace.Receipt, error) {
+	c.calls++
+	return c.Ledger.Anchor(ctx, recs)
+}
+
+// TestStuckChainCostsFewCalls: one chain at a gap among 64 costs the batch
+// it is in a few calls, halving the batch down to it, not a call per chain.
+func TestStuckChainCostsFewCalls(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	st, err := sqlite.Open(ctx, filepath.Join(dir, "db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	emb, err := embedded.Open(filepath.Join(dir, "ledger"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { emb.Close() })
+	var recs []custody.Record
+	for i := range 64 {
+		sum := fmt.Sprintf("%064x", i+1)
+		recs = append(recs, custody.Record{Kind: "event", Key: fmt.Sprintf("lot-%02d", i), Hash: sum})
+	}
+	recs[20] = custody.Record{Kind: "event", Key: "lot-20", Seq: 1, Hash: h('a'), PrevHash: h('b')}
+	if err := st.Commit(ctx, trace.Change{Anchors: recs}); err != nil {
+		t.Fatal(err)
+	}
+	led := &counting{Ledger: emb}
+	w := anchor.New(st, led, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if n, err := w.Drain(ctx); n != 63 || err != nil {
+		t.Fatalf("Drain = %d, %v; want the 63 others settled", n, err)
+	}
+	// The batch, then at each of six halvings the half with the gap and
+	// the other half, then the stuck record on its own.
+	t.Logf("%d ledger calls", led.calls)
+	if led.calls > 14 {
+		t.Errorf("%d ledger calls for one stuck chain among 64", led.calls)
 	}
 }
