@@ -127,6 +127,21 @@ func (s *Store) ClaimAnchors(ctx context.Context, limit int, skip []trace.Anchor
 	return nil, nil
 }
 
+// ReleaseAnchors implements trace.Store.
+func (s *Store) ReleaseAnchors(ctx context.Context, chains []trace.AnchorChain) error {
+	if len(chains) == 0 {
+		return nil
+	}
+	ids := make([]string, len(chains))
+	for i, c := range chains {
+		ids[i] = chainID(c)
+	}
+	if _, err := s.c(cClaims).DeleteMany(ctx, bson.M{"_id": bson.M{"$in": ids}, "owner": s.instance}); err != nil {
+		return fmt.Errorf("mongo: release %d outbox chains from %s: %w", len(chains), ids[0], err)
+	}
+	return nil
+}
+
 // emptied lists the chains of recs that have no record in still.
 func emptied(recs, still []custody.Record) []trace.AnchorChain {
 	left := map[trace.AnchorChain]bool{}
@@ -141,70 +156,6 @@ func emptied(recs, still []custody.Record) []trace.AnchorChain {
 		}
 	}
 	return out
-}
-
-// pendingOf keeps those of recs that are still pending.
-func (s *Store) pendingOf(ctx context.Context, recs []custody.Record) ([]custody.Record, error) {
-	ids := make([]string, len(recs))
-	for i, r := range recs {
-		ids[i] = anchorID(r.Kind, r.Key, r.Seq)
-	}
-	var docs []struct {
-		ID string `bson:"_id"`
-	}
-	cur, err := s.c(cAnchors).Find(ctx, bson.M{"_id": bson.M{"$in": ids}, "status": trace.AnchorPending}, options.Find().SetProjection(bson.M{"_id": 1}))
-	if err == nil {
-		err = cur.All(ctx, &docs)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("mongo: read claimed anchors: %w", err)
-	}
-	still := make(map[string]bool, len(docs))
-	for _, d := range docs {
-		still[d.ID] = true
-	}
-	var out []custody.Record
-	for i, r := range recs {
-		if still[ids[i]] {
-			out = append(out, r)
-		}
-	}
-	return out, nil
-}
-
-// untagged returns the records of the first n of docs, each chain cut before
-// a record still tagged by a change being committed, which PendingAnchors
-// hides too: the records after it must wait for it.
-func untagged(docs []anchorDoc, n int) []custody.Record {
-	var out []custody.Record
-	var tagged trace.AnchorChain
-	for _, d := range docs[:n] {
-		r := d.record()
-		c := trace.ChainOf(r)
-		switch {
-		case c == tagged:
-		case d.Txn != nil:
-			tagged = c
-		default:
-			out = append(out, r)
-		}
-	}
-	return out
-}
-
-// ReleaseAnchors implements trace.Store.
-func (s *Store) ReleaseAnchors(ctx context.Context, chains []trace.AnchorChain) error {
-	if len(chains) == 0 {
-		return nil
-	}
-	ids := make([]string, len(chains))
-	for i, c := range chains {
-		ids[i] = chainID(c)
-	}
-	if _, err := s.c(cClaims).DeleteMany(ctx, bson.M{"_id": bson.M{"$in": ids}, "owner": s.instance}); err != nil {
-		return fmt.Errorf("mongo: release %d outbox chains from %s: %w", len(chains), ids[0], err)
-	}
-	return nil
 }
 
 // liveClaims returns the chains other instances hold and still renew, and
@@ -286,47 +237,6 @@ func (s *Store) lapsed(ctx context.Context, claims []claimDoc) (map[string]bool,
 
 // noBeat stands for the counter of a holder that never renewed.
 const noBeat = -1
-
-// pendingChains reads the pending records of whole chains not in exclude,
-// from the one after the cursor round to it.
-func (s *Store) pendingChains(ctx context.Context, limit int, exclude []trace.AnchorChain) ([]custody.Record, error) {
-	at := s.outbox.cursor
-	docs, err := s.pendingAround(ctx, limit+1, exclude, bson.A{bson.M{"kind": bson.M{"$gt": at.Kind}}, bson.M{"kind": at.Kind, "key": bson.M{"$gt": at.Key}}})
-	if err != nil {
-		return nil, err
-	}
-	if len(docs) <= limit && at != (trace.AnchorChain{}) {
-		more, err := s.pendingAround(ctx, limit+1-len(docs), exclude, bson.A{bson.M{"kind": bson.M{"$lt": at.Kind}}, bson.M{"kind": at.Kind, "key": bson.M{"$lte": at.Key}}})
-		if err != nil {
-			return nil, err
-		}
-		docs = append(docs, more...)
-	}
-	recs := make([]custody.Record, len(docs))
-	for i, d := range docs {
-		recs[i] = d.record()
-	}
-	return untagged(docs, len(trace.WholeChains(recs, limit))), nil
-}
-
-// pendingAround reads up to limit pending records, chain by chain in seq
-// order, of the chains that match one of where and are not excluded.
-func (s *Store) pendingAround(ctx context.Context, limit int, exclude []trace.AnchorChain, where bson.A) ([]anchorDoc, error) {
-	filter := bson.M{"status": trace.AnchorPending, "$or": where}
-	byKind := map[string][]string{}
-	for _, c := range exclude {
-		byKind[c.Kind] = append(byKind[c.Kind], c.Key)
-	}
-	if len(byKind) > 0 {
-		var nor bson.A
-		for kind, keys := range byKind {
-			nor = append(nor, bson.M{"kind": kind, "key": bson.M{"$in": keys}})
-		}
-		filter["$nor"] = nor
-	}
-	return findAnchors(ctx, s.c(cAnchors), filter,
-		options.Find().SetSort(bson.D{{Key: "kind", Value: 1}, {Key: "key", Value: 1}, {Key: "seq", Value: 1}}).SetLimit(int64(limit)))
-}
 
 // claim claims the chains of recs and returns the records of those it got:
 // new claims, its own, and those of the lapsed holders gone, taken over.
