@@ -1,7 +1,13 @@
 // Package anchor drains the outbox: records that the store committed with
-// their events are sent to the ledger in order, retried until the ledger has
-// them, and settled with the ledger's receipt. Sending a record twice is
-// harmless because ledgers accept an identical record again.
+// their events are sent to the ledger chain by chain in seq order, retried
+// until the ledger has them, and settled with the ledger's receipt. Sending a
+// record twice is harmless because ledgers accept an identical record again.
+//
+// The worker claims the chains it sends (trace.Store.ClaimAnchors), so that
+// instances sharing a store share the work instead of each sending it all. A
+// chain the ledger will not take yet, because its next record does not follow
+// what the ledger holds, or that fails on its own, is set aside for a while
+// that doubles up to MaxBackoff, and the worker goes on with the others.
 package anchor
 
 import (
@@ -26,6 +32,15 @@ type Worker struct {
 	Idle       time.Duration
 	MaxBackoff time.Duration
 	kick       chan struct{}
+	// aside holds the chains set aside; only Drain's goroutine uses it.
+	aside map[trace.AnchorChain]retry
+}
+
+// retry is when a chain set aside is tried again, and how long it waits if
+// that fails too.
+type retry struct {
+	at   time.Time
+	wait time.Duration
 }
 
 // New returns a worker with working defaults.
@@ -85,71 +100,187 @@ func sleep(ctx context.Context, d time.Duration) bool {
 	}
 }
 
-// Drain sends pending records until none are left and returns how many were
-// settled. It stops at the first error worth retrying.
+// Drain sends pending records until none are left that this instance may
+// send now, and returns how many were settled. It stops at the first error
+// worth retrying: the store's, or the ledger's when nothing could be sent.
+// Chains set aside are not errors; they are tried again in their time.
 func (w *Worker) Drain(ctx context.Context) (int, error) {
 	total := 0
 	for {
-		recs, err := w.Store.PendingAnchors(ctx, w.Batch)
+		recs, err := w.Store.ClaimAnchors(ctx, w.Batch, w.skipped(time.Now()))
 		if err != nil || len(recs) == 0 {
 			return total, err
 		}
-		outcomes, err := w.send(ctx, recs)
+		outcomes, aside, err := w.send(ctx, recs)
 		if len(outcomes) > 0 {
-			if serr := w.Store.SettleAnchors(ctx, outcomes); serr != nil {
-				return total, serr
+			serr := w.Store.SettleAnchors(ctx, outcomes)
+			if serr == nil {
+				total += len(outcomes)
 			}
-			total += len(outcomes)
+			err = errors.Join(err, serr)
 		}
-		if err != nil {
+		w.setAside(aside, outcomes, time.Now())
+		// Released even when ctx has ended, so that another instance need not
+		// wait for the claims to lapse.
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		rerr := w.Store.ReleaseAnchors(rctx, chainsOf(recs))
+		cancel()
+		if err = errors.Join(err, rerr); err != nil {
 			return total, err
 		}
 	}
 }
 
-// send anchors one batch. When the ledger refuses the batch, the records go
-// one by one so that only the refused ones, and the records chained after them,
-// are settled as rejected; a gap is waited out instead.
-func (w *Worker) send(ctx context.Context, recs []custody.Record) ([]trace.AnchorOutcome, error) {
-	info := w.Ledger.Info()
-	receipts, err := w.Ledger.Anchor(ctx, recs)
-	if err == nil {
-		now := time.Now().UTC()
-		out := make([]trace.AnchorOutcome, len(recs))
-		for i, r := range recs {
-			out[i] = trace.AnchorOutcome{Record: r, Ledger: info.Kind, Receipt: receipts[i], At: now}
+// send anchors one batch of whole chains, and returns what to settle and
+// which chains to set aside. An error comes back only when no chain got
+// through, more likely a ledger down than a chain stuck; the chain it failed
+// on is set aside all the same.
+func (w *Worker) send(ctx context.Context, recs []custody.Record) ([]trace.AnchorOutcome, []trace.AnchorChain, error) {
+	b := batch{info: w.Ledger.Info()}
+	err := w.split(ctx, &b, splitChains(recs), recs)
+	return b.out, b.aside, err
+}
+
+// batch is what send has learnt so far.
+type batch struct {
+	info  trace.LedgerInfo
+	out   []trace.AnchorOutcome
+	aside []trace.AnchorChain
+}
+
+// split sends chains, whose records are recs, in one call. When the ledger
+// refuses it, each half goes on its own, down to a single chain, which goes
+// record by record: a chain stuck in a batch of n costs about 2·log2(n)
+// calls, not n. When the ledger fails it, the chains go one at a time, and
+// the first to fail before any got through ends the batch.
+func (w *Worker) split(ctx context.Context, b *batch, chains [][]custody.Record, recs []custody.Record) error {
+	got, err := w.Ledger.Anchor(ctx, recs)
+	switch {
+	case err == nil:
+		b.out = append(b.out, settled(b.info, recs, got)...)
+		return nil
+	case ctx.Err() != nil:
+		return err
+	case Refused(err) && len(chains) == 1:
+		done, stuck := w.oneByOne(ctx, b.info, recs)
+		b.out = append(b.out, done...)
+		if stuck {
+			b.aside = append(b.aside, trace.ChainOf(recs[0]))
 		}
-		return out, nil
-	}
-	if !Refused(err) {
-		return nil, err
-	}
-	var out []trace.AnchorOutcome
-	var gap error
-	waiting := map[string]bool{}
-	for _, r := range recs {
-		chain := r.Kind + "/" + r.Key
-		if waiting[chain] {
-			continue
+		return nil
+	case Refused(err):
+		half := len(chains) / 2
+		if err := w.split(ctx, b, chains[:half], join(chains[:half])); err != nil {
+			return err
 		}
+		return w.split(ctx, b, chains[half:], join(chains[half:]))
+	case len(chains) == 1:
+		b.aside = append(b.aside, trace.ChainOf(recs[0]))
+		if len(b.out) == 0 {
+			// Nothing got through: most likely the ledger is down, and
+			// trying every chain would only wait out its timeout again.
+			return err
+		}
+		return nil
+	}
+	for _, c := range chains {
+		if err := w.split(ctx, b, [][]custody.Record{c}, c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func join(chains [][]custody.Record) []custody.Record {
+	var out []custody.Record
+	for _, c := range chains {
+		out = append(out, c...)
+	}
+	return out
+}
+
+// oneByOne sends a refused chain a record at a time. A refused record is
+// settled as rejected, which no retry can change; the chain is stuck at a
+// gap (the record before is not on the ledger: still being committed, not yet
+// visible to this peer, or itself rejected) or at a failure.
+func (w *Worker) oneByOne(ctx context.Context, info trace.LedgerInfo, chain []custody.Record) (out []trace.AnchorOutcome, stuck bool) {
+	for _, r := range chain {
 		got, err := w.Ledger.Anchor(ctx, []custody.Record{r})
-		now := time.Now().UTC()
 		switch {
 		case err == nil:
-			out = append(out, trace.AnchorOutcome{Record: r, Ledger: info.Kind, Receipt: got[0], At: now})
-		case errors.Is(err, custody.ErrGap):
-			// The record before it is not on the ledger yet: still on its way
-			// from a change being committed, or not yet visible to this peer.
-			// Its chain waits; the others go on.
-			waiting[chain], gap = true, err
-		case Refused(err):
-			w.Log.Error("ledger refused a record", "kind", r.Kind, "key", r.Key, "seq", r.Seq, "err", err)
-			out = append(out, trace.AnchorOutcome{Record: r, Ledger: info.Kind, Refused: err.Error(), At: now})
+			out = append(out, settled(info, []custody.Record{r}, got)...)
+		case errors.Is(err, custody.ErrGap) || !Refused(err):
+			w.Log.Warn("ledger cannot take a chain's next record yet; the chain waits", "kind", r.Kind, "key", r.Key, "seq", r.Seq, "err", err)
+			return out, true
 		default:
-			return out, err
+			w.Log.Error("ledger refused a record", "kind", r.Kind, "key", r.Key, "seq", r.Seq, "err", err)
+			out = append(out, trace.AnchorOutcome{Record: r, Ledger: info.Kind, Refused: err.Error(), At: time.Now().UTC()})
 		}
 	}
-	return out, gap
+	return out, false
+}
+
+func settled(info trace.LedgerInfo, recs []custody.Record, receipts []trace.Receipt) []trace.AnchorOutcome {
+	now := time.Now().UTC()
+	out := make([]trace.AnchorOutcome, len(recs))
+	for i, r := range recs {
+		out[i] = trace.AnchorOutcome{Record: r, Ledger: info.Kind, Receipt: receipts[i], At: now}
+	}
+	return out
+}
+
+// skipped lists the chains still set aside at now, and forgets those whose
+// time came long ago without their failing again: settled since, by this
+// instance or another.
+func (w *Worker) skipped(now time.Time) []trace.AnchorChain {
+	var out []trace.AnchorChain
+	for c, r := range w.aside {
+		switch {
+		case now.Before(r.at):
+			out = append(out, c)
+		case now.Sub(r.at) > 2*w.MaxBackoff:
+			delete(w.aside, c)
+		}
+	}
+	return out
+}
+
+// setAside sets chains aside, each for twice its last wait, and forgets the
+// chains that got records onto the ledger.
+func (w *Worker) setAside(chains []trace.AnchorChain, outcomes []trace.AnchorOutcome, now time.Time) {
+	for _, o := range outcomes {
+		if o.Refused == "" {
+			delete(w.aside, trace.ChainOf(o.Record))
+		}
+	}
+	if w.aside == nil {
+		w.aside = map[trace.AnchorChain]retry{}
+	}
+	for _, c := range chains {
+		wait := min(max(2*w.aside[c].wait, time.Second), w.MaxBackoff)
+		w.aside[c] = retry{at: now.Add(wait), wait: wait}
+	}
+}
+
+// splitChains cuts records ordered chain by chain into their chains.
+func splitChains(recs []custody.Record) [][]custody.Record {
+	var out [][]custody.Record
+	start := 0
+	for i := range recs {
+		if i == len(recs)-1 || trace.ChainOf(recs[i+1]) != trace.ChainOf(recs[i]) {
+			out = append(out, recs[start:i+1])
+			start = i + 1
+		}
+	}
+	return out
+}
+
+func chainsOf(recs []custody.Record) []trace.AnchorChain {
+	var out []trace.AnchorChain
+	for _, c := range splitChains(recs) {
+		out = append(out, trace.ChainOf(c[0]))
+	}
+	return out
 }
 
 // Refused reports whether err is the ledger refusing a record by the custody

@@ -87,6 +87,19 @@ func (s *Store) PendingAnchors(ctx context.Context, limit int) ([]custody.Record
 	return recs, s.failed("PendingAnchors", err)
 }
 
+// ClaimAnchors counts the store's failures; the outbox collector notes when
+// the outbox is empty, which the chains this instance skips or another holds
+// would hide from here.
+func (s *Store) ClaimAnchors(ctx context.Context, limit int, skip []trace.AnchorChain) ([]custody.Record, error) {
+	recs, err := s.Store.ClaimAnchors(ctx, limit, skip)
+	return recs, s.failed("ClaimAnchors", err)
+}
+
+// ReleaseAnchors counts the store's failures.
+func (s *Store) ReleaseAnchors(ctx context.Context, chains []trace.AnchorChain) error {
+	return s.failed("ReleaseAnchors", s.Store.ReleaseAnchors(ctx, chains))
+}
+
 // SettleAnchors counts settled records by outcome.
 func (s *Store) SettleAnchors(ctx context.Context, outcomes []trace.AnchorOutcome) error {
 	if err := s.failed("SettleAnchors", s.Store.SettleAnchors(ctx, outcomes)); err != nil {

@@ -63,8 +63,20 @@ type Store interface {
 	Units(ctx context.Context, lot string) ([]Unit, error)
 
 	// PendingAnchors returns up to limit outbox records not yet on the ledger,
-	// oldest first, so that a chain's records come out in seq order.
+	// chain by chain (by kind, then key), each chain's records in seq order.
 	PendingAnchors(ctx context.Context, limit int) ([]custody.Record, error)
+	// ClaimAnchors claims chains of pending outbox records for this instance
+	// and returns their records, chain after chain, each chain's in seq order:
+	// whole chains of about limit records in all (the first chain is cut at
+	// limit when it is longer). It leaves out the chains in skip and those
+	// another instance holds a live claim on, takes over claims whose holder
+	// stopped renewing them, and hands out again the chains this instance
+	// already holds. Successive calls go round the chains, so each gets its
+	// turn. Claims save instances sending the same records; the ledger's chain
+	// rules, not claims, keep the ledger right when two send at once.
+	ClaimAnchors(ctx context.Context, limit int, skip []AnchorChain) ([]custody.Record, error)
+	// ReleaseAnchors drops this instance's claims on chains.
+	ReleaseAnchors(ctx context.Context, chains []AnchorChain) error
 	// PendingAnchorCount returns how many outbox records are not yet on the
 	// ledger (the outbox depth operators watch).
 	PendingAnchorCount(ctx context.Context) (int, error)

@@ -46,8 +46,8 @@ func (b *batch) add(id string, doc bson.M, dup string) {
 	b.ids, b.docs, b.dup = append(b.ids, id), append(b.docs, doc), append(b.dup, dup)
 }
 
-// newPlan lays out c; order is the first outbox number reserved for its anchors.
-func newPlan(c trace.Change, order int64) plan {
+// newPlan lays out c.
+func newPlan(c trace.Change) plan {
 	lots, units, complaints := batch{coll: cLots}, batch{coll: cUnits}, batch{coll: cComplaints}
 	events, entries, anchors := batch{coll: cEvents}, batch{coll: cEntries}, batch{coll: cAnchors}
 	licences := licenceBatch(c.Licences)
@@ -91,9 +91,9 @@ func newPlan(c trace.Change, order int64) plan {
 	for _, e := range c.ComplaintEntries {
 		entries.add(eventID(e.Complaint, e.Seq), bson.M{"complaint": e.Complaint, "seq": e.Seq, "doc": mustJSON(e)}, fmt.Sprintf("complaint %s already has entry %d", e.Complaint, e.Seq))
 	}
-	for i, r := range c.Anchors {
+	for _, r := range c.Anchors {
 		anchors.add(anchorID(r.Kind, r.Key, r.Seq), bson.M{"kind": r.Kind, "key": r.Key, "seq": int64(r.Seq), "hash": r.Hash,
-			"prevHash": r.PrevHash, "status": trace.AnchorPending, "order": order + int64(i)}, fmt.Sprintf("%s %s already has record %d", r.Kind, r.Key, r.Seq))
+			"prevHash": r.PrevHash, "status": trace.AnchorPending}, fmt.Sprintf("%s %s already has record %d", r.Kind, r.Key, r.Seq))
 	}
 	captured := batch{coll: cCaptured}
 	for _, id := range c.Captured {
@@ -151,21 +151,12 @@ func anchorID(kind, key string, seq uint64) string {
 
 // Commit implements trace.Store; see the package comment for how.
 func (s *Store) Commit(ctx context.Context, c trace.Change) error {
-	// The outbox order is taken before any lot moves on, so the change that
-	// follows on the same lot always queues its records after these.
-	var order int64
-	if n := len(c.Anchors); n > 0 {
-		var err error
-		if order, err = s.reserve(ctx, "anchors", n); err != nil {
-			return err
-		}
-	}
 	if c.Replay != nil && s.purgeDue() {
 		if err := s.purgeReplays(ctx, c.Replay.CreatedAt); err != nil {
 			return err
 		}
 	}
-	p := newPlan(c, order)
+	p := newPlan(c)
 	err := s.commit(ctx, p)
 	var a *again
 	if errors.As(err, &a) {
@@ -283,17 +274,4 @@ func duplicateAt(err error) (int, bool) {
 		}
 	}
 	return -1, mongo.IsDuplicateKeyError(err)
-}
-
-// reserve takes n consecutive numbers from a counter and returns the first.
-func (s *Store) reserve(ctx context.Context, name string, n int) (int64, error) {
-	var doc struct {
-		N int64 `bson:"n"`
-	}
-	err := s.c(cCounters).FindOneAndUpdate(ctx, bson.M{"_id": name}, bson.M{"$inc": bson.M{"n": int64(n)}},
-		options.FindOneAndUpdate().SetUpsert(true).SetReturnDocument(options.After)).Decode(&doc)
-	if err != nil {
-		return 0, fmt.Errorf("mongo: counter %s: %w", name, err)
-	}
-	return doc.N - int64(n) + 1, nil
 }

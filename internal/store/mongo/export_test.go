@@ -24,7 +24,7 @@ func (s *Store) DropDatabase(ctx context.Context) error { return s.db.Drop(ctx) 
 // CrashMidCommit applies c as Commit does and stops as a crash would: before
 // the commit point, or just after it when committed is true.
 func (s *Store) CrashMidCommit(ctx context.Context, c trace.Change, committed bool) error {
-	p := newPlan(c, 0)
+	p := newPlan(c)
 	j := p.journal(s.instance, time.Now().UTC())
 	if err := s.readBefore(ctx, &j, p.updates); err != nil {
 		return err

@@ -85,6 +85,7 @@ type Store struct {
 	purged  time.Time
 	// monitor, when set by a test, sees every command the client sends.
 	monitor *event.CommandMonitor
+	outbox   outbox
 	// beforeCommitPoint, when set by a test, runs just before Commit decides,
 	// where a slow writer would be overtaken by a recovery.
 	beforeCommitPoint func()
@@ -181,7 +182,7 @@ var indexes = []index{
 	{cEvents, []string{"lot", "seq"}, true},
 	{cEvents, []string{"ms", "lot", "seq"}, false},
 	{cUnits, []string{"lot"}, false},
-	{cAnchors, []string{"status", "order"}, false},
+	{cAnchors, []string{"status", "kind", "key", "seq"}, false},
 	{cAnchors, []string{"kind", "key", "seq"}, true},
 	{cScans, []string{"serial", "-time"}, false},
 	{cScans, []string{"lot", "-time"}, false},

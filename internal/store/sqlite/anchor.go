@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/agritrace/agritrace/chain/custody"
@@ -14,8 +15,66 @@ import (
 
 // PendingAnchors implements trace.Store.
 func (s *Store) PendingAnchors(ctx context.Context, limit int) ([]custody.Record, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT kind, key, seq, hash, prev_hash FROM anchors WHERE status = ? ORDER BY id LIMIT ?`,
-		trace.AnchorPending, limit)
+	return s.pendingAnchors(ctx, qPendingAnchorsAfter, limit, trace.AnchorChain{}, nil)
+}
+
+// The pending records of chains after or up to (kind, key), in the order of
+// the anchors_chain index, leaving out a JSON array of [kind, key] pairs.
+const (
+	qPendingAnchorsAfter = `SELECT kind, key, seq, hash, prev_hash FROM anchors WHERE status = ? AND (kind, key) > (?, ?)` + notSkipped
+	qPendingAnchorsUpTo  = `SELECT kind, key, seq, hash, prev_hash FROM anchors WHERE status = ? AND (kind, key) <= (?, ?)` + notSkipped
+	notSkipped           = ` AND NOT EXISTS (SELECT 1 FROM json_each(?) j WHERE json_extract(j.value, '$[0]') = anchors.kind AND json_extract(j.value, '$[1]') = anchors.key)
+		ORDER BY kind, key, seq LIMIT ?`
+)
+
+// outbox is where ClaimAnchors left off, so that the next call goes on from
+// there round the chains.
+type outbox struct {
+	mu     sync.Mutex
+	cursor trace.AnchorChain
+}
+
+// ClaimAnchors implements trace.Store. One process owns an SQLite database,
+// so every chain is this instance's to send and claims need no record; the
+// rest of the contract (whole chains in seq order, skip, taking turns) holds.
+func (s *Store) ClaimAnchors(ctx context.Context, limit int, skip []trace.AnchorChain) ([]custody.Record, error) {
+	s.outbox.mu.Lock()
+	defer s.outbox.mu.Unlock()
+	after := s.outbox.cursor
+	recs, err := s.pendingAnchors(ctx, qPendingAnchorsAfter, limit+1, after, skip)
+	if err != nil {
+		return nil, err
+	}
+	if len(recs) <= limit && after != (trace.AnchorChain{}) {
+		// Round the end, back to the chains up to where the last call stopped.
+		more, err := s.pendingAnchors(ctx, qPendingAnchorsUpTo, limit+1-len(recs), after, skip)
+		if err != nil {
+			return nil, err
+		}
+		recs = append(recs, more...)
+	}
+	recs = trace.WholeChains(recs, limit)
+	if len(recs) > 0 {
+		s.outbox.cursor = trace.ChainOf(recs[len(recs)-1])
+	}
+	return recs, nil
+}
+
+// ReleaseAnchors implements trace.Store; there are no claims to drop.
+func (s *Store) ReleaseAnchors(context.Context, []trace.AnchorChain) error { return nil }
+
+// pendingAnchors reads up to limit pending records chain by chain with query q,
+// which places them after or up to chain at, leaving out the chains in skip.
+func (s *Store) pendingAnchors(ctx context.Context, q string, limit int, at trace.AnchorChain, skip []trace.AnchorChain) ([]custody.Record, error) {
+	pairs := make([][2]string, len(skip))
+	for i, c := range skip {
+		pairs[i] = [2]string{c.Kind, c.Key}
+	}
+	skipped, err := json.Marshal(pairs)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: pending anchors: %w", err)
+	}
+	rows, err := s.read.QueryContext(ctx, q, trace.AnchorPending, at.Kind, at.Key, string(skipped), limit)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: pending anchors: %w", err)
 	}

@@ -30,6 +30,7 @@ type Store struct {
 	read reader
 	// writes are the hot write statements, prepared once on the write connection.
 	writes map[string]*sql.Stmt
+	outbox outbox
 }
 
 var _ trace.Store = (*Store)(nil)
