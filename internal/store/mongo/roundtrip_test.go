@@ -100,8 +100,8 @@ func TestCommitRoundTrips(t *testing.T) {
 		change trace.Change
 		want   int
 	}{
-		{"commission", commission("L2"), 9},
-		{"inspect", inspection("L1", 0), 11},
+		{"commission", commission("L2"), 8},
+		{"inspect", inspection("L1", 0), 10},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
