@@ -10,7 +10,7 @@ import (
 
 // joinFleet refuses to go on when the ledger just opened is not the one the
 // store's records are anchored on (see fleet.CheckLedger), and on a MongoDB
-// store, which several instances may share, starts beating among them so
+// store, which several instances may share, starts counting them so
 // that each knows its share of the limits kept in memory.
 func (a *app) joinFleet(ctx context.Context, claim trace.LedgerClaim) error {
 	var name string

@@ -3,8 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -44,7 +46,8 @@ func ferretForFleet(t *testing.T) (uri, db string) {
 // (FerretDB here), each with an embedded ledger in its own data directory.
 // The first is accepted, with a warning that its ledger serves it alone;
 // the second is refused at start, saying whose ledger the store's records
-// are on and what to do; the first, restarted, is accepted again.
+// are on and what to do; the first, restarted, is accepted again; once it
+// has closed, a third on a copy of its log takes that ledger over.
 func TestSecondEmbeddedLedgerRefused(t *testing.T) {
 	uri, db := ferretForFleet(t)
 	dirA, dirB := t.TempDir(), t.TempDir()
@@ -52,19 +55,20 @@ func TestSecondEmbeddedLedgerRefused(t *testing.T) {
 	args := func(dir, name string) []string {
 		return []string{"-data", dir, "-addr", "127.0.0.1:0", "-mongodb-uri", uri, "-mongodb-db", db, "-instance", name}
 	}
-	openA := func() (*app, string) {
+	openIn := func(dir, name string) (*app, string) {
 		t.Helper()
-		cfg, err := config.Load("test", args(dirA, "node-a"), noenv, io.Discard)
+		cfg, err := config.Load("test", args(dir, name), noenv, io.Discard)
 		if err != nil {
 			t.Fatal(err)
 		}
 		var logged bytes.Buffer
 		a, err := open(ctx, cfg, newLogger(&logged, slog.LevelInfo), true)
 		if err != nil {
-			t.Fatalf("first instance refused: %v", err)
+			t.Fatalf("instance %s refused: %v", name, err)
 		}
 		return a, logged.String()
 	}
+	openA := func() (*app, string) { t.Helper(); return openIn(dirA, "node-a") }
 	a, logged := openA()
 	if !strings.Contains(logged, "an embedded ledger on a shared store serves this one instance") {
 		t.Errorf("first instance gave no warning that its embedded ledger serves it alone:\n%s", logged)
@@ -91,6 +95,29 @@ func TestSecondEmbeddedLedgerRefused(t *testing.T) {
 	}
 	a, _ = openA()
 	if err := a.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	// Closed, the first instance is no longer listed as running: another
+	// given a copy of its log takes the ledger over.
+	dirC := t.TempDir()
+	for _, name := range []string{"ledger.log", "ledger.log.id", "ledger.log.idx"} {
+		b, err := os.ReadFile(filepath.Join(dirA, name))
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dirC, name), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c, logged := openIn(dirC, "node-c")
+	if !strings.Contains(logged, "takes over the embedded ledger of an instance that is not running") {
+		t.Errorf("an instance on a copy of a closed keeper's log did not take it over:\n%s", logged)
+	}
+	if err := c.Close(); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -70,8 +70,8 @@ func TestLimitsAcrossInstances(t *testing.T) {
 		Scans: config.Rate{N: 4, Per: time.Hour}, KeyedScans: config.Rate{N: 100, Per: time.Hour}}
 	a, fa := fleetInstance(t, uri, db, "node-a", l)
 	b, fb := fleetInstance(t, uri, db, "node-b", l)
-	// Node a learns of b at its next beat; here, at once.
-	if err := fa.Beat(context.Background()); err != nil {
+	// Node a learns of b at its next count; here, at once.
+	if err := fa.Refresh(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	if fa.Live() != 2 || fb.Live() != 2 {

@@ -2,14 +2,19 @@ package fleet_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/FerretDB/FerretDB/ferretdb"
 	"github.com/agritrace/agritrace/internal/fleet"
+	"github.com/agritrace/agritrace/internal/store/mongo"
 	"github.com/agritrace/agritrace/internal/store/sqlite"
 	"github.com/agritrace/agritrace/internal/trace"
 )
@@ -19,9 +24,39 @@ var (
 	quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 )
 
-func openStore(t *testing.T) *sqlite.Store {
+// ferretForFleet starts an embedded FerretDB (SQLite backend) for one test, or
+// uses TEST_MONGODB_URI, and returns its URI.
+func ferretForFleet(t *testing.T) string {
 	t.Helper()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "agritrace.db"))
+	if uri := os.Getenv("TEST_MONGODB_URI"); uri != "" {
+		return uri
+	}
+	f, err := ferretdb.New(&ferretdb.Config{
+		Listener:  ferretdb.ListenerConfig{TCP: "127.0.0.1:0"},
+		Handler:   "sqlite",
+		SQLiteURL: "file:" + t.TempDir() + "/",
+		Logger:    quiet,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fctx, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { f.Run(fctx); close(done) }()
+	t.Cleanup(func() { stop(); <-done })
+	return f.MongoDBURI()
+}
+
+var dbs atomic.Int64
+
+// freshDB is a database name no other test uses.
+func freshDB() string { return fmt.Sprintf("at%d_%d_fleet", os.Getpid(), dbs.Add(1)) }
+
+// openAs opens the MongoDB store at uri, db as instance name: it is listed
+// as running until it closes, at the end of the test.
+func openAs(t *testing.T, uri, db, name string) *mongo.Store {
+	t.Helper()
+	st, err := mongo.Open(ctx, uri, db, mongo.WithInstance(name))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,12 +72,17 @@ func fabric(channel string) trace.LedgerClaim {
 	return trace.LedgerClaim{Kind: "fabric", Channel: channel, Chaincode: "custody", At: time.Now().UTC()}
 }
 
+// TestCheckLedger: which ledgers an instance is accepted with, given the
+// one recorded and the instances running on one MongoDB database (FerretDB
+// here). A second instance on a copy of a running keeper's log is refused
+// only after watching the keeper for keeperWatch (20 s).
 func TestCheckLedger(t *testing.T) {
+	uri := ferretForFleet(t)
 	none := trace.LedgerClaim{}
 	tests := []struct {
 		name     string
 		recorded trace.LedgerClaim // none: the store has recorded no ledger
-		running  string            // an instance beating now
+		running  string            // an instance with the store open
 		cur      trace.LedgerClaim
 		refused  []string // parts of the refusal; nil: accepted
 		after    trace.LedgerClaim
@@ -70,16 +110,15 @@ func TestCheckLedger(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			st := openStore(t)
+			db := freshDB()
+			st := openAs(t, uri, db, "node-checking")
 			if tt.recorded != none {
 				if _, err := st.ClaimLedger(ctx, tt.recorded); err != nil {
 					t.Fatal(err)
 				}
 			}
 			if tt.running != "" {
-				if err := st.Beat(ctx, tt.running, time.Now()); err != nil {
-					t.Fatal(err)
-				}
+				openAs(t, uri, db, tt.running)
 			}
 			err := fleet.CheckLedger(ctx, st, tt.cur, quiet)
 			switch {
@@ -101,32 +140,48 @@ func TestCheckLedger(t *testing.T) {
 	}
 }
 
-// TestLive: instances count each other from their beats, and one that
-// closes is counted out at the others' next beat.
+// TestLive: instances count each other from the store's registry, and one
+// whose store closes is counted out at the others' next count. A SQLite
+// store names no instance: its one process counts itself.
 func TestLive(t *testing.T) {
-	st := openStore(t)
-	a, err := fleet.Join(ctx, st, "node-a", quiet)
-	if err != nil {
-		t.Fatal(err)
+	uri, db := ferretForFleet(t), freshDB()
+	join := func(st trace.Store, name string) *fleet.Fleet {
+		t.Helper()
+		f, err := fleet.Join(ctx, st, name, quiet)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { f.Close() })
+		return f
 	}
-	t.Cleanup(func() { a.Close() })
+	a := join(openAs(t, uri, db, "node-a"), "node-a")
 	if a.Live() != 1 {
 		t.Errorf("alone: Live = %d, want 1", a.Live())
 	}
-	b, err := fleet.Join(ctx, st, "node-b", quiet)
-	if err != nil {
-		t.Fatal(err)
-	}
+	stB := openAs(t, uri, db, "node-b")
+	b := join(stB, "node-b")
 	if b.Live() != 2 {
 		t.Errorf("second to join: Live = %d, want 2", b.Live())
 	}
-	if err := a.Beat(ctx); err != nil || a.Live() != 2 {
-		t.Errorf("first at its next beat: Live = %d (%v), want 2", a.Live(), err)
+	if err := a.Refresh(ctx); err != nil || a.Live() != 2 {
+		t.Errorf("first at its next count: Live = %d (%v), want 2", a.Live(), err)
 	}
 	if err := b.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if err := a.Beat(ctx); err != nil || a.Live() != 1 {
+	if err := stB.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Refresh(ctx); err != nil || a.Live() != 1 {
 		t.Errorf("after the second closed: Live = %d (%v), want 1", a.Live(), err)
+	}
+
+	lite, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "agritrace.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { lite.Close() })
+	if f := join(lite, ""); f.Live() != 1 {
+		t.Errorf("on SQLite: Live = %d, want 1", f.Live())
 	}
 }

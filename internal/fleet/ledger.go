@@ -51,11 +51,11 @@ func check(ctx context.Context, st trace.Store, rec, cur trace.LedgerClaim, log 
 			"was", rec.ID, "now", cur.ID)
 		return replace(ctx, st, cur)
 	case rec.Same(cur):
-		live, err := st.Instances(ctx, time.Now().Add(-Lapse))
+		running, err := keeperRunning(ctx, st, rec.Keeper)
 		if err != nil {
 			return fmt.Errorf("ledger check: %w", err)
 		}
-		if slices.Contains(live, rec.Keeper) {
+		if running {
 			return fmt.Errorf("this store's records are anchored on %s, which is running: an embedded ledger serves only the instance that keeps it, and every instance sharing a store must use the same ledger: use -ledger fabric", describe(rec))
 		}
 		log.Warn("ledger: this instance takes over the embedded ledger of an instance that is not running", "ledger", rec.ID, "was_kept_by", rec.Keeper, "now_by", cur.Keeper)
@@ -64,6 +64,34 @@ func check(ctx context.Context, st trace.Store, rec, cur trace.LedgerClaim, log 
 		return fmt.Errorf("this store's records are anchored on %s; this instance's embedded ledger is %s: every instance sharing a store must use the same ledger: use -ledger fabric", describe(rec), cur.ID)
 	default:
 		return fmt.Errorf("this store's records are anchored on %s, not on %s: every instance sharing a store must use the same ledger: %s", describe(rec), describe(cur), hint(rec))
+	}
+}
+
+// keeperWatch is how long keeperRunning watches a keeper the store lists as
+// running before it believes it: a store counts an instance it sees for the
+// first time as running until its beat is seen standing still (15 s on
+// MongoDB), and an instance that is starting has seen none before. Only a
+// second instance on a copy of the keeper's log waits for it.
+const keeperWatch = 20 * time.Second
+
+// keeperRunning reports whether the store lists instance keeper as running
+// throughout keeperWatch; one that stopped without closing drops out of the
+// list within it.
+func keeperRunning(ctx context.Context, st trace.Store, keeper string) (bool, error) {
+	deadline := time.Now().Add(keeperWatch)
+	for {
+		live, err := st.LiveInstances(ctx)
+		if err != nil || !slices.Contains(live, keeper) {
+			return false, err
+		}
+		if time.Now().After(deadline) {
+			return true, nil
+		}
+		select {
+		case <-ctx.Done():
+			return false, ctx.Err()
+		case <-time.After(time.Second):
+		}
 	}
 }
 

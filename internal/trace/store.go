@@ -140,12 +140,10 @@ type Store interface {
 	ClaimLedger(ctx context.Context, l LedgerClaim) (LedgerClaim, error)
 	// ReplaceLedger records l over whatever ledger is recorded.
 	ReplaceLedger(ctx context.Context, l LedgerClaim) error
-	// Beat records that the named instance is running at at; the zero time
-	// records that it has stopped.
-	Beat(ctx context.Context, instance string, at time.Time) error
-	// Instances returns, ordered by name, the instances whose last beat was
-	// at since or later.
-	Instances(ctx context.Context, since time.Time) ([]string, error)
+	// LiveInstances returns, ordered by name, the instances sharing the
+	// store that it judges running, this one included. A store only one
+	// process opens (SQLite) names none.
+	LiveInstances(ctx context.Context) ([]string, error)
 	// TakeHit spends one of key's limit hits per window, at at: it records
 	// the hit and returns 0, or, when limit hits of key already fall within
 	// the window before at, records nothing and returns how long until the

@@ -12,12 +12,11 @@ import (
 )
 
 // What instances sharing the database agree on: the ledger its records are
-// anchored on (one document), who is running, and the hits counted against
-// shared rate limits. Every rule here rests on inserts into _id, the one
+// anchored on (one document) and the hits counted against shared rate
+// limits. Who is running is liveness.go's. Every rule here rests on inserts into _id, the one
 // conflict FerretDB detects atomically.
 const (
 	cLedgerClaim = "ledger_claim"
-	cBeats       = "beats"
 	cRateHits    = "rate_hits"
 )
 
@@ -42,34 +41,6 @@ func (s *Store) ReplaceLedger(ctx context.Context, l trace.LedgerClaim) error {
 		return fmt.Errorf("mongo: record ledger: %w", err)
 	}
 	return nil
-}
-
-// Beat implements trace.Store; each instance writes only its own document.
-func (s *Store) Beat(ctx context.Context, instance string, at time.Time) error {
-	_, err := s.c(cBeats).ReplaceOne(ctx, bson.M{"_id": instance}, bson.M{"_id": instance, "at": at.UTC()}, options.Replace().SetUpsert(true))
-	if err != nil {
-		return fmt.Errorf("mongo: beat of %s: %w", instance, err)
-	}
-	return nil
-}
-
-// Instances implements trace.Store.
-func (s *Store) Instances(ctx context.Context, since time.Time) ([]string, error) {
-	cur, err := s.c(cBeats).Find(ctx, bson.M{"at": bson.M{"$gte": since.UTC()}}, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}))
-	if err != nil {
-		return nil, fmt.Errorf("mongo: instances: %w", err)
-	}
-	var docs []struct {
-		ID string `bson:"_id"`
-	}
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, fmt.Errorf("mongo: instances: %w", err)
-	}
-	out := make([]string, len(docs))
-	for i, d := range docs {
-		out[i] = d.ID
-	}
-	return out, nil
 }
 
 // hitID is the _id of a key's hit number n: zero-padded, so that _id order

@@ -3,6 +3,7 @@ package mongo_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -145,4 +146,33 @@ func wantIndex(t *testing.T, db *driver.Database, coll, name string) {
 		}
 	}
 	t.Errorf("index %s of %s is missing: %+v", name, coll, specs)
+}
+
+// TestLiveInstances: stores on one database list each other; one that closes
+// is no longer listed, and one that stops beating without closing drops out
+// once its beat has stood still for the observer's deadAfter.
+func TestLiveInstances(t *testing.T) {
+	db := dbName(t)
+	a := openAs(t, db, "node-a", mongo.WithLiveness(testBeat, testDeadAfter))
+	b := openAs(t, db, "node-b", mongo.WithLiveness(testBeat, testDeadAfter))
+	c := openAs(t, db, "node-c", mongo.WithLiveness(testBeat, testDeadAfter))
+	t.Cleanup(func() { a.DropDatabase(ctx) })
+	lists := func(s *mongo.Store, want ...string) func() bool {
+		return func() bool {
+			got, err := s.LiveInstances(ctx)
+			must(t, err)
+			return slices.Equal(got, want)
+		}
+	}
+	for _, s := range []*mongo.Store{a, b, c} {
+		if got, err := s.LiveInstances(ctx); err != nil || !slices.Equal(got, []string{"node-a", "node-b", "node-c"}) {
+			t.Errorf("three stores on one database: LiveInstances = %v, %v", got, err)
+		}
+	}
+	must(t, c.Close())
+	if !lists(a, "node-a", "node-b")() {
+		t.Error("a closed store is still listed")
+	}
+	b.StopBeating()
+	eventually(t, "a store that stopped beating to drop out", lists(a, "node-a"))
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -70,15 +71,51 @@ func (s *Store) alive(ctx context.Context, name string) (bool, error) {
 	} else if err != nil {
 		return false, fmt.Errorf("mongo: liveness of instance %s: %w", name, err)
 	}
-	now := time.Now()
+	return s.judge(name, d.Beat, time.Now()), nil
+}
+
+// judge records a sighting of instance name's beat at now and reports
+// whether the instance still beats: it does when seen for the first time,
+// when its beat moved, or for deadAfter after either.
+func (s *Store) judge(name string, beat int64, now time.Time) bool {
 	s.watch.mu.Lock()
 	defer s.watch.mu.Unlock()
 	last, ok := s.watch.seen[name]
-	if !ok || last.beat != d.Beat {
-		s.watch.seen[name] = sighting{beat: d.Beat, at: now}
-		return true, nil
+	if !ok || last.beat != beat {
+		s.watch.seen[name] = sighting{beat: beat, at: now}
+		return true
 	}
-	return now.Sub(last.at) < s.deadAfter, nil
+	return now.Sub(last.at) < s.deadAfter
+}
+
+// LiveInstances implements trace.Store: the instances registered in
+// cInstances that this one judges alive, by the rule the recovery of their
+// changes follows, and this one itself. An instance that closed has no
+// document and is not listed; one that stopped beating without closing is
+// listed until its beat has stood still for deadAfter of this observer's
+// clock, so that an observer that has only just started counts it, rather
+// than drop an instance that runs.
+func (s *Store) LiveInstances(ctx context.Context) ([]string, error) {
+	cur, err := s.c(cInstances).Find(ctx, bson.M{})
+	if err != nil {
+		return nil, fmt.Errorf("mongo: live instances: %w", err)
+	}
+	var docs []struct {
+		ID   string `bson:"_id"`
+		Beat int64  `bson:"beat"`
+	}
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, fmt.Errorf("mongo: live instances: %w", err)
+	}
+	now := time.Now()
+	live := []string{s.instance}
+	for _, d := range docs {
+		if d.ID != s.instance && s.judge(d.ID, d.Beat, now) {
+			live = append(live, d.ID)
+		}
+	}
+	slices.Sort(live)
+	return live, nil
 }
 
 // beatOnce bumps this instance's counter. Only this instance writes its

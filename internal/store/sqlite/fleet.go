@@ -11,17 +11,13 @@ import (
 )
 
 // fleetTables keep what instances sharing a store agree on: the one ledger
-// its records are anchored on (a single row), who is running, and the hits
-// counted against shared rate limits. A SQLite store has one process, but
+// its records are anchored on (a single row) and the hits counted against
+// shared rate limits. A SQLite store has one process, but
 // it keeps the same records as any store, so that its contract is the same.
 const fleetTables = `
 CREATE TABLE ledger_claim (
 	id  INTEGER PRIMARY KEY CHECK (id = 1),
 	doc TEXT NOT NULL
-);
-CREATE TABLE beats (
-	instance TEXT PRIMARY KEY,
-	at       TEXT NOT NULL
 );
 CREATE TABLE rate_hits (
 	key TEXT NOT NULL,
@@ -55,35 +51,9 @@ func (s *Store) ReplaceLedger(ctx context.Context, l trace.LedgerClaim) error {
 	return nil
 }
 
-// Beat implements trace.Store.
-func (s *Store) Beat(ctx context.Context, instance string, at time.Time) error {
-	if _, err := s.write(ctx, `INSERT INTO beats (instance, at) VALUES (?, ?) ON CONFLICT (instance) DO UPDATE SET at = excluded.at`,
-		instance, at.UTC().Format(sortable)); err != nil {
-		return fmt.Errorf("sqlite: beat of %s: %w", instance, err)
-	}
-	return nil
-}
-
-// Instances implements trace.Store.
-func (s *Store) Instances(ctx context.Context, since time.Time) ([]string, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT instance FROM beats WHERE at >= ? ORDER BY instance`, since.UTC().Format(sortable))
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: instances: %w", err)
-	}
-	defer rows.Close()
-	out := []string{}
-	for rows.Next() {
-		var name string
-		if err := rows.Scan(&name); err != nil {
-			return nil, fmt.Errorf("sqlite: instances: %w", err)
-		}
-		out = append(out, name)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlite: instances: %w", err)
-	}
-	return out, nil
-}
+// LiveInstances implements trace.Store: the process that has the file open
+// is the only one, and a SQLite store has no name for it.
+func (s *Store) LiveInstances(context.Context) ([]string, error) { return nil, nil }
 
 // TakeHit implements trace.Store. Hits of a key are numbered 0, 1, 2...;
 // the next is allowed when the one limit places before it is out of the

@@ -23,7 +23,7 @@ var migrations = []migration{
 	{"scan verdicts", scanVerdicts},
 	{"scan summaries", scanSummaries},
 	{"event times and captured EPCIS events", epcisEvents},
-	{"ledger claim, instance beats and rate-limit hits", execSQL(fleetTables)},
+	{"ledger claim and rate-limit hits", execSQL(fleetTables)},
 	{"shared label keyrings", execSQL(`CREATE TABLE label_keyrings (version INTEGER PRIMARY KEY, sealed BLOB NOT NULL, created TEXT NOT NULL)`)},
 	// The outbox hands out pending records chain by chain in seq order.
 	{"outbox chains", execSQL(`CREATE INDEX IF NOT EXISTS anchors_chain ON anchors (status, kind, key, seq)`)},

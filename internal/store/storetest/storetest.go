@@ -49,7 +49,7 @@ func Run(t *testing.T, open Opener) {
 		{"EventsPage", testEventsPage},
 		{"Captured", testCaptured},
 		{"LedgerClaim", testLedgerClaim},
-		{"Beats", testBeats},
+		{"LiveInstances", testLiveInstances},
 		{"RateHits", testRateHits},
 		{"LabelKeyrings", testLabelKeyrings},
 	}
