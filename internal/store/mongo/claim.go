@@ -34,7 +34,6 @@ type outbox struct {
 	cursor trace.AnchorChain
 }
 
-
 type claimDoc struct {
 	ID    string    `bson:"_id"`
 	Owner string    `bson:"owner"`

@@ -85,7 +85,7 @@ type Store struct {
 	purged  time.Time
 	// monitor, when set by a test, sees every command the client sends.
 	monitor *event.CommandMonitor
-	outbox   outbox
+	outbox  outbox
 	// beforeCommitPoint, when set by a test, runs just before Commit decides,
 	// where a slow writer would be overtaken by a recovery.
 	beforeCommitPoint func()
