@@ -14,33 +14,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/FerretDB/FerretDB/ferretdb"
 	"github.com/agritrace/agritrace/internal/config"
+	"github.com/agritrace/agritrace/internal/store/mongo/mongotest"
 )
-
-// ferretForFleet starts an embedded FerretDB (SQLite backend) for one test, or
-// uses TEST_MONGODB_URI, and returns its URI and a database name.
-func ferretForFleet(t *testing.T) (uri, db string) {
-	t.Helper()
-	db = fmt.Sprintf("at%d_%d_cmd", os.Getpid(), time.Now().UnixNano())
-	if uri = os.Getenv("TEST_MONGODB_URI"); uri != "" {
-		return uri, db
-	}
-	f, err := ferretdb.New(&ferretdb.Config{
-		Listener:  ferretdb.ListenerConfig{TCP: "127.0.0.1:0"},
-		Handler:   "sqlite",
-		SQLiteURL: "file:" + t.TempDir() + "/",
-		Logger:    slog.New(slog.NewTextHandler(io.Discard, nil)),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, stop := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { f.Run(ctx); close(done) }()
-	t.Cleanup(func() { stop(); <-done })
-	return f.MongoDBURI(), db
-}
 
 // TestSecondEmbeddedLedgerRefused: two instances on one MongoDB database
 // (FerretDB here), each with an embedded ledger in its own data directory.
@@ -49,7 +25,7 @@ func ferretForFleet(t *testing.T) (uri, db string) {
 // are on and what to do; the first, restarted, is accepted again; once it
 // has closed, a third on a copy of its log takes that ledger over.
 func TestSecondEmbeddedLedgerRefused(t *testing.T) {
-	uri, db := ferretForFleet(t)
+	uri, db := mongotest.Embedded(t), fmt.Sprintf("at%d_%d_cmd", os.Getpid(), time.Now().UnixNano())
 	dirA, dirB := t.TempDir(), t.TempDir()
 	ctx := context.Background()
 	args := func(dir, name string) []string {

@@ -19,10 +19,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/FerretDB/FerretDB/ferretdb"
 	"github.com/agritrace/agritrace/internal/config"
 	"github.com/agritrace/agritrace/internal/demo"
 	"github.com/agritrace/agritrace/internal/label"
+	"github.com/agritrace/agritrace/internal/store/mongo/mongotest"
 )
 
 // TestLabelKeysAcrossInstances runs two instances on one FerretDB database
@@ -37,7 +37,7 @@ import (
 func TestLabelKeysAcrossInstances(t *testing.T) {
 	needCommand(t, "openssl")
 	fabric := fabricEnv(t)
-	uri := ferretURI(t)
+	uri := mongotest.Embedded(t)
 	secret := opensslSecret(t)
 	db := fmt.Sprintf("keys%d", time.Now().UnixNano())
 	shared := []string{"-mongodb-uri", uri, "-mongodb-db", db, "-label-secret", secret, "-label-refresh", "100ms", "-ledger", "fabric", "-fabric-env", fabric}
@@ -107,25 +107,6 @@ func TestLabelKeysAcrossInstances(t *testing.T) {
 	refused("the store keeps label keys: give -label-secret")
 	other := opensslSecret(t)
 	refused("cannot decrypt the keyring in the store (version 3) with the secret in "+other, "-label-secret", other)
-}
-
-// ferretURI starts an embedded FerretDB on SQLite for the test.
-func ferretURI(t *testing.T) string {
-	t.Helper()
-	f, err := ferretdb.New(&ferretdb.Config{
-		Listener:  ferretdb.ListenerConfig{TCP: "127.0.0.1:0"},
-		Handler:   "sqlite",
-		SQLiteURL: "file:" + t.TempDir() + "/",
-		Logger:    slog.New(slog.DiscardHandler),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, stop := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { f.Run(ctx); close(done) }()
-	t.Cleanup(func() { stop(); <-done })
-	return f.MongoDBURI()
 }
 
 // opensslSecret makes a label secret file as the README says to.
@@ -249,7 +230,7 @@ func TestLabelSecretStartChecks(t *testing.T) {
 		}
 		a.Close()
 	}
-	openWith("-mongodb-uri", ferretURI(t), "-mongodb-db", fmt.Sprintf("nosecret%d", time.Now().UnixNano()))
+	openWith("-mongodb-uri", mongotest.Embedded(t), "-mongodb-db", fmt.Sprintf("nosecret%d", time.Now().UnixNano()))
 	if !strings.Contains(logged.String(), "give each -label-secret") {
 		t.Errorf("no warning for label keys kept apart on MongoDB; log:\n%s", logged.String())
 	}

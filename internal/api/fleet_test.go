@@ -10,36 +10,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/FerretDB/FerretDB/ferretdb"
 	"github.com/agritrace/agritrace/internal/api"
 	"github.com/agritrace/agritrace/internal/config"
 	"github.com/agritrace/agritrace/internal/demo"
 	"github.com/agritrace/agritrace/internal/fleet"
+	"github.com/agritrace/agritrace/internal/store/mongo/mongotest"
 )
-
-// ferretForFleet starts an embedded FerretDB (SQLite backend) for one test, or
-// uses TEST_MONGODB_URI, and returns its URI and a database name.
-func ferretForFleet(t *testing.T) (uri, db string) {
-	t.Helper()
-	db = fmt.Sprintf("at%d_%d_fleet", os.Getpid(), time.Now().UnixNano())
-	if uri = os.Getenv("TEST_MONGODB_URI"); uri != "" {
-		return uri, db
-	}
-	f, err := ferretdb.New(&ferretdb.Config{
-		Listener:  ferretdb.ListenerConfig{TCP: "127.0.0.1:0"},
-		Handler:   "sqlite",
-		SQLiteURL: "file:" + t.TempDir() + "/",
-		Logger:    slog.New(slog.NewTextHandler(io.Discard, nil)),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, stop := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { f.Run(ctx); close(done) }()
-	t.Cleanup(func() { stop(); <-done })
-	return f.MongoDBURI(), db
-}
 
 // fleetInstance starts a service named name on the shared database, as one of
 // the fleet sharing it, with limits l.
@@ -65,7 +41,7 @@ func fleetInstance(t *testing.T, uri, db, name string, l config.Limits) (*env, *
 // instance's memory, each allowing half of the limit, so that together
 // they allow the limit and no more.
 func TestLimitsAcrossInstances(t *testing.T) {
-	uri, db := ferretForFleet(t)
+	uri, db := mongotest.Embedded(t), fmt.Sprintf("at%d_%d_fleet", os.Getpid(), time.Now().UnixNano())
 	l := config.Limits{Complaints: config.Rate{N: 3, Per: time.Hour}, KeyedComplaints: config.Rate{N: 2, Per: time.Hour},
 		Scans: config.Rate{N: 4, Per: time.Hour}, KeyedScans: config.Rate{N: 100, Per: time.Hour}}
 	a, fa := fleetInstance(t, uri, db, "node-a", l)

@@ -12,9 +12,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/FerretDB/FerretDB/ferretdb"
 	"github.com/agritrace/agritrace/internal/fleet"
 	"github.com/agritrace/agritrace/internal/store/mongo"
+	"github.com/agritrace/agritrace/internal/store/mongo/mongotest"
 	"github.com/agritrace/agritrace/internal/store/sqlite"
 	"github.com/agritrace/agritrace/internal/trace"
 )
@@ -23,29 +23,6 @@ var (
 	ctx   = context.Background()
 	quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 )
-
-// ferretForFleet starts an embedded FerretDB (SQLite backend) for one test, or
-// uses TEST_MONGODB_URI, and returns its URI.
-func ferretForFleet(t *testing.T) string {
-	t.Helper()
-	if uri := os.Getenv("TEST_MONGODB_URI"); uri != "" {
-		return uri
-	}
-	f, err := ferretdb.New(&ferretdb.Config{
-		Listener:  ferretdb.ListenerConfig{TCP: "127.0.0.1:0"},
-		Handler:   "sqlite",
-		SQLiteURL: "file:" + t.TempDir() + "/",
-		Logger:    quiet,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	fctx, stop := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() { f.Run(fctx); close(done) }()
-	t.Cleanup(func() { stop(); <-done })
-	return f.MongoDBURI()
-}
 
 var dbs atomic.Int64
 
@@ -77,7 +54,7 @@ func fabric(channel string) trace.LedgerClaim {
 // here). A second instance on a copy of a running keeper's log is refused
 // only after watching the keeper for keeperWatch (20 s).
 func TestCheckLedger(t *testing.T) {
-	uri := ferretForFleet(t)
+	uri := mongotest.Embedded(t)
 	none := trace.LedgerClaim{}
 	tests := []struct {
 		name     string
@@ -144,7 +121,7 @@ func TestCheckLedger(t *testing.T) {
 // whose store closes is counted out at the others' next count. A SQLite
 // store names no instance: its one process counts itself.
 func TestLive(t *testing.T) {
-	uri, db := ferretForFleet(t), freshDB()
+	uri, db := mongotest.Embedded(t), freshDB()
 	join := func(st trace.Store, name string) *fleet.Fleet {
 		t.Helper()
 		f, err := fleet.Join(ctx, st, name, quiet)

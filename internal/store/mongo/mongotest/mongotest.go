@@ -1,9 +1,9 @@
-// Package mongotest starts, for a test, the shared store several AgriTrace
-// instances use in the multi-instance tests: a private PostgreSQL cluster
-// (Debian's postgresql package) and an embedded FerretDB 1.24 keeping its
-// data there, reached with a mongodb:// URI. A server-backed engine is what a
-// deployment of several instances would run, unlike the SQLite backend the
-// store's own tests use.
+// Package mongotest starts, for a test, a MongoDB-protocol server to share:
+// an embedded FerretDB 1.24 on its SQLite backend (Embedded), or, for the
+// multi-instance tests, one keeping its data in a private PostgreSQL cluster
+// (Debian's postgresql package), the server-backed engine a deployment of
+// several instances would run (FerretDB). Either is reached with a
+// mongodb:// URI.
 package mongotest
 
 import (
@@ -39,6 +39,30 @@ const (
 	// need at most 2·5·16 = 160 connections of the pool.
 	ClientPool = 16
 )
+
+// Embedded starts FerretDB on its SQLite backend in a directory of the
+// test's, stopped when the test ends, and returns its mongodb:// URI; with
+// TEST_MONGODB_URI set it returns that server instead.
+func Embedded(tb testing.TB) string {
+	tb.Helper()
+	if uri := os.Getenv("TEST_MONGODB_URI"); uri != "" {
+		return uri
+	}
+	f, err := ferretdb.New(&ferretdb.Config{
+		Listener:  ferretdb.ListenerConfig{TCP: "127.0.0.1:0"},
+		Handler:   "sqlite",
+		SQLiteURL: "file:" + tb.TempDir() + "/",
+		Logger:    slog.New(slog.DiscardHandler),
+	})
+	if err != nil {
+		tb.Fatalf("start FerretDB: %v", err)
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { f.Run(ctx); close(done) }()
+	tb.Cleanup(func() { stop(); <-done })
+	return f.MongoDBURI()
+}
 
 // FerretDB starts FerretDB with its PostgreSQL backend on a cluster of its
 // own, both stopped and removed when the test ends, and returns the
