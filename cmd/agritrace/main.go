@@ -7,6 +7,7 @@
 //	agritrace verify-ledger re-hash every block of the embedded ledger
 //	agritrace backup       snapshot store, ledger and label keys while serving
 //	agritrace restore      bring a backup back after verifying every chain
+//	agritrace audit-ledger recompute a lot's hashes from the API and compare them with the regulator's peer
 package main
 
 import (
@@ -29,6 +30,10 @@ func main() {
 		if errors.Is(err, errLabelUnverified) {
 			os.Exit(2)
 		}
+		var ec exitCoder
+		if errors.As(err, &ec) {
+			os.Exit(ec.ExitCode())
+		}
 		os.Exit(1)
 	}
 }
@@ -47,6 +52,8 @@ commands:
   verify-ledger             re-hash and validate every block of the embedded ledger
   backup -to DEST           snapshot the store, embedded ledger and label keys (while serving)
   restore -from BACKUP      check a backup, verify every chain, then restore it into -data
+  audit-ledger -url URL LOT...  recompute a lot's hashes from the API and compare them with the
+                            regulator's own Fabric peer (exit 0 match, 1 mismatch, 2 error)
 
 Run "agritrace <command> -h" for the flags of a command.
 `
@@ -71,6 +78,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return backupCmd(ctx, args[1:], getenv, stdout, stderr)
 	case "restore":
 		return restoreCmd(ctx, args[1:], stdout, stderr)
+	case "audit-ledger":
+		return auditLedger(ctx, args[1:], getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
