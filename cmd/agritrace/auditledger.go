@@ -145,6 +145,9 @@ func auditLot(ctx context.Context, api *auditAPI, peer *fabric.Ledger, fc fabric
 		return lotAudit{}, fmt.Errorf("%w, and the regulator's peer holds no record of it either: check the lot id", apiErr)
 	}
 	f := compareChain(served, records)
+	if f == nil {
+		f = []finding{} // "findings": [] rather than null for machines
+	}
 	return lotAudit{Lot: lot, Match: len(f) == 0, Events: len(served), Records: len(records), Findings: f}, nil
 }
 
@@ -205,7 +208,7 @@ func (a *auditAPI) events(ctx context.Context, lot string) ([]servedEvent, error
 	case http.StatusUnauthorized:
 		return nil, fmt.Errorf("the service refused the API key (401: %s): pass a valid regulator's key with -key or $%s", apiMessage(body), auditKeyEnv)
 	case http.StatusForbidden:
-		return nil, fmt.Errorf("the key may not read this lot (403: %s): use a key of a regulator, which may read every lot", apiMessage(body))
+		return nil, fmt.Errorf("the key may not read this lot (403: %s): use the key of a regulator whose jurisdiction covers the lot", apiMessage(body))
 	default:
 		return nil, fmt.Errorf("the service answered %s: %s", resp.Status, apiMessage(body))
 	}
