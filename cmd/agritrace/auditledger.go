@@ -158,11 +158,11 @@ func printAudit(w io.Writer, rep auditReport) {
 	bad := 0
 	for _, l := range rep.Lots {
 		if l.Match {
-			fmt.Fprintf(w, "%s: match: %d events, %d ledger records, every hash recomputed and linked\n", l.Lot, l.Events, l.Records)
+			fmt.Fprintf(w, "%s: match: %s, %s, every hash recomputed and linked\n", l.Lot, count(l.Events, "event"), count(l.Records, "ledger record"))
 			continue
 		}
 		bad++
-		fmt.Fprintf(w, "%s: MISMATCH: %d events served, %d ledger records\n", l.Lot, l.Events, l.Records)
+		fmt.Fprintf(w, "%s: MISMATCH: %s served, %s\n", l.Lot, count(l.Events, "event"), count(l.Records, "ledger record"))
 		for _, f := range l.Findings {
 			fmt.Fprintf(w, "  %s seq %d: %s\n", l.Lot, f.Seq, f.Message)
 		}
@@ -172,6 +172,14 @@ func printAudit(w io.Writer, rep auditReport) {
 		return
 	}
 	fmt.Fprintf(w, "%d of %d lots differ from the regulator's ledger\n", bad, len(rep.Lots))
+}
+
+// count writes n things, in the plural unless n is 1.
+func count(n int, thing string) string {
+	if n == 1 {
+		return "1 " + thing
+	}
+	return fmt.Sprintf("%d %ss", n, thing)
 }
 
 // errNoSuchLot is the API's 404 for a lot.
