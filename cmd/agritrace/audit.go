@@ -7,6 +7,7 @@ import (
 
 	"github.com/agritrace/agritrace/chain/custody"
 	"github.com/agritrace/agritrace/internal/hashchain"
+	"github.com/agritrace/agritrace/internal/trace"
 )
 
 // servedEvent is one event as the public API served it, with its hash
@@ -56,7 +57,7 @@ func recompute(raw json.RawMessage) (servedEvent, error) {
 			}
 		}
 	}
-	ev.Pending = anchor.Status == "pending"
+	ev.Pending = anchor.Status == trace.AnchorPending
 	delete(members, "hash")
 	delete(members, "anchor")
 	// An event that cannot be hashed keeps Computed "", which matches no
