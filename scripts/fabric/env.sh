@@ -10,10 +10,10 @@ CHAINCODE=custody
 DOMAIN=agritrace.local
 
 # name:port pairs, checked free before start.
-PORTS="orderer:7050 orderer-admin:7053 orderer-ops:8443 collector-peer:7051 collector-chaincode:7052 collector-ops:9443 regulator-peer:9051 regulator-chaincode:9052 regulator-ops:9444 custody-chaincode:9999"
+PORTS="orderer0:7050 orderer0-admin:7053 orderer0-ops:8443 orderer1:7150 orderer1-admin:7153 orderer1-ops:8444 orderer2:7250 orderer2-admin:7253 orderer2-ops:8445 collector-peer:7051 collector-chaincode:7052 collector-ops:9443 regulator-peer:9051 regulator-chaincode:9052 regulator-ops:9444 custody-chaincode:9999"
 
 CRYPTO=$DIR/crypto
-ORDERER_TLS=$CRYPTO/ordererOrganizations/$DOMAIN/orderers/orderer.$DOMAIN/tls
+ORDERER_TLS=$CRYPTO/ordererOrganizations/$DOMAIN/orderers/orderer0.$DOMAIN/tls
 ORDERER_CA=$ORDERER_TLS/ca.crt
 ORDERER_ADMIN=$CRYPTO/ordererOrganizations/$DOMAIN/users/Admin@$DOMAIN/tls
 
@@ -38,10 +38,18 @@ running() {
     grep -qF -e "$DIR/bin/" -e "FABRIC_CFG_PATH=$DIR/config/"
 }
 
-NODES="orderer collector regulator chaincode"
+# The three Raft orderers of OrdererMSP, as NAME:LISTEN:ADMIN:OPERATIONS.
+# All three are consenters of the channel: any one may stop and the other
+# two still make a majority.
+ORDERERS="orderer0:7050:7053:8443 orderer1:7150:7153:8444 orderer2:7250:7253:8445"
+ORDERER_NAMES="orderer0 orderer1 orderer2"
+NODES="$ORDERER_NAMES collector regulator chaincode"
 # node_port NAME: the port that says a node is serving.
 node_port() {
-  case $1 in orderer) echo 7050 ;; collector) echo 7051 ;; regulator) echo 9051 ;; chaincode) echo 9999 ;; esac
+  case $1 in
+    orderer0) echo 7050 ;; orderer1) echo 7150 ;; orderer2) echo 7250 ;;
+    collector) echo 7051 ;; regulator) echo 9051 ;; chaincode) echo 9999 ;;
+  esac
 }
 listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 # wait_port PORT NAME: wait up to 20 s for NAME to listen on PORT.

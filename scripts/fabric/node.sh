@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
 # Stops, starts or shows one node of the running network, keeping its data, to
 # test outages:
-#   node.sh stop|start|status orderer|collector|regulator|chaincode|all
+#   node.sh stop|start|status orderer0|orderer1|orderer2|orderer|collector|regulator|chaincode|all
+# "orderer" names all three orderers at once.
 # stop waits until the process is gone (SIGTERM, SIGKILL after 10 s), so its
 # ports are free; start returns once the node listens on its port.
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
-usage="usage: node.sh stop|start|status orderer|collector|regulator|chaincode|all"
+usage="usage: node.sh stop|start|status orderer0|orderer1|orderer2|orderer|collector|regulator|chaincode|all"
 action=${1:-} target=${2:-all}
 case "$target" in
   all) targets=$NODES ;;
-  orderer|collector|regulator|chaincode) targets=$target ;;
+  orderer) targets=$ORDERER_NAMES ;;
+  orderer0|orderer1|orderer2|collector|regulator|chaincode) targets=$target ;;
   *) die "$usage" ;;
 esac
 if [ "$action" = stop ]; then

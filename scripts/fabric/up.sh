@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Brings up a local Hyperledger Fabric network without Docker: one Raft
-# orderer, a peer for the collection-center/processor organization
+# Brings up a local Hyperledger Fabric network without Docker: three Raft
+# orderers, a peer for the collection-center/processor organization
 # (CollectorMSP) and one for the regulator (RegulatorMSP), the "custody"
 # channel joined through the channel participation API, and the custody
 # chaincode run as a service, installed, approved by both organizations and
@@ -15,7 +15,9 @@ newer() { tail -c +"$(($2 + 1))" "$DIR/logs/$1.log" 2>/dev/null | grep -q "$3"; 
 logsize() { stat -c %s "$DIR/logs/$1.log" 2>/dev/null || echo 0; }
 
 if [ -e "$DIR/$MARKER" ] && [ -f "$DIR/client.env" ]; then
-  if running orderer && running collector && running regulator && running chaincode; then
+  all=1
+  for n in $NODES; do running "$n" || all=0; done
+  if [ $all = 1 ]; then
     log "already up ($DIR)"
     exit 0
   fi
@@ -30,7 +32,9 @@ if [ -e "$DIR/$MARKER" ] && [ -f "$DIR/client.env" ]; then
   done
   for _ in $(seq 1 150); do
     ok=1
-    [ -z "${restarted[orderer]:-}" ] || newer orderer "${offset[orderer]}" "Raft leader changed: 0 -> " || ok=0
+    for o in $ORDERER_NAMES; do
+      [ -z "${restarted[$o]:-}" ] || newer "$o" "${offset[$o]}" "Raft leader changed: 0 -> " || ok=0
+    done
     for p in collector regulator; do
       [ -z "${restarted[$p]:-}" ] || newer "$p" "${offset[$p]}" "peers went online" || ok=0
     done
@@ -64,8 +68,9 @@ OrdererOrgs:
     Domain: $DOMAIN
     EnableNodeOUs: true
     Specs:
-      - Hostname: orderer
-        SANS: [localhost, 127.0.0.1]
+      - {Hostname: orderer0, SANS: [localhost, 127.0.0.1]}
+      - {Hostname: orderer1, SANS: [localhost, 127.0.0.1]}
+      - {Hostname: orderer2, SANS: [localhost, 127.0.0.1]}
 PeerOrgs:
   - Name: Collector
     Domain: collector.$DOMAIN
@@ -108,7 +113,8 @@ Organizations:
       Readers: {Type: Signature, Rule: "OR('OrdererMSP.member')"}
       Writers: {Type: Signature, Rule: "OR('OrdererMSP.member')"}
       Admins: {Type: Signature, Rule: "OR('OrdererMSP.admin')"}
-    OrdererEndpoints: ["127.0.0.1:7050"]
+    # The Gateway submits to any of them, trying the next when one is down.
+    OrdererEndpoints: ["127.0.0.1:7050", "127.0.0.1:7150", "127.0.0.1:7250"]
 YAML
   org_yaml Collector CollectorMSP 7051
   org_yaml Regulator RegulatorMSP 9051
@@ -134,10 +140,15 @@ Orderer: &OrdererDefaults
   BatchSize: {MaxMessageCount: 20, AbsoluteMaxBytes: 99 MB, PreferredMaxBytes: 2 MB}
   EtcdRaft:
     Consenters:
-      - Host: 127.0.0.1
-        Port: 7050
-        ClientTLSCert: $ORDERER_TLS/server.crt
-        ServerTLSCert: $ORDERER_TLS/server.crt
+YAML
+  for o in $ORDERERS; do
+    IFS=: read -r name port _ _ <<<"$o"
+    tls=$CRYPTO/ordererOrganizations/$DOMAIN/orderers/$name.$DOMAIN/tls
+    cat <<YAML
+      - {Host: 127.0.0.1, Port: $port, ClientTLSCert: $tls/server.crt, ServerTLSCert: $tls/server.crt}
+YAML
+  done
+  cat <<YAML
   Organizations:
   Policies:
     Readers: {Type: ImplicitMeta, Rule: "ANY Readers"}
@@ -198,26 +209,35 @@ if [ -d "$1/metadata" ]; then mkdir -p "$2/statedb"; cp -R "$1/metadata/." "$2/s
 SH
 chmod +x "$DIR/builder/bin/"*
 
-OT=$CRYPTO/ordererOrganizations/$DOMAIN/orderers/orderer.$DOMAIN
-cat >"$DIR/run/orderer.sh" <<SH
+orderer_launcher() { # orderer_launcher NAME PORT ADMINPORT OPSPORT
+  local OT=$CRYPTO/ordererOrganizations/$DOMAIN/orderers/$1.$DOMAIN
+  # Raft traffic between the orderers shares the listen port (mutual TLS).
+  # Operations serve Prometheus metrics: consensus_etcdraft_is_leader says
+  # which orderer leads.
+  cat >"$DIR/run/$1.sh" <<SH
 #!/bin/sh
 export FABRIC_CFG_PATH=$DIR/config/orderer
-export ORDERER_GENERAL_LISTENADDRESS=127.0.0.1 ORDERER_GENERAL_LISTENPORT=7050
+export ORDERER_GENERAL_LISTENADDRESS=127.0.0.1 ORDERER_GENERAL_LISTENPORT=$2
 export ORDERER_GENERAL_LOCALMSPID=OrdererMSP ORDERER_GENERAL_LOCALMSPDIR=$OT/msp
 export ORDERER_GENERAL_TLS_ENABLED=true ORDERER_GENERAL_TLS_PRIVATEKEY=$OT/tls/server.key
 export ORDERER_GENERAL_TLS_CERTIFICATE=$OT/tls/server.crt ORDERER_GENERAL_TLS_ROOTCAS=[$OT/tls/ca.crt]
 export ORDERER_GENERAL_CLUSTER_CLIENTCERTIFICATE=$OT/tls/server.crt ORDERER_GENERAL_CLUSTER_CLIENTPRIVATEKEY=$OT/tls/server.key
 export ORDERER_GENERAL_CLUSTER_ROOTCAS=[$OT/tls/ca.crt]
 export ORDERER_GENERAL_BOOTSTRAPMETHOD=none ORDERER_CHANNELPARTICIPATION_ENABLED=true
-export ORDERER_ADMIN_LISTENADDRESS=127.0.0.1:7053 ORDERER_ADMIN_TLS_ENABLED=true
+export ORDERER_ADMIN_LISTENADDRESS=127.0.0.1:$3 ORDERER_ADMIN_TLS_ENABLED=true
 export ORDERER_ADMIN_TLS_PRIVATEKEY=$OT/tls/server.key ORDERER_ADMIN_TLS_CERTIFICATE=$OT/tls/server.crt
 export ORDERER_ADMIN_TLS_ROOTCAS=[$OT/tls/ca.crt] ORDERER_ADMIN_TLS_CLIENTAUTHREQUIRED=true
 export ORDERER_ADMIN_TLS_CLIENTROOTCAS=[$OT/tls/ca.crt]
-export ORDERER_FILELEDGER_LOCATION=$DIR/data/orderer/ledger
-export ORDERER_CONSENSUS_WALDIR=$DIR/data/orderer/wal ORDERER_CONSENSUS_SNAPDIR=$DIR/data/orderer/snap
-export ORDERER_OPERATIONS_LISTENADDRESS=127.0.0.1:8443 ORDERER_METRICS_PROVIDER=disabled
+export ORDERER_FILELEDGER_LOCATION=$DIR/data/$1/ledger
+export ORDERER_CONSENSUS_WALDIR=$DIR/data/$1/wal ORDERER_CONSENSUS_SNAPDIR=$DIR/data/$1/snap
+export ORDERER_OPERATIONS_LISTENADDRESS=127.0.0.1:$4 ORDERER_METRICS_PROVIDER=prometheus
 exec $BIN/orderer
 SH
+}
+for o in $ORDERERS; do
+  IFS=: read -r name port admin ops <<<"$o"
+  orderer_launcher "$name" "$port" "$admin" "$ops"
+done
 peer_launcher() { # peer_launcher ORG PORT CCPORT OPSPORT MSPID
   local base=$CRYPTO/peerOrganizations/$1.$DOMAIN/peers/peer0.$1.$DOMAIN
   cat >"$DIR/run/$1.sh" <<SH
@@ -246,11 +266,14 @@ start_node() { # start_node NAME: run its launcher in the background
   echo $! >"$DIR/pids/$1.pid"
 }
 
-log "starting the orderer"
-start_node orderer
-wait_port 7053 orderer
-retry 20 osnadmin channel join --channelID "$CHANNEL" --config-block "$DIR/channel.block" -o 127.0.0.1:7053 \
-  --ca-file "$ORDERER_CA" --client-cert "$ORDERER_ADMIN/client.crt" --client-key "$ORDERER_ADMIN/client.key"
+log "starting the orderers and joining them to the channel"
+for name in $ORDERER_NAMES; do start_node "$name"; done
+for o in $ORDERERS; do
+  IFS=: read -r name _ admin _ <<<"$o"
+  wait_port "$admin" "$name"
+  retry 20 osnadmin channel join --channelID "$CHANNEL" --config-block "$DIR/channel.block" -o "127.0.0.1:$admin" \
+    --ca-file "$ORDERER_CA" --client-cert "$ORDERER_ADMIN/client.crt" --client-key "$ORDERER_ADMIN/client.key"
+done
 
 log "starting the peers and joining them to the channel"
 start_node collector
@@ -280,7 +303,7 @@ chmod +x "$DIR/run/chaincode.sh"
 start_node chaincode
 wait_port 9999 chaincode
 
-ORDERER_ARGS=(-o 127.0.0.1:7050 --ordererTLSHostnameOverride "orderer.$DOMAIN" --tls --cafile "$ORDERER_CA")
+ORDERER_ARGS=(-o 127.0.0.1:7050 --ordererTLSHostnameOverride "orderer0.$DOMAIN" --tls --cafile "$ORDERER_CA")
 for org in collector:7051 regulator:9051; do
   (org_env "${org%%:*}" "${org##*:}" && retry 30 peer lifecycle chaincode approveformyorg "${ORDERER_ARGS[@]}" \
     --channelID "$CHANNEL" --name "$CHAINCODE" --version 1.0 --package-id "$PACKAGE_ID" --sequence 1)
