@@ -4,12 +4,11 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/agritrace/agritrace/internal/config"
+	"github.com/agritrace/agritrace/internal/idfile"
 )
 
 // instanceName is the name this process acts under among instances sharing
@@ -21,37 +20,15 @@ func instanceName(cfg config.Config) (string, error) {
 		return cfg.Instance, nil
 	}
 	path := filepath.Join(cfg.DataDir, "instance-id")
-	b, err := os.ReadFile(path)
-	if err == nil {
-		if name := strings.TrimSpace(string(b)); name != "" {
-			return name, nil
+	name, err := idfile.Load(path, func() string {
+		host, _ := os.Hostname()
+		if host == "" {
+			host = "agritrace"
 		}
-		return "", fmt.Errorf("instance name: %s is empty; delete it to make a new name, or give -instance", path)
-	}
-	if !errors.Is(err, fs.ErrNotExist) {
-		return "", fmt.Errorf("instance name: %w", err)
-	}
-	host, _ := os.Hostname()
-	if host == "" {
-		host = "agritrace"
-	}
-	name := host + "-" + rand.Text()[:8]
-	// Written aside and linked into place, so that a reader never sees a
-	// half-written name and of two processes starting at once one name wins.
-	tmp, err := os.CreateTemp(cfg.DataDir, ".instance-id-*")
-	if err != nil {
-		return "", fmt.Errorf("instance name: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	_, err = tmp.WriteString(name + "\n")
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Link(tmp.Name(), path)
-	}
-	if errors.Is(err, fs.ErrExist) {
-		return instanceName(cfg)
+		return host + "-" + rand.Text()[:8]
+	})
+	if errors.Is(err, idfile.ErrEmpty) {
+		return "", fmt.Errorf("instance name: %w; delete it to make a new name, or give -instance", err)
 	}
 	if err != nil {
 		return "", fmt.Errorf("instance name: %w", err)
