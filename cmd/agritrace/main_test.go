@@ -9,7 +9,6 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -129,22 +128,7 @@ func TestLabelKeyRotation(t *testing.T) {
 // is ready.
 func startServe(t *testing.T, dir string) (base string, stop func()) {
 	t.Helper()
-	addr := freeAddr(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	go func() {
-		served <- run(ctx, []string{"serve", "-addr", addr, "-data", dir, "-log-level", "error"}, noenv, io.Discard, io.Discard)
-	}()
-	stop = sync.OnceFunc(func() {
-		cancel()
-		if err := <-served; err != nil {
-			t.Errorf("serve: %v", err)
-		}
-	})
-	t.Cleanup(stop)
-	base = "http://" + addr
-	waitReady(t, base)
-	return base, stop
+	return startServeArgs(t, "-data", dir)
 }
 
 // shelfURL finds the demo's scan URL of a bottle on the shelf in its output.
