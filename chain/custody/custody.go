@@ -19,6 +19,26 @@ const (
 	KindLicence   = "licence"
 )
 
+// What a record does to its chain's custody (Record.Act). A ledger shared by
+// several organizations enforces them (see Authorize); the hash says what
+// happened, the act says who may write it.
+const (
+	// ActStep (empty) is the custodian's own step: the first record of a
+	// chain, which makes its writer owner and custodian, or any later one.
+	ActStep = ""
+	// ActShip hands custody on: the custodian names the next custodian in To.
+	ActShip = "ship"
+	// ActReceive is the named organization taking custody of a shipment.
+	ActReceive = "receive"
+	// ActRecall stops a chain's goods: the owner that started the chain, the
+	// custodian or a regulator may write it.
+	ActRecall = "recall"
+	// ActRegulate is an oversight record (an inspection, a certificate, a
+	// complaint action, a licence revoked) that only a regulator writes, on
+	// any chain, without touching custody.
+	ActRegulate = "regulate"
+)
+
 // Record is one link of a chain as the ledger stores it.
 type Record struct {
 	Kind     string `json:"kind"`
@@ -26,6 +46,14 @@ type Record struct {
 	Seq      uint64 `json:"seq"`
 	Hash     string `json:"hash"`
 	PrevHash string `json:"prevHash"`
+	// Act says what the record does to custody; To names the organization a
+	// shipment goes to (Act ship).
+	Act string `json:"act,omitempty"`
+	To  string `json:"to,omitempty"`
+	// By is the ledger organization (a Fabric MSP id) that writes the record:
+	// the ledger signs its transaction with that organization's identity,
+	// and a shared ledger refuses a record whose By is not its signer.
+	By string `json:"by,omitempty"`
 }
 
 // Entry is a record as held by a ledger, with who wrote it and where.
