@@ -2,6 +2,10 @@
 // applies custody.Validate, the same rules as the embedded ledger, to records
 // read from world state, so each chain is enforced by every endorsing peer:
 // no gap, no overwrite, an identical re-send accepted and not written twice.
+// On top of those it applies custody.Authorize to the organization that
+// signed the transaction, so that on a channel shared by several
+// organizations only a chain's holder extends it, custody passes only by a
+// shipment and its receipt, and regulators write only oversight.
 package contract
 
 import (
@@ -12,9 +16,14 @@ import (
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
 )
 
-// objectType prefixes every composite key; seq is zero-padded so a range
-// over one chain comes back in order.
-const objectType = "custody"
+// objectType prefixes every record's composite key; seq is zero-padded so a
+// range over one chain comes back in order. holderType prefixes the key of
+// how each chain is held; it is another type, so a range over a chain's
+// records never meets it.
+const (
+	objectType = "custody"
+	holderType = "custody-holder"
+)
 
 // EventName is the chaincode event each Record transaction that writes
 // anything emits, once, with the written records as a JSON array.
@@ -23,6 +32,19 @@ const EventName = "custody.recorded"
 // Custody is the contract. Its exported methods are its transactions.
 type Custody struct {
 	contractapi.Contract
+	regulators map[string]bool
+}
+
+// New returns the contract, with the MSP ids of the channel's regulators:
+// the organizations that may write oversight records on any chain and
+// nothing else. Every endorsing organization must run it with the same
+// list, or their endorsements differ and no transaction is accepted.
+func New(regulators ...string) *Custody {
+	c := &Custody{regulators: map[string]bool{}}
+	for _, r := range regulators {
+		c.regulators[r] = true
+	}
+	return c
 }
 
 // key is the world-state key of one record. A key the stub cannot encode
@@ -91,6 +113,9 @@ func (c *Custody) Record(ctx contractapi.TransactionContextInterface, recordsJSO
 	if err != nil {
 		return "", fmt.Errorf("custody: submitter: %w", err)
 	}
+	if err := c.authorize(ctx, fresh, msp); err != nil {
+		return "", err
+	}
 	tx := ctx.GetStub().GetTxID()
 	written := make(map[string]custody.Entry, len(fresh))
 	for _, r := range fresh {
@@ -127,6 +152,92 @@ func (c *Custody) Record(ctx contractapi.TransactionContextInterface, recordsJSO
 		}
 	}
 	b, err := json.Marshal(out)
+	return string(b), err
+}
+
+// authorize applies custody.Authorize to the new records in order, keeping how
+// each chain is held in world state beside its records. As with the records
+// themselves, the transaction cannot read its own writes, so holders changed
+// earlier in the batch are kept here.
+func (c *Custody) authorize(ctx contractapi.TransactionContextInterface, fresh []custody.Record, msp string) error {
+	type held struct{ was, now *custody.Holder }
+	holders := map[string]*held{}
+	var order []string
+	for _, r := range fresh {
+		hk, err := holderKey(ctx, r.Kind, r.Key)
+		if err != nil {
+			return err
+		}
+		h, ok := holders[hk]
+		if !ok {
+			was, err := holder(ctx, hk)
+			if err != nil {
+				return err
+			}
+			h = &held{was: was, now: was}
+			holders[hk] = h
+			order = append(order, hk)
+		}
+		next, err := custody.Authorize(h.now, r, msp, c.regulators[msp])
+		if err != nil {
+			return err
+		}
+		h.now = &next
+	}
+	// Most records leave custody as it was; writing the holder only when it
+	// changes keeps those transactions to their records' own keys.
+	for _, hk := range order {
+		h := holders[hk]
+		if h.was != nil && *h.was == *h.now {
+			continue
+		}
+		b, err := json.Marshal(h.now)
+		if err != nil {
+			return err
+		}
+		if err := ctx.GetStub().PutState(hk, b); err != nil {
+			return fmt.Errorf("custody: write holder %q: %w", hk, err)
+		}
+	}
+	return nil
+}
+
+func holderKey(ctx contractapi.TransactionContextInterface, kind, k string) (string, error) {
+	hk, err := ctx.GetStub().CreateCompositeKey(holderType, []string{kind, k})
+	if err != nil {
+		return "", fmt.Errorf("%w: %s/%q: %v", custody.ErrInvalid, kind, k, err)
+	}
+	return hk, nil
+}
+
+// holder reads how a chain is held; nil when it has no record yet.
+func holder(ctx contractapi.TransactionContextInterface, hk string) (*custody.Holder, error) {
+	b, err := ctx.GetStub().GetState(hk)
+	if err != nil || b == nil {
+		return nil, err
+	}
+	var h custody.Holder
+	if err := json.Unmarshal(b, &h); err != nil {
+		return nil, fmt.Errorf("custody: stored holder %q: %w", hk, err)
+	}
+	return &h, nil
+}
+
+// Holder returns how one chain is held, as JSON, or an error when the ledger
+// holds no record of it.
+func (c *Custody) Holder(ctx contractapi.TransactionContextInterface, kind, k string) (string, error) {
+	hk, err := holderKey(ctx, kind, k)
+	if err != nil {
+		return "", err
+	}
+	h, err := holder(ctx, hk)
+	if err != nil {
+		return "", err
+	}
+	if h == nil {
+		return "", fmt.Errorf("custody: %s/%s not found", kind, k)
+	}
+	b, err := json.Marshal(h)
 	return string(b), err
 }
 

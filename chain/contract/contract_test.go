@@ -63,15 +63,22 @@ func (it *iter) Next() (*queryresult.KV, error) {
 	return kv, nil
 }
 
-type fakeID struct{ cid.ClientIdentity }
+// fakeID is the signer's organization, which real peers take from the
+// transaction's signature.
+type fakeID struct {
+	cid.ClientIdentity
+	msp string
+}
 
-func (fakeID) GetMSPID() (string, error) { return "CollectorMSP", nil }
+func (id fakeID) GetMSPID() (string, error) { return id.msp, nil }
 
-// ledger runs transactions against one fakeStub's world state.
+// ledger runs transactions against one fakeStub's world state, signed by
+// msp (CollectorMSP when empty).
 type ledger struct {
 	world map[string][]byte
 	n     int
 	last  *fakeStub
+	msp   string
 }
 
 func (l *ledger) ctx() *contractapi.TransactionContext {
@@ -79,7 +86,11 @@ func (l *ledger) ctx() *contractapi.TransactionContext {
 	l.last = &fakeStub{world: l.world, pending: map[string][]byte{}, txID: fmt.Sprintf("tx%d", l.n), events: map[string][]byte{}}
 	ctx := &contractapi.TransactionContext{}
 	ctx.SetStub(l.last)
-	ctx.SetClientIdentity(fakeID{})
+	msp := l.msp
+	if msp == "" {
+		msp = "CollectorMSP"
+	}
+	ctx.SetClientIdentity(fakeID{msp: msp})
 	return ctx
 }
 
@@ -87,7 +98,7 @@ func (l *ledger) ctx() *contractapi.TransactionContext {
 func (l *ledger) record(t *testing.T, recs ...custody.Record) ([]custody.Entry, error) {
 	t.Helper()
 	arg, _ := json.Marshal(recs)
-	out, err := (&contract.Custody{}).Record(l.ctx(), string(arg))
+	out, err := contract.New("RegulatorMSP").Record(l.ctx(), string(arg))
 	if err != nil {
 		return nil, err
 	}
@@ -132,7 +143,7 @@ func TestRecordChainGet(t *testing.T) {
 		t.Fatalf("duplicate: err %v, writes %d, events %d", err, len(l.last.pending), len(l.last.events))
 	}
 	// Chain comes back in seq order, past the string order of 10 < 2.
-	out, err := (&contract.Custody{}).Chain(l.ctx(), custody.KindEvent, "A")
+	out, err := contract.New().Chain(l.ctx(), custody.KindEvent, "A")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,16 +160,16 @@ func TestRecordChainGet(t *testing.T) {
 	if _, err := l.record(t, links("AB", 1)...); err != nil {
 		t.Fatal(err)
 	}
-	if out, _ := (&contract.Custody{}).Chain(l.ctx(), custody.KindEvent, "A"); strings.Count(out, `"seq"`) != 12 {
+	if out, _ := contract.New().Chain(l.ctx(), custody.KindEvent, "A"); strings.Count(out, `"seq"`) != 12 {
 		t.Errorf("chain A leaks into AB: %s", out)
 	}
-	if out, _ := (&contract.Custody{}).Chain(l.ctx(), custody.KindEvent, "none"); out != "[]" {
+	if out, _ := contract.New().Chain(l.ctx(), custody.KindEvent, "none"); out != "[]" {
 		t.Errorf("empty chain = %s", out)
 	}
-	if out, err := (&contract.Custody{}).Get(l.ctx(), custody.KindEvent, "B", 1); err != nil || !strings.Contains(out, b[1].Hash) {
+	if out, err := contract.New().Get(l.ctx(), custody.KindEvent, "B", 1); err != nil || !strings.Contains(out, b[1].Hash) {
 		t.Errorf("Get = %s, %v", out, err)
 	}
-	if _, err := (&contract.Custody{}).Get(l.ctx(), custody.KindEvent, "B", 2); err == nil {
+	if _, err := contract.New().Get(l.ctx(), custody.KindEvent, "B", 2); err == nil {
 		t.Error("Get of a missing record succeeded")
 	}
 }
@@ -190,7 +201,7 @@ func TestRecordRefuses(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := (&contract.Custody{}).Record(l.ctx(), tt.arg)
+			_, err := contract.New().Record(l.ctx(), tt.arg)
 			if !errors.Is(err, tt.want) || !strings.HasPrefix(err.Error(), tt.want.Error()) {
 				t.Fatalf("err = %v, want %v", err, tt.want)
 			}
@@ -216,5 +227,67 @@ func TestNewChaincode(t *testing.T) {
 	}
 	if cc.DefaultContract != "Custody" {
 		t.Errorf("default contract = %q", cc.DefaultContract)
+	}
+}
+
+// TestRecordOwnership walks a lot through two organizations and a regulator,
+// with every write the wrong organization might try on the way.
+func TestRecordOwnership(t *testing.T) {
+	l := &ledger{world: map[string][]byte{}}
+	c := links("LOT", 6)
+	step := func(i int, act, to, by string) custody.Record {
+		r := c[i]
+		r.Act, r.To, r.By = act, to, by
+		return r
+	}
+	as := func(msp string, recs ...custody.Record) error {
+		t.Helper()
+		l.msp = msp
+		_, err := l.record(t, recs...)
+		return err
+	}
+	tests := []struct {
+		name string
+		msp  string
+		recs []custody.Record
+		want error
+	}{
+		{"a regulator starts no chain", "RegulatorMSP", []custody.Record{step(0, "", "", "")}, custody.ErrForbidden},
+		{"the collector starts it and ships it", "CollectorMSP", []custody.Record{step(0, "", "", "CollectorMSP"), step(1, "ship", "ProcessorMSP", "CollectorMSP")}, nil},
+		{"the regulator writes a step", "RegulatorMSP", []custody.Record{step(2, "", "", "RegulatorMSP")}, custody.ErrForbidden},
+		{"another member receives it", "RetailMSP", []custody.Record{step(2, "receive", "", "")}, custody.ErrForbidden},
+		{"a record naming another writer", "CollectorMSP", []custody.Record{step(2, "", "", "ProcessorMSP")}, custody.ErrForbidden},
+		{"the processor receives it", "ProcessorMSP", []custody.Record{step(2, "receive", "", "ProcessorMSP")}, nil},
+		{"the collector steps after handing on", "CollectorMSP", []custody.Record{step(3, "", "", "")}, custody.ErrForbidden},
+		{"the regulator inspects", "RegulatorMSP", []custody.Record{step(3, "regulate", "", "RegulatorMSP")}, nil},
+		{"the processor steps", "ProcessorMSP", []custody.Record{step(4, "", "", "")}, nil},
+		{"the collector, as owner, recalls", "CollectorMSP", []custody.Record{step(5, "recall", "", "")}, nil},
+	}
+	for _, tt := range tests {
+		err := as(tt.msp, tt.recs...)
+		if !errors.Is(err, tt.want) || (err == nil) != (tt.want == nil) {
+			t.Fatalf("%s: err = %v, want %v", tt.name, err, tt.want)
+		}
+		if err != nil && (len(l.last.pending) != 0 || len(l.last.events) != 0) {
+			t.Errorf("%s: refused transaction wrote %d keys", tt.name, len(l.last.pending))
+		}
+	}
+	out, err := contract.New("RegulatorMSP").Holder(l.ctx(), custody.KindEvent, "LOT")
+	if err != nil || out != `{"owner":"CollectorMSP","custodian":"ProcessorMSP"}` {
+		t.Fatalf("holder = %s, %v", out, err)
+	}
+	chain, err := contract.New().Chain(l.ctx(), custody.KindEvent, "LOT")
+	var entries []custody.Entry
+	if err != nil || json.Unmarshal([]byte(chain), &entries) != nil || len(entries) != 6 {
+		t.Fatalf("chain = %s, %v", chain, err)
+	}
+	for i, org := range []string{"CollectorMSP", "CollectorMSP", "ProcessorMSP", "RegulatorMSP", "ProcessorMSP", "CollectorMSP"} {
+		if entries[i].Org != org {
+			t.Errorf("seq %d written by %s, want %s", i, entries[i].Org, org)
+		}
+	}
+	// A re-send of what is held is accepted from anyone: it writes nothing.
+	if err := as("RetailMSP", c[0]); err != nil || len(l.last.pending) != 0 {
+		t.Errorf("re-send: %v, %d writes", err, len(l.last.pending))
 	}
 }

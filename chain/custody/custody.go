@@ -101,7 +101,7 @@ func (r Record) Check() error {
 	case r.Seq > 0 && !hashPattern.MatchString(r.PrevHash):
 		return fmt.Errorf("%w: %s/%s seq %d: prevHash must be 64 lowercase hex digits", ErrInvalid, r.Kind, r.Key, r.Seq)
 	}
-	return nil
+	return r.checkAct()
 }
 
 // Validate checks records in order against st and returns those that are new.

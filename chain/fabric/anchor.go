@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -30,12 +32,21 @@ const gapRetryFor = 5 * time.Second
 func (l *Ledger) Anchor(ctx context.Context, recs []custody.Record) ([]trace.Receipt, error) {
 	out := make([]trace.Receipt, len(recs))
 	blocks := &blockCache{m: map[string]uint64{}}
-	for _, wave := range waves(recs, batches(recs, l.cfg.BatchSize)) {
+	for _, r := range recs {
+		if _, err := l.signer(r); err != nil {
+			return nil, err
+		}
+	}
+	by := func(r custody.Record) string {
+		m, _ := l.signer(r)
+		return m.cfg.MSPID
+	}
+	for _, wave := range waves(recs, batches(recs, l.def.cfg.BatchSize, by)) {
 		var (
 			wg   sync.WaitGroup
 			mu   sync.Mutex
 			errs []error
-			sem  = make(chan struct{}, l.cfg.Parallel)
+			sem  = make(chan struct{}, l.def.cfg.Parallel)
 		)
 		for _, idx := range wave {
 			wg.Add(1)
@@ -73,34 +84,55 @@ func (l *Ledger) Anchor(ctx context.Context, recs []custody.Record) ([]trace.Rec
 }
 
 // batches cuts recs into transactions of at most n records, given as indexes
-// into recs: the records of one chain go together when they fit, always in
-// their order, and a chain longer than n is cut into consecutive batches.
-func batches(recs []custody.Record, n int) [][]int {
+// into recs, each signed by one organization (by names it): the records of
+// one chain go together when they fit and one organization signs them, always
+// in their order; a chain longer than n, or written by several organizations
+// in turn, is cut into consecutive batches.
+func batches(recs []custody.Record, n int, by func(custody.Record) string) [][]int {
+	// A chain's runs: its records in order, cut where the signer changes.
 	var order []string
-	groups := map[string][]int{}
+	runs := map[string][][]int{}
 	for i, r := range recs {
 		k := chainOf(r)
-		if _, ok := groups[k]; !ok {
+		rs, ok := runs[k]
+		if !ok {
 			order = append(order, k)
 		}
-		groups[k] = append(groups[k], i)
+		if len(rs) == 0 || by(recs[rs[len(rs)-1][0]]) != by(r) {
+			rs = append(rs, nil)
+		}
+		rs[len(rs)-1] = append(rs[len(rs)-1], i)
+		runs[k] = rs
 	}
+	// Every chain's first run, then every second run, and so on, so that a
+	// chain's later runs land in later batches; within a round, one
+	// signer's runs sit together so they share transactions.
 	var out [][]int
-	var cur []int
-	for _, k := range order {
-		g := groups[k]
-		if len(cur) > 0 && len(cur)+len(g) > n {
-			out, cur = append(out, cur), nil
+	for round := 0; ; round++ {
+		var groups [][]int
+		for _, k := range order {
+			if round < len(runs[k]) {
+				groups = append(groups, runs[k][round])
+			}
 		}
-		for len(g) > n {
-			out, g = append(out, g[:n:n]), g[n:]
+		if len(groups) == 0 {
+			return out
 		}
-		cur = append(cur, g...)
+		slices.SortStableFunc(groups, func(a, b []int) int { return strings.Compare(by(recs[a[0]]), by(recs[b[0]])) })
+		var cur []int
+		for _, g := range groups {
+			if len(cur) > 0 && (len(cur)+len(g) > n || by(recs[cur[0]]) != by(recs[g[0]])) {
+				out, cur = append(out, cur), nil
+			}
+			for len(g) > n {
+				out, g = append(out, g[:n:n]), g[n:]
+			}
+			cur = append(cur, g...)
+		}
+		if len(cur) > 0 {
+			out = append(out, cur)
+		}
 	}
-	if len(cur) > 0 {
-		out = append(out, cur)
-	}
-	return out
 }
 
 func chainOf(r custody.Record) string { return r.Kind + "\x00" + r.Key }
@@ -134,6 +166,10 @@ func waves(recs []custody.Record, bs [][]int) [][][]int {
 // harmless: the chaincode answers records it already holds with the
 // transaction that wrote them.
 func (l *Ledger) submit(ctx context.Context, batch []custody.Record, blocks *blockCache) ([]trace.Receipt, error) {
+	m, err := l.signer(batch[0])
+	if err != nil {
+		return nil, err
+	}
 	arg, err := json.Marshal(batch)
 	if err != nil {
 		return nil, err
@@ -150,7 +186,7 @@ func (l *Ledger) submit(ctx context.Context, batch []custody.Record, blocks *blo
 			}
 			backoff = min(backoff*2, 4*time.Second)
 		}
-		receipts, err := l.submitOnce(ctx, batch, string(arg), blocks)
+		receipts, err := m.submitOnce(ctx, batch, string(arg), blocks)
 		if err == nil {
 			return receipts, nil
 		}
@@ -159,7 +195,7 @@ func (l *Ledger) submit(ctx context.Context, batch []custody.Record, blocks *blo
 		if refused(err) && !gap {
 			return nil, err
 		}
-		budget := l.cfg.RetryFor
+		budget := m.cfg.RetryFor
 		if gap {
 			budget = min(budget, gapRetryFor)
 		}
@@ -169,8 +205,8 @@ func (l *Ledger) submit(ctx context.Context, batch []custody.Record, blocks *blo
 	}
 }
 
-func (l *Ledger) submitOnce(ctx context.Context, batch []custody.Record, arg string, blocks *blockCache) ([]trace.Receipt, error) {
-	proposal, err := l.contract.NewProposal("Record", client.WithArguments(arg))
+func (m *member) submitOnce(ctx context.Context, batch []custody.Record, arg string, blocks *blockCache) ([]trace.Receipt, error) {
+	proposal, err := m.contract.NewProposal("Record", client.WithArguments(arg))
 	if err != nil {
 		return nil, fmt.Errorf("fabric: proposal: %w", err)
 	}
@@ -197,7 +233,7 @@ func (l *Ledger) submitOnce(ctx context.Context, batch []custody.Record, arg str
 	out := make([]trace.Receipt, len(batch))
 	for i, e := range entries {
 		// A record already held answers with the transaction that wrote it.
-		block, err := l.blockOf(ctx, e.TxID, blocks)
+		block, err := m.blockOf(ctx, e.TxID, blocks)
 		if err != nil {
 			return nil, err
 		}
@@ -227,15 +263,15 @@ func (c *blockCache) get(tx string) (uint64, bool) {
 
 // blockOf finds the block of a committed transaction by asking the peer's
 // Gateway for its commit status, the same question a submitter asks.
-func (l *Ledger) blockOf(ctx context.Context, txID string, blocks *blockCache) (uint64, error) {
+func (m *member) blockOf(ctx context.Context, txID string, blocks *blockCache) (uint64, error) {
 	if b, ok := blocks.get(txID); ok {
 		return b, nil
 	}
-	creator, err := proto.Marshal(&msp.SerializedIdentity{Mspid: l.id.MspID(), IdBytes: l.id.Credentials()})
+	creator, err := proto.Marshal(&msp.SerializedIdentity{Mspid: m.id.MspID(), IdBytes: m.id.Credentials()})
 	if err != nil {
 		return 0, err
 	}
-	req, err := proto.Marshal(&gateway.CommitStatusRequest{TransactionId: txID, ChannelId: l.cfg.Channel, Identity: creator})
+	req, err := proto.Marshal(&gateway.CommitStatusRequest{TransactionId: txID, ChannelId: m.cfg.Channel, Identity: creator})
 	if err != nil {
 		return 0, err
 	}
@@ -243,11 +279,11 @@ func (l *Ledger) blockOf(ctx context.Context, txID string, blocks *blockCache) (
 	if err != nil {
 		return 0, err
 	}
-	commit, err := l.gw.NewCommit(signed)
+	commit, err := m.gw.NewCommit(signed)
 	if err != nil {
 		return 0, fmt.Errorf("fabric: commit status of %s: %w", txID, err)
 	}
-	cctx, cancel := context.WithTimeout(ctx, l.cfg.EvaluateTimeout)
+	cctx, cancel := context.WithTimeout(ctx, m.cfg.EvaluateTimeout)
 	defer cancel()
 	status, err := commit.StatusWithContext(cctx)
 	if err != nil {

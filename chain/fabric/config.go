@@ -60,23 +60,9 @@ var orgVars = []string{"FABRIC_PEER_ENDPOINT", "FABRIC_PEER_HOST", "FABRIC_TLS_C
 // variables from getenv override them, and returns the configuration for the
 // organization selected by suffix ("" for the first, "_2" for the second).
 func LoadEnv(path, suffix string, getenv func(string) string) (Config, error) {
-	vals := map[string]string{}
-	if path != "" {
-		f, err := os.Open(path)
-		if err != nil {
-			return Config{}, fmt.Errorf("fabric: settings: %w", err)
-		}
-		defer f.Close()
-		sc := bufio.NewScanner(f)
-		for sc.Scan() {
-			line := strings.TrimSpace(sc.Text())
-			if k, v, ok := strings.Cut(line, "="); ok && !strings.HasPrefix(line, "#") {
-				vals[strings.TrimSpace(k)] = strings.TrimSpace(v)
-			}
-		}
-		if err := sc.Err(); err != nil {
-			return Config{}, fmt.Errorf("fabric: settings %s: %w", path, err)
-		}
+	vals, err := readEnv(path)
+	if err != nil {
+		return Config{}, err
 	}
 	get := func(k string) string {
 		for _, o := range orgVars {
@@ -156,4 +142,29 @@ func (c Config) withDefaults() Config {
 	def(&c.CommitTimeout, time.Minute)
 	def(&c.RetryFor, 30*time.Second)
 	return c
+}
+
+// readEnv reads the KEY=VALUE lines of a settings file; none when path is
+// empty.
+func readEnv(path string) (map[string]string, error) {
+	vals := map[string]string{}
+	if path == "" {
+		return vals, nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("fabric: settings: %w", err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if k, v, ok := strings.Cut(line, "="); ok && !strings.HasPrefix(line, "#") {
+			vals[strings.TrimSpace(k)] = strings.TrimSpace(v)
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("fabric: settings %s: %w", path, err)
+	}
+	return vals, nil
 }

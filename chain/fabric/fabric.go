@@ -26,8 +26,19 @@ import (
 	"google.golang.org/grpc/status"
 )
 
-// Ledger implements trace.Ledger on Fabric.
+// Ledger implements trace.Ledger on Fabric. It holds one identity per
+// organization it writes for, each talking to its own organization's peer:
+// a record is submitted with the identity its By names, so the ledger shows
+// which organization wrote it and the chaincode can hold it to that
+// organization's rights.
 type Ledger struct {
+	def *member
+	// orgs are the members by MSP id, the default among them.
+	orgs map[string]*member
+}
+
+// member is one organization's identity and its Gateway connection.
+type member struct {
 	cfg      Config
 	conn     *grpc.ClientConn
 	gw       *client.Gateway
@@ -37,23 +48,45 @@ type Ledger struct {
 
 var _ trace.Ledger = (*Ledger)(nil)
 
-// Open connects to the peer in cfg with the identity in cfg. To talk to
-// another organization's peer, open a second Ledger with that
-// organization's settings: LoadEnv(path, "_2", ...) for the regulator of
-// the local network. The connection is made lazily, on the first call.
-func Open(cfg Config) (*Ledger, error) {
+// Open connects as the organization in cfg, through its peer, and as each
+// organization in more through theirs; cfg's organization reads chains and
+// writes records that name no writer. To read as another organization,
+// open a second Ledger with that organization's settings: LoadEnv(path,
+// "_2", ...) for the regulator of the local network. Connections are made
+// lazily, on the first call.
+func Open(cfg Config, more ...Config) (*Ledger, error) {
+	l := &Ledger{orgs: map[string]*member{}}
+	for _, c := range append([]Config{cfg}, more...) {
+		if _, dup := l.orgs[c.MSPID]; dup {
+			l.Close()
+			return nil, fmt.Errorf("fabric: two identities for %s: give one per organization", c.MSPID)
+		}
+		m, err := connect(c)
+		if err != nil {
+			l.Close()
+			return nil, fmt.Errorf("fabric: %s: %w", c.MSPID, err)
+		}
+		if l.def == nil {
+			l.def = m
+		}
+		l.orgs[c.MSPID] = m
+	}
+	return l, nil
+}
+
+func connect(cfg Config) (*member, error) {
 	cfg = cfg.withDefaults()
 	caPEM, err := os.ReadFile(cfg.TLSCA)
 	if err != nil {
-		return nil, fmt.Errorf("fabric: TLS CA: %w", err)
+		return nil, fmt.Errorf("TLS CA: %w", err)
 	}
 	pool := x509.NewCertPool()
 	if !pool.AppendCertsFromPEM(caPEM) {
-		return nil, fmt.Errorf("fabric: TLS CA %s holds no PEM certificate", cfg.TLSCA)
+		return nil, fmt.Errorf("TLS CA %s holds no PEM certificate", cfg.TLSCA)
 	}
 	conn, err := grpc.NewClient(cfg.PeerEndpoint, grpc.WithTransportCredentials(credentials.NewClientTLSFromCert(pool, cfg.PeerHost)))
 	if err != nil {
-		return nil, fmt.Errorf("fabric: dial %s: %w", cfg.PeerEndpoint, err)
+		return nil, fmt.Errorf("dial %s: %w", cfg.PeerEndpoint, err)
 	}
 	id, sign, err := loadIdentity(cfg)
 	if err != nil {
@@ -65,9 +98,28 @@ func Open(cfg Config) (*Ledger, error) {
 		client.WithSubmitTimeout(cfg.SubmitTimeout), client.WithCommitStatusTimeout(cfg.CommitTimeout))
 	if err != nil {
 		conn.Close()
-		return nil, fmt.Errorf("fabric: gateway: %w", err)
+		return nil, fmt.Errorf("gateway: %w", err)
 	}
-	return &Ledger{cfg: cfg, conn: conn, gw: gw, id: id, contract: gw.GetNetwork(cfg.Channel).GetContract(cfg.Chaincode)}, nil
+	return &member{cfg: cfg, conn: conn, gw: gw, id: id, contract: gw.GetNetwork(cfg.Channel).GetContract(cfg.Chaincode)}, nil
+}
+
+// Signs reports whether the ledger holds the identity of by, the writer a
+// record names ("" is the ledger's own organization). The anchor worker
+// leaves records it cannot sign to an instance that can.
+func (l *Ledger) Signs(by string) bool {
+	_, ok := l.orgs[by]
+	return by == "" || ok
+}
+
+// signer is the member that submits r.
+func (l *Ledger) signer(r custody.Record) (*member, error) {
+	if r.By == "" {
+		return l.def, nil
+	}
+	if m, ok := l.orgs[r.By]; ok {
+		return m, nil
+	}
+	return nil, fmt.Errorf("fabric: %s/%s seq %d is written by %s, and this node holds no identity of it (FABRIC_IDENTITIES)", r.Kind, r.Key, r.Seq, r.By)
 }
 
 // loadIdentity reads the client certificate and private key, from their own
@@ -119,20 +171,25 @@ func firstFile(dir string) ([]byte, error) {
 	return nil, fmt.Errorf("%s: no file", dir)
 }
 
-// Close closes the gateway and its connection.
+// Close closes the gateways and their connections.
 func (l *Ledger) Close() error {
-	l.gw.Close()
-	return l.conn.Close()
+	var errs []error
+	for _, m := range l.orgs {
+		m.gw.Close()
+		errs = append(errs, m.conn.Close())
+	}
+	return errors.Join(errs...)
 }
 
 // Info implements trace.Ledger.
 func (l *Ledger) Info() trace.LedgerInfo {
-	return trace.LedgerInfo{Kind: "fabric", Channel: l.cfg.Channel, Chaincode: l.cfg.Chaincode}
+	return trace.LedgerInfo{Kind: "fabric", Channel: l.def.cfg.Channel, Chaincode: l.def.cfg.Chaincode}
 }
 
-// Chain implements trace.Ledger.
+// Chain implements trace.Ledger, reading from the ledger's own
+// organization's peer.
 func (l *Ledger) Chain(ctx context.Context, kind, key string) ([]custody.Entry, error) {
-	b, err := l.contract.EvaluateWithContext(ctx, "Chain", client.WithArguments(kind, key))
+	b, err := l.def.contract.EvaluateWithContext(ctx, "Chain", client.WithArguments(kind, key))
 	if err != nil {
 		return nil, classify(err)
 	}
@@ -143,9 +200,23 @@ func (l *Ledger) Chain(ctx context.Context, kind, key string) ([]custody.Entry, 
 	return out, nil
 }
 
+// Holder returns how the ledger holds one chain: its owner, its custodian,
+// and where it is being shipped.
+func (l *Ledger) Holder(ctx context.Context, kind, key string) (custody.Holder, error) {
+	var h custody.Holder
+	b, err := l.def.contract.EvaluateWithContext(ctx, "Holder", client.WithArguments(kind, key))
+	if err != nil {
+		return h, classify(err)
+	}
+	if err := json.Unmarshal(b, &h); err != nil {
+		return h, fmt.Errorf("fabric: holder of %s/%s: %w", kind, key, err)
+	}
+	return h, nil
+}
+
 // sentinels are the chaincode's refusals, recognised by their stable text in
 // the endorsement error.
-var sentinels = []error{custody.ErrGap, custody.ErrPrevHash, custody.ErrOverwrite, custody.ErrInvalid}
+var sentinels = []error{custody.ErrGap, custody.ErrPrevHash, custody.ErrOverwrite, custody.ErrInvalid, custody.ErrForbidden}
 
 // classify wraps a Gateway error with the custody sentinel it reports, if
 // any. The chaincode's message travels in the error details of each peer.

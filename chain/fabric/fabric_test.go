@@ -205,7 +205,7 @@ func TestChaincodeRefuses(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			arg, _ := json.Marshal(tt.recs)
-			_, err := l.contract.SubmitWithContext(ctx, "Record", client.WithArguments(string(arg)))
+			_, err := l.def.contract.SubmitWithContext(ctx, "Record", client.WithArguments(string(arg)))
 			if err == nil {
 				t.Fatal("accepted")
 			}
