@@ -156,13 +156,18 @@ func ledgerPath(cfg config.Config) string { return filepath.Join(cfg.DataDir, "l
 func (a *app) openLedger(ctx context.Context) error {
 	switch a.cfg.Ledger {
 	case "fabric":
-		l, err := openFabric(ctx, a.cfg)
+		l, orgs, err := openFabric(ctx, a.cfg)
 		if err != nil {
 			return err
 		}
 		a.ledger = l
 		a.closers = append(a.closers, l)
-		a.log.Info("ledger: Hyperledger Fabric", "channel", l.Info().Channel, "chaincode", l.Info().Chaincode)
+		a.log.Info("ledger: Hyperledger Fabric", "channel", l.Info().Channel, "chaincode", l.Info().Chaincode, "writers", orgs.MSPs())
+		for _, msp := range orgs.MSPs() {
+			if !l.Signs(msp) {
+				a.log.Warn("ledger: this node holds no identity of "+msp+"; its records wait for a node that does", "msp", msp)
+			}
+		}
 		if err := a.joinFleet(ctx, trace.LedgerClaim{Kind: l.Info().Kind, Channel: l.Info().Channel, Chaincode: l.Info().Chaincode}); err != nil {
 			return err
 		}

@@ -9,11 +9,13 @@ import (
 )
 
 // openFabric connects to the Fabric channel described by -fabric-env and the
-// FABRIC_* variables.
-func openFabric(_ context.Context, cfg config.Config) (*fabric.Ledger, error) {
-	fc, err := fabric.LoadEnv(cfg.FabricEnv, "", os.Getenv)
+// FABRIC_* variables, with every identity the node holds, and returns which
+// organization writes for whom.
+func openFabric(_ context.Context, cfg config.Config) (*fabric.Ledger, fabric.OrgMap, error) {
+	n, err := fabric.LoadNode(cfg.FabricEnv, os.Getenv)
 	if err != nil {
-		return nil, err
+		return nil, fabric.OrgMap{}, err
 	}
-	return fabric.Open(fc)
+	l, err := fabric.Open(n.Own, n.Other...)
+	return l, n.Orgs, err
 }

@@ -10,7 +10,11 @@ CHAINCODE=custody
 DOMAIN=agritrace.local
 
 # name:port pairs, checked free before start.
-PORTS="orderer0:7050 orderer0-admin:7053 orderer0-ops:8443 orderer1:7150 orderer1-admin:7153 orderer1-ops:8444 orderer2:7250 orderer2-admin:7253 orderer2-ops:8445 collector-peer:7051 collector-chaincode:7052 collector-ops:9443 regulator-peer:9051 regulator-chaincode:9052 regulator-ops:9444 custody-chaincode:9999"
+PORTS="orderer0:7050 orderer0-admin:7053 orderer0-ops:8443 orderer1:7150 orderer1-admin:7153 orderer1-ops:8444 orderer2:7250 orderer2-admin:7253 orderer2-ops:8445 collector-peer:7051 collector-chaincode:7052 collector-ops:9443 regulator-peer:9051 regulator-chaincode:9052 regulator-ops:9444 cc-collector:9999 cc-regulator:9998"
+
+# The chaincode's endorsement policy: a transaction counts only when a peer
+# of each organization ran the contract and agreed on its result.
+ENDORSEMENT="AND('CollectorMSP.peer','RegulatorMSP.peer')"
 
 CRYPTO=$DIR/crypto
 ORDERER_TLS=$CRYPTO/ordererOrganizations/$DOMAIN/orderers/orderer0.$DOMAIN/tls
@@ -43,13 +47,60 @@ running() {
 # two still make a majority.
 ORDERERS="orderer0:7050:7053:8443 orderer1:7150:7153:8444 orderer2:7250:7253:8445"
 ORDERER_NAMES="orderer0 orderer1 orderer2"
-NODES="$ORDERER_NAMES collector regulator chaincode"
+# Each peer organization runs its own chaincode server (cc-ORG).
+CHAINCODE_NAMES="cc-collector cc-regulator"
+NODES="$ORDERER_NAMES collector regulator $CHAINCODE_NAMES"
+peer_port() { case $1 in collector) echo 7051 ;; regulator) echo 9051 ;; esac; }
+# cc_port ORG: where ORG's chaincode server listens first; an upgrade moves
+# it to the other port of the pair and back (upgrade.sh).
+cc_port() { case $1 in collector) echo 9999 ;; regulator) echo 9998 ;; esac; }
 # node_port NAME: the port that says a node is serving.
 node_port() {
   case $1 in
     orderer0) echo 7050 ;; orderer1) echo 7150 ;; orderer2) echo 7250 ;;
-    collector) echo 7051 ;; regulator) echo 9051 ;; chaincode) echo 9999 ;;
+    collector|regulator) peer_port "$1" ;;
+    cc-*) cat "$DIR/run/$1.port" ;;
   esac
+}
+
+ORDERER_ARGS=(-o 127.0.0.1:7050 --ordererTLSHostnameOverride "orderer0.$DOMAIN" --tls --cafile "$ORDERER_CA")
+# Both organizations' peers, for lifecycle commits that need their endorsement.
+PEERS=(--peerAddresses 127.0.0.1:7051 --tlsRootCertFiles "$CRYPTO/peerOrganizations/collector.$DOMAIN/peers/peer0.collector.$DOMAIN/tls/ca.crt"
+  --peerAddresses 127.0.0.1:9051 --tlsRootCertFiles "$CRYPTO/peerOrganizations/regulator.$DOMAIN/peers/peer0.regulator.$DOMAIN/tls/ca.crt")
+
+# package_chaincode ORG PORT LABEL OUTDIR: a chaincode-as-a-service package
+# telling ORG's peer to dial its own chaincode server on PORT with mutual
+# TLS: the server's certificate is checked against ORG's TLS CA, and the
+# peer shows its own TLS certificate.
+package_chaincode() {
+  local org=$1 port=$2 label=$3 out=$4 base=$CRYPTO/peerOrganizations/$1.$DOMAIN
+  local peer_tls=$base/peers/peer0.$org.$DOMAIN/tls
+  mkdir -p "$out"
+  chmod 700 "$out"
+  # PEM files as JSON strings: newlines become \n.
+  pem() { awk 'BEGIN { ORS = "" } { print $0 "\\n" }' "$1"; }
+  cat >"$out/connection.json" <<JSON
+{"address": "127.0.0.1:$port", "dial_timeout": "10s", "tls_required": true, "client_auth_required": true,
+ "root_cert": "$(pem "$base/tlsca/tlsca.$org.$DOMAIN-cert.pem")",
+ "client_cert": "$(pem "$peer_tls/server.crt")", "client_key": "$(pem "$peer_tls/server.key")"}
+JSON
+  printf '{"type": "ccaas", "label": "%s"}\n' "$label" >"$out/metadata.json"
+  (umask 077 && tar -C "$out" -czf "$out/code.tar.gz" connection.json &&
+    tar -C "$out" -czf "$out/$CHAINCODE.tgz" metadata.json code.tar.gz)
+}
+
+# chaincode_launcher ORG PORT PACKAGE_ID BINARY: the script that runs ORG's
+# chaincode server, written to stdout.
+chaincode_launcher() {
+  local cc=$CRYPTO/peerOrganizations/$1.$DOMAIN/chaincode
+  cat <<SH
+#!/bin/sh
+export CHAINCODE_ID=$3 CHAINCODE_SERVER_ADDRESS=127.0.0.1:$2
+export CHAINCODE_TLS_CERT=$cc/server.crt CHAINCODE_TLS_KEY=$cc/server.key
+export CHAINCODE_TLS_CLIENT_CA=$CRYPTO/peerOrganizations/$1.$DOMAIN/tlsca/tlsca.$1.$DOMAIN-cert.pem
+export CUSTODY_REGULATORS=RegulatorMSP
+exec $4
+SH
 }
 listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 # wait_port PORT NAME: wait up to 20 s for NAME to listen on PORT.

@@ -1,18 +1,20 @@
 #!/usr/bin/env bash
 # Stops, starts or shows one node of the running network, keeping its data, to
 # test outages:
-#   node.sh stop|start|status orderer0|orderer1|orderer2|orderer|collector|regulator|chaincode|all
-# "orderer" names all three orderers at once.
+#   node.sh stop|start|status orderer0|orderer1|orderer2|orderer|collector|regulator|cc-collector|cc-regulator|chaincode|all
+# "orderer" names all three orderers at once, "chaincode" both organizations'
+# chaincode servers.
 # stop waits until the process is gone (SIGTERM, SIGKILL after 10 s), so its
 # ports are free; start returns once the node listens on its port.
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
-usage="usage: node.sh stop|start|status orderer0|orderer1|orderer2|orderer|collector|regulator|chaincode|all"
+usage="usage: node.sh stop|start|status orderer0|orderer1|orderer2|orderer|collector|regulator|cc-collector|cc-regulator|chaincode|all"
 action=${1:-} target=${2:-all}
 case "$target" in
   all) targets=$NODES ;;
   orderer) targets=$ORDERER_NAMES ;;
-  orderer0|orderer1|orderer2|collector|regulator|chaincode) targets=$target ;;
+  chaincode) targets=$CHAINCODE_NAMES ;;
+  orderer0|orderer1|orderer2|collector|regulator|cc-collector|cc-regulator) targets=$target ;;
   *) die "$usage" ;;
 esac
 if [ "$action" = stop ]; then

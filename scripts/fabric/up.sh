@@ -3,8 +3,9 @@
 # orderers, a peer for the collection-center/processor organization
 # (CollectorMSP) and one for the regulator (RegulatorMSP), the "custody"
 # channel joined through the channel participation API, and the custody
-# chaincode run as a service, installed, approved by both organizations and
-# committed. Writes $AGRITRACE_FABRIC_DIR/client.env for the service and
+# chaincode run as a service by each organization beside its own peer (TLS
+# both ways between them), installed, approved by both organizations with
+# the endorsement policy $ENDORSEMENT and committed. Writes $AGRITRACE_FABRIC_DIR/client.env for the service and
 # tests. Running it again while the network is up does nothing; if some of
 # its nodes were stopped, it starts them again from their data.
 set -euo pipefail
@@ -84,6 +85,24 @@ PeerOrgs:
     Users: {Count: 1}
 YAML
 cryptogen generate --config="$DIR/config/crypto-config.yaml" --output="$CRYPTO" >/dev/null
+
+# Each organization's chaincode server gets a TLS certificate from the
+# organization's own TLS CA; its peer dials it with the peer's TLS
+# certificate, which the server checks against the same CA.
+for org in collector regulator; do
+  tlsca=$CRYPTO/peerOrganizations/$org.$DOMAIN/tlsca
+  out=$CRYPTO/peerOrganizations/$org.$DOMAIN/chaincode
+  mkdir -p "$out"
+  openssl ecparam -name prime256v1 -genkey -noout -out "$out/server.key" 2>>"$DIR/logs/cli.log"
+  openssl req -new -key "$out/server.key" -subj "/O=$org.$DOMAIN/CN=chaincode.$org.$DOMAIN" -out "$out/server.csr" 2>>"$DIR/logs/cli.log"
+  printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\nkeyUsage=digitalSignature,keyAgreement\n' >"$out/ext.cnf"
+  openssl x509 -req -in "$out/server.csr" -CA "$tlsca/tlsca.$org.$DOMAIN-cert.pem" -CAkey "$tlsca/priv_sk" -CAcreateserial \
+    -days 365 -sha256 -extfile "$out/ext.cnf" -out "$out/server.crt" 2>>"$DIR/logs/cli.log"
+  rm -f "$out/server.csr" "$out/ext.cnf"
+done
+# Private keys are for their owner only: cryptogen leaves them readable by all.
+find "$CRYPTO" \( -name '*_sk' -o -name '*.key' \) -exec chmod 600 {} +
+find "$CRYPTO" -type d \( -name keystore -o -name tls -o -name tlsca -o -name ca -o -name chaincode \) -exec chmod 700 {} +
 
 org_yaml() { # org_yaml NAME MSPID PORT
   cat <<YAML
@@ -252,7 +271,7 @@ export CORE_PEER_LOCALMSPID=$5 CORE_PEER_MSPCONFIGPATH=$base/msp
 export CORE_PEER_TLS_ENABLED=true CORE_PEER_TLS_CERT_FILE=$base/tls/server.crt
 export CORE_PEER_TLS_KEY_FILE=$base/tls/server.key CORE_PEER_TLS_ROOTCERT_FILE=$base/tls/ca.crt
 export CORE_PEER_FILESYSTEMPATH=$DIR/data/$1
-export CORE_OPERATIONS_LISTENADDRESS=127.0.0.1:$4 CORE_METRICS_PROVIDER=disabled
+export CORE_OPERATIONS_LISTENADDRESS=127.0.0.1:$4 CORE_METRICS_PROVIDER=prometheus
 export CORE_VM_ENDPOINT=
 exec $BIN/peer node start
 SH
@@ -283,35 +302,26 @@ wait_port 9051 regulator
 (org_env collector 7051 && retry 30 peer channel join -b "$DIR/channel.block")
 (org_env regulator 9051 && retry 30 peer channel join -b "$DIR/channel.block")
 
-log "installing the custody chaincode as a service"
-cat >"$DIR/cc/connection.json" <<JSON
-{"address": "127.0.0.1:9999", "dial_timeout": "10s", "tls_required": false}
-JSON
-printf '{"type": "ccaas", "label": "%s"}\n' "$CHAINCODE" >"$DIR/cc/metadata.json"
-tar -C "$DIR/cc" -czf "$DIR/cc/code.tar.gz" connection.json
-tar -C "$DIR/cc" -czf "$DIR/cc/$CHAINCODE.tgz" metadata.json code.tar.gz
-for org in collector:7051 regulator:9051; do
-  (org_env "${org%%:*}" "${org##*:}" && retry 10 peer lifecycle chaincode install "$DIR/cc/$CHAINCODE.tgz")
+log "installing the custody chaincode as a service of each organization"
+declare -A PACKAGE_ID
+for org in collector regulator; do
+  package_chaincode "$org" "$(cc_port "$org")" "$CHAINCODE" "$DIR/cc/$org"
+  (org_env "$org" "$(peer_port "$org")" && retry 10 peer lifecycle chaincode install "$DIR/cc/$org/$CHAINCODE.tgz")
+  PACKAGE_ID[$org]=$(org_env "$org" "$(peer_port "$org")" && peer lifecycle chaincode calculatepackageid "$DIR/cc/$org/$CHAINCODE.tgz")
+  chaincode_launcher "$org" "$(cc_port "$org")" "${PACKAGE_ID[$org]}" "$DIR/bin/custody-chaincode" >"$DIR/run/cc-$org.sh"
+  chmod +x "$DIR/run/cc-$org.sh"
+  cc_port "$org" >"$DIR/run/cc-$org.port"
+  start_node "cc-$org"
+  wait_port "$(cc_port "$org")" "cc-$org"
 done
-PACKAGE_ID=$(org_env collector 7051 && peer lifecycle chaincode calculatepackageid "$DIR/cc/$CHAINCODE.tgz")
-cat >"$DIR/run/chaincode.sh" <<SH
-#!/bin/sh
-export CHAINCODE_ID=$PACKAGE_ID CHAINCODE_SERVER_ADDRESS=127.0.0.1:9999
-exec $DIR/bin/custody-chaincode
-SH
-chmod +x "$DIR/run/chaincode.sh"
-start_node chaincode
-wait_port 9999 chaincode
 
-ORDERER_ARGS=(-o 127.0.0.1:7050 --ordererTLSHostnameOverride "orderer0.$DOMAIN" --tls --cafile "$ORDERER_CA")
-for org in collector:7051 regulator:9051; do
-  (org_env "${org%%:*}" "${org##*:}" && retry 30 peer lifecycle chaincode approveformyorg "${ORDERER_ARGS[@]}" \
-    --channelID "$CHANNEL" --name "$CHAINCODE" --version 1.0 --package-id "$PACKAGE_ID" --sequence 1)
+for org in collector regulator; do
+  (org_env "$org" "$(peer_port "$org")" && retry 30 peer lifecycle chaincode approveformyorg "${ORDERER_ARGS[@]}" \
+    --channelID "$CHANNEL" --name "$CHAINCODE" --version 1.0 --package-id "${PACKAGE_ID[$org]}" --sequence 1 \
+    --signature-policy "$ENDORSEMENT")
 done
-PEERS=(--peerAddresses 127.0.0.1:7051 --tlsRootCertFiles "$CRYPTO/peerOrganizations/collector.$DOMAIN/peers/peer0.collector.$DOMAIN/tls/ca.crt"
-  --peerAddresses 127.0.0.1:9051 --tlsRootCertFiles "$CRYPTO/peerOrganizations/regulator.$DOMAIN/peers/peer0.regulator.$DOMAIN/tls/ca.crt")
 (org_env collector 7051 && retry 30 peer lifecycle chaincode commit "${ORDERER_ARGS[@]}" --channelID "$CHANNEL" \
-  --name "$CHAINCODE" --version 1.0 --sequence 1 "${PEERS[@]}")
+  --name "$CHAINCODE" --version 1.0 --sequence 1 --signature-policy "$ENDORSEMENT" "${PEERS[@]}")
 
 # The Gateway finds the other organization's peer through gossip; until the
 # two peers have met, endorsement fails with "no combination of peers". The
@@ -340,7 +350,11 @@ ENV
   echo "FABRIC_CHAINCODE=$CHAINCODE"
   echo "FABRIC_DIR=$DIR"
   client_env collector 7051 CollectorMSP ""
-  echo "# The regulator organization, for tests that query both peers."
+  echo "# The regulator organization: its own peer and identity."
   client_env regulator 9051 RegulatorMSP _2
+  echo "# This node signs with both organizations' identities, each through its"
+  echo "# own peer; regulators' and labs' records are written as RegulatorMSP."
+  echo "FABRIC_IDENTITIES=_2"
+  echo "FABRIC_ORG_MSPS=role:regulator=RegulatorMSP role:lab=RegulatorMSP *=CollectorMSP"
 } >"$DIR/client.env"
-log "up: channel $CHANNEL, chaincode $CHAINCODE ($PACKAGE_ID); client settings in $DIR/client.env"
+log "up: channel $CHANNEL, chaincode $CHAINCODE (${PACKAGE_ID[collector]}, ${PACKAGE_ID[regulator]}); client settings in $DIR/client.env"
