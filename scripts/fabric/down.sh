@@ -9,6 +9,10 @@ if [ -d "$DIR" ] && [ ! -e "$DIR/$MARKER" ] && [ -n "$(ls -A "$DIR")" ]; then
 fi
 if [ -d "$DIR/pids" ]; then
   "$REPO/scripts/fabric/node.sh" stop all
+  # A chaincode server an interrupted upgrade.sh started.
+  for f in "$DIR"/pids/*.next.pid; do
+    [ -e "$f" ] && kill "$(cat "$f")" 2>/dev/null || true
+  done
 fi
 rm -rf "$DIR"
 log "down ($DIR removed)"
