@@ -245,6 +245,9 @@ func TestOrdererOutage(t *testing.T) { outage(t, "orderer", nil) }
 
 func TestRegulatorPeerOutage(t *testing.T) { outage(t, "regulator", nil) }
 
+// TestCollectorPeerOutage stops the peer the ledger submits through.
+func TestCollectorPeerOutage(t *testing.T) { outage(t, "collector", nil) }
+
 // outage anchors a stream of records while a node goes down and comes back,
 // the way the outbox worker does: each Anchor call has a deadline, and a
 // failed one is sent again. Anchor must fail only with transient errors
