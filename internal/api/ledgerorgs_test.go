@@ -129,3 +129,24 @@ func TestRecordsSayWhoWritesThem(t *testing.T) {
 		}
 	}
 }
+
+// TestRecordsWithoutLedgerOrgs: with no mapping, as on the embedded ledger,
+// records name no signer, and still say what they do to custody.
+func TestRecordsWithoutLedgerOrgs(t *testing.T) {
+	e := start(t)
+	st := e.story(t)
+	anchors, err := e.Store.Anchors(bg, custody.KindEvent, st.SeedLots[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var acts []string
+	for _, a := range anchors {
+		if a.By != "" || a.To != "" {
+			t.Errorf("%s seq %d: to %q by %q, want neither", a.Key, a.Seq, a.To, a.By)
+		}
+		acts = append(acts, a.Act)
+	}
+	if !slices.Contains(acts, custody.ActShip) || !slices.Contains(acts, custody.ActReceive) {
+		t.Errorf("acts of %s = %q, want a shipment and its receipt among them", st.SeedLots[0], acts)
+	}
+}
