@@ -8,6 +8,11 @@
 // chain the ledger will not take yet, because its next record does not follow
 // what the ledger holds, or that fails on its own, is set aside for a while
 // that doubles up to MaxBackoff, and the worker goes on with the others.
+//
+// A node that holds only some organizations' ledger identities (each
+// organization running its own node on the shared store) sends, of each
+// chain, the records up to the first it cannot sign, and hands the rest of
+// the chain to the instance that can (see signer).
 package anchor
 
 import (
@@ -31,7 +36,10 @@ type Worker struct {
 	// kicks it; MaxBackoff caps the wait after a failure.
 	Idle       time.Duration
 	MaxBackoff time.Duration
-	kick       chan struct{}
+	// Handoff is how long a chain whose next record another instance must
+	// sign is left to it before this one looks again.
+	Handoff time.Duration
+	kick    chan struct{}
 	// aside holds the chains set aside; only Drain's goroutine uses it.
 	aside map[trace.AnchorChain]retry
 }
@@ -45,7 +53,15 @@ type retry struct {
 
 // New returns a worker with working defaults.
 func New(s trace.Store, l trace.Ledger, log *slog.Logger) *Worker {
-	return &Worker{Store: s, Ledger: l, Log: log, Batch: 2000, Idle: 2 * time.Second, MaxBackoff: 30 * time.Second, kick: make(chan struct{}, 1)}
+	return &Worker{Store: s, Ledger: l, Log: log, Batch: 2000, Idle: 2 * time.Second, MaxBackoff: 30 * time.Second, Handoff: 2 * time.Second,
+		kick: make(chan struct{}, 1)}
+}
+
+// signer is a ledger that holds the identities of only some ledger
+// organizations: it can send a record only when it Signs the record's By.
+// A ledger that does not implement it signs everything.
+type signer interface {
+	Signs(by string) bool
 }
 
 // Kick wakes the worker after a commit, without blocking the caller.
@@ -103,15 +119,27 @@ func sleep(ctx context.Context, d time.Duration) bool {
 // Drain sends pending records until none are left that this instance may
 // send now, and returns how many were settled. It stops at the first error
 // worth retrying: the store's, or the ledger's when nothing could be sent.
-// Chains set aside are not errors; they are tried again in their time.
+// Chains set aside, or left to the instance that signs their next record,
+// are not errors; they are tried again in their time.
 func (w *Worker) Drain(ctx context.Context) (int, error) {
 	total := 0
 	for {
-		recs, err := w.Store.ClaimAnchors(ctx, w.Batch, w.skipped(time.Now()))
-		if err != nil || len(recs) == 0 {
+		claimed, err := w.Store.ClaimAnchors(ctx, w.Batch, w.skipped(time.Now()))
+		if err != nil || len(claimed) == 0 {
 			return total, err
 		}
-		outcomes, aside, err := w.send(ctx, recs)
+		recs, handed, gone := w.signable(claimed)
+		// Chains with nothing to send here go back at once, so that the
+		// instance that signs their next record need not wait for the claims
+		// to lapse.
+		if err := w.Store.ReleaseAnchors(ctx, gone); err != nil {
+			return total, err
+		}
+		var outcomes []trace.AnchorOutcome
+		var aside []trace.AnchorChain
+		if len(recs) > 0 {
+			outcomes, aside, err = w.send(ctx, recs)
+		}
 		if len(outcomes) > 0 {
 			serr := w.Store.SettleAnchors(ctx, outcomes)
 			if serr == nil {
@@ -120,6 +148,7 @@ func (w *Worker) Drain(ctx context.Context) (int, error) {
 			err = errors.Join(err, serr)
 		}
 		w.setAside(aside, outcomes, time.Now())
+		w.handOff(handed, time.Now())
 		// Released even when ctx has ended, so that another instance need not
 		// wait for the claims to lapse.
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)

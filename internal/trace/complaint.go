@@ -213,8 +213,9 @@ func (s *Service) File(ctx context.Context, reporter *Org, in FileInput) (Compla
 		Kind: in.Kind, Description: in.Description, Region: in.Region, Reporter: "consumer",
 		Status: ComplaintOpen, Seq: -1, CreatedAt: now,
 	}
+	by := Org{}
 	if reporter != nil {
-		c.Reporter = reporter.ID
+		c.Reporter, by = reporter.ID, *reporter
 	}
 	for _, ev := range evidence {
 		c.Evidence = append(c.Evidence, ev.Hash)
@@ -231,13 +232,16 @@ func (s *Service) File(ctx context.Context, reporter *Org, in FileInput) (Compla
 	}
 	err = s.Store.Commit(ctx, Change{
 		Complaints: []ComplaintWrite{w}, ComplaintEntries: []ComplaintEntry{entry}, Evidence: evidence,
-		Anchors: []custody.Record{complaintRecord(entry)}, Replay: replay,
+		Anchors: []custody.Record{s.complaintRecord(entry, by, by.ID)}, Replay: replay,
 	})
 	return w.Complaint, err
 }
 
-func complaintRecord(e ComplaintEntry) custody.Record {
-	return custody.Record{Kind: custody.KindComplaint, Key: e.Complaint, Seq: uint64(e.Seq), Hash: e.Hash, PrevHash: e.PrevHash}
+// complaintRecord is the outbox record of entry e, written by actor. Its
+// filer starts the chain and holds it; everyone after works on it.
+func (s *Service) complaintRecord(e ComplaintEntry, actor Org, custodian string) custody.Record {
+	return custody.Record{Kind: custody.KindComplaint, Key: e.Complaint, Seq: uint64(e.Seq), Hash: e.Hash, PrevHash: e.PrevHash,
+		Act: act(e.Action, actor, custodian), By: s.ledgerOrg(actor)}
 }
 
 // complaintStep appends one entry to a complaint's trail, naming the person
@@ -345,7 +349,7 @@ func (s *Service) Work(ctx context.Context, actor Org, id string, in WorkInput) 
 	if err != nil {
 		return Complaint{}, err
 	}
-	err = s.Store.Commit(ctx, Change{Complaints: []ComplaintWrite{w}, ComplaintEntries: []ComplaintEntry{entry}, Anchors: []custody.Record{complaintRecord(entry)}, Replay: replay})
+	err = s.Store.Commit(ctx, Change{Complaints: []ComplaintWrite{w}, ComplaintEntries: []ComplaintEntry{entry}, Anchors: []custody.Record{s.complaintRecord(entry, actor, "")}, Replay: replay})
 	return w.Complaint, err
 }
 

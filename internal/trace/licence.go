@@ -213,8 +213,11 @@ func (s *Service) licenceStep(ctx context.Context, actor Org, gtin, licensee, ac
 	}
 	err = s.Store.Commit(ctx, Change{
 		Licences: []LicenceEntry{e},
-		Anchors:  []custody.Record{{Kind: custody.KindLicence, Key: e.GTIN, Seq: uint64(e.Seq), Hash: e.Hash, PrevHash: e.PrevHash}},
-		Replay:   replay,
+		// The owner writes its licence chain as itself; "" as the custodian
+		// makes a regulator's entry oversight (see act).
+		Anchors: []custody.Record{{Kind: custody.KindLicence, Key: e.GTIN, Seq: uint64(e.Seq), Hash: e.Hash, PrevHash: e.PrevHash,
+			Act: act(action, actor, ""), By: s.ledgerOrg(actor)}},
+		Replay: replay,
 	})
 	return e, err
 }

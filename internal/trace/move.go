@@ -20,11 +20,13 @@ func (s *Service) Ship(ctx context.Context, actor Org, lotID string, in ShipInpu
 	if in.To == actor.ID {
 		return Result{}, FieldErrorf(EINVALID, "to", "a lot cannot be shipped to its own custodian")
 	}
-	if to, err := s.Store.Org(ctx, in.To); ErrorCode(err) == ENOTFOUND {
+	to, err := s.Store.Org(ctx, in.To)
+	switch {
+	case ErrorCode(err) == ENOTFOUND:
 		return Result{}, FieldErrorf(EUNPROCESSABLE, "to", "organization %s is not registered", in.To)
-	} else if err != nil {
+	case err != nil:
 		return Result{}, err
-	} else if to.Disabled {
+	case to.Disabled:
 		return Result{}, FieldErrorf(EUNPROCESSABLE, "to", "organization %s is disabled", in.To)
 	}
 	place, err := s.place(actor, in.Place)
@@ -37,6 +39,7 @@ func (s *Service) Ship(ctx context.Context, actor Org, lotID string, in ShipInpu
 			return nil, err
 		}
 		c.track(l).InTransitTo = in.To
+		c.shipTo = s.ledgerOrg(to)
 		return c, c.append(l.ID, EventShip, l.Available, map[string]any{"to": in.To})
 	})
 }

@@ -32,6 +32,9 @@ type Service struct {
 	// SessionIdle and SessionLifetime shorten console sessions (tests);
 	// zero means the defaults of session.go.
 	SessionIdle, SessionLifetime time.Duration
+	// LedgerOrgs names who signs each record on a ledger shared by several
+	// organizations; nil leaves records unsigned by name (custody.Record.By).
+	LedgerOrgs LedgerOrgs
 
 	keys keyCache
 	lots lotLocks
@@ -47,7 +50,7 @@ func NewService(s Store, labels LabelSigner) *Service {
 // writes reaches the store until the batch commits.
 func (s *Service) over(st Store) *Service {
 	return &Service{Store: st, Labels: s.Labels, Now: s.Now, OilDensity: s.OilDensity, Yields: s.Yields,
-		SessionIdle: s.SessionIdle, SessionLifetime: s.SessionLifetime}
+		SessionIdle: s.SessionIdle, SessionLifetime: s.SessionLifetime, LedgerOrgs: s.LedgerOrgs}
 }
 
 // Result is what a write produced.
@@ -90,10 +93,13 @@ type change struct {
 	events  []Event
 	units   []UnitWrite
 	anchors []custody.Record
+	// by is the ledger organization signing the change's records; shipTo the
+	// one a shipment in it goes to.
+	by, shipTo string
 }
 
 func (s *Service) newChange(actor Org, place Place) *change {
-	return &change{now: Now(s.Now()), actor: actor, place: place, index: map[string]int{}}
+	return &change{now: Now(s.Now()), actor: actor, place: place, index: map[string]int{}, by: s.ledgerOrg(actor)}
 }
 
 // track registers a lot read from the store so events can be appended to it.
@@ -137,7 +143,12 @@ func (c *change) append(id, typ string, qty int64, payload any) error {
 	l.Seq, l.Head, l.UpdatedAt = e.Seq, h, c.now
 	l.remember(e.Place.Region)
 	c.events = append(c.events, e)
-	c.anchors = append(c.anchors, custody.Record{Kind: custody.KindEvent, Key: e.Lot, Seq: uint64(e.Seq), Hash: e.Hash, PrevHash: e.PrevHash})
+	r := custody.Record{Kind: custody.KindEvent, Key: e.Lot, Seq: uint64(e.Seq), Hash: e.Hash, PrevHash: e.PrevHash,
+		Act: act(typ, c.actor, l.Custodian), By: c.by}
+	if r.Act == custody.ActShip {
+		r.To = c.shipTo
+	}
+	c.anchors = append(c.anchors, r)
 	return nil
 }
 

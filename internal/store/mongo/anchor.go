@@ -18,6 +18,9 @@ type anchorDoc struct {
 	Seq        int64     `bson:"seq"`
 	Hash       string    `bson:"hash"`
 	PrevHash   string    `bson:"prevHash"`
+	Act        string    `bson:"act,omitempty"`
+	To         string    `bson:"to,omitempty"`
+	By         string    `bson:"by,omitempty"`
 	Status     string    `bson:"status"`
 	Ledger     string    `bson:"ledger"`
 	TxID       string    `bson:"txId"`
@@ -29,7 +32,7 @@ type anchorDoc struct {
 }
 
 func (d anchorDoc) record() custody.Record {
-	return custody.Record{Kind: d.Kind, Key: d.Key, Seq: uint64(d.Seq), Hash: d.Hash, PrevHash: d.PrevHash}
+	return custody.Record{Kind: d.Kind, Key: d.Key, Seq: uint64(d.Seq), Hash: d.Hash, PrevHash: d.PrevHash, Act: d.Act, To: d.To, By: d.By}
 }
 
 // PendingAnchors implements trace.Store. Records of a change still being

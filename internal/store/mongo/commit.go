@@ -92,8 +92,13 @@ func newPlan(c trace.Change) plan {
 		entries.add(eventID(e.Complaint, e.Seq), bson.M{"complaint": e.Complaint, "seq": e.Seq, "doc": mustJSON(e)}, fmt.Sprintf("complaint %s already has entry %d", e.Complaint, e.Seq))
 	}
 	for _, r := range c.Anchors {
-		anchors.add(anchorID(r.Kind, r.Key, r.Seq), bson.M{"kind": r.Kind, "key": r.Key, "seq": int64(r.Seq), "hash": r.Hash,
-			"prevHash": r.PrevHash, "status": trace.AnchorPending}, fmt.Sprintf("%s %s already has record %d", r.Kind, r.Key, r.Seq))
+		doc := bson.M{"kind": r.Kind, "key": r.Key, "seq": int64(r.Seq), "hash": r.Hash, "prevHash": r.PrevHash, "status": trace.AnchorPending}
+		for _, f := range [...]struct{ name, v string }{{"act", r.Act}, {"to", r.To}, {"by", r.By}} {
+			if f.v != "" {
+				doc[f.name] = f.v
+			}
+		}
+		anchors.add(anchorID(r.Kind, r.Key, r.Seq), doc, fmt.Sprintf("%s %s already has record %d", r.Kind, r.Key, r.Seq))
 	}
 	captured := batch{coll: cCaptured}
 	for _, id := range c.Captured {

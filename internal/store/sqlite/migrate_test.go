@@ -54,7 +54,8 @@ func TestUpgradeDataDirectory(t *testing.T) {
 		t.Errorf("EventsPage after upgrade = %+v, %v", page, err)
 	}
 	as, err := s.Anchors(bg, "event", lot)
-	if err != nil || len(as) != 2 || as[0].Status != trace.AnchorAnchored || as[0].TxID != "tx-v0" || as[1].Status != trace.AnchorPending {
+	if err != nil || len(as) != 2 || as[0].Status != trace.AnchorAnchored || as[0].TxID != "tx-v0" || as[1].Status != trace.AnchorPending ||
+		as[1].Act+as[1].To+as[1].By != "" {
 		t.Errorf("Anchors = %+v, %v", as, err)
 	}
 	scans, err := s.Scans(bg, trace.ScanFilter{Lot: lot, Verdicts: []string{"genuine"}})

@@ -1,8 +1,10 @@
 package storetest
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/agritrace/agritrace/chain/custody"
@@ -79,5 +81,43 @@ func testClaimAnchors(t *testing.T, s trace.Store) {
 	must(t, err)
 	if names(left) != "[Z0 X1 X2 Y0 Y1]" {
 		t.Errorf("ClaimAnchors after settling X0 = %s", names(left))
+	}
+}
+
+// testAnchorWriters: what a record does to custody and who signs it come
+// back as queued from every read of the outbox; a record without them (as
+// queued before they existed) comes back without them.
+func testAnchorWriters(t *testing.T, s trace.Store) {
+	ship := record("W", 1)
+	ship.Act, ship.To, ship.By = custody.ActShip, "ProcessorMSP", "CollectorMSP"
+	first := record("W", 0)
+	first.By = "CollectorMSP"
+	oversight := record("V", 0)
+	oversight.Act, oversight.By = custody.ActRegulate, "RegulatorMSP"
+	want := []custody.Record{oversight, record("U", 0), first, ship}
+	must(t, s.Commit(ctx, trace.Change{Anchors: want}))
+	sorted := []custody.Record{record("U", 0), oversight, first, ship}
+	pending, err := s.PendingAnchors(ctx, 10)
+	must(t, err)
+	byChain := func(recs []custody.Record) []custody.Record {
+		out := slices.Clone(recs)
+		slices.SortFunc(out, func(a, b custody.Record) int {
+			return cmp.Or(strings.Compare(a.Key, b.Key), cmp.Compare(a.Seq, b.Seq))
+		})
+		return out
+	}
+	if got := byChain(pending); !slices.Equal(got, sorted) {
+		t.Errorf("PendingAnchors = %+v, want %+v", got, sorted)
+	}
+	claimed, err := s.ClaimAnchors(ctx, 10, nil)
+	must(t, err)
+	if got := byChain(claimed); !slices.Equal(got, sorted) {
+		t.Errorf("ClaimAnchors = %+v, want %+v", got, sorted)
+	}
+	must(t, s.ReleaseAnchors(ctx, []trace.AnchorChain{trace.ChainOf(first), trace.ChainOf(oversight), trace.ChainOf(record("U", 0))}))
+	as, err := s.Anchors(ctx, custody.KindEvent, "W")
+	must(t, err)
+	if len(as) != 2 || as[0].Record != first || as[1].Record != ship {
+		t.Errorf("Anchors(W) = %+v, want %+v then %+v", as, first, ship)
 	}
 }

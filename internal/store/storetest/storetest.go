@@ -35,6 +35,7 @@ func Run(t *testing.T, open Opener) {
 		{"Units", testUnits},
 		{"Anchors", testAnchors},
 		{"ClaimAnchors", testClaimAnchors},
+		{"AnchorWriters", testAnchorWriters},
 		{"Scans", testScans},
 		{"ScanBatches", testScanBatches},
 		{"Complaints", testComplaints},
