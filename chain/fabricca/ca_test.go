@@ -163,6 +163,11 @@ func TestEnrolRevokeCRL(t *testing.T) {
 	if err := crl.CheckSignatureFrom(orgCA); err != nil {
 		t.Fatalf("the CRL is not signed by the organization's CA: %v", err)
 	}
+	// A Fabric MSP applies a CRL to the certificates of the CA whose subject
+	// key identifier is the CRL's authority key identifier.
+	if !bytes.Equal(crl.AuthorityKeyId, orgCA.SubjectKeyId) || len(crl.AuthorityKeyId) == 0 {
+		t.Errorf("CRL authority key id %x, want the organization CA's %x", crl.AuthorityKeyId, orgCA.SubjectKeyId)
+	}
 	revoked := func(serial string) bool {
 		return slices.ContainsFunc(crl.RevokedCertificateEntries, func(e x509.RevocationListEntry) bool {
 			return e.SerialNumber.String() == serial
