@@ -51,6 +51,10 @@ client() {
     die "fabric-ca-client $1 failed; see $CA_DIR/client.log"
 }
 
+# ca_listening: the CA's address accepts connections (CA_HOST need not be
+# the loopback address env.sh's listening checks).
+ca_listening() { (exec 3<>"/dev/tcp/$CA_HOST/$CA_PORT") 2>/dev/null; }
+
 ca_cert() { echo "$1/ca/ca.$(basename "$1")-cert.pem"; }
 
 secret() { head -c 24 /dev/urandom | base64 | tr -d '/+='; }
@@ -91,11 +95,11 @@ start() {
     </dev/null >>"$CA_DIR/server.log" 2>&1 &
   echo $! >"$CA_DIR/server.pid"
   for _ in $(seq 1 150); do
-    listening "$CA_PORT" && break
+    ca_listening && break
     ca_running || die "fabric-ca-server exited; see $CA_DIR/server.log"
     sleep 0.2
   done
-  listening "$CA_PORT" || die "fabric-ca-server did not listen on $CA_URL in 30 s; see $CA_DIR/server.log"
+  ca_listening || die "fabric-ca-server did not listen on $CA_URL in 30 s; see $CA_DIR/server.log"
   if [ -n "$first" ]; then
     FABRIC_CA_CLIENT_URL=https://$boot@$CA_HOST:$CA_PORT client enroll -H "$ADMIN"
   fi
