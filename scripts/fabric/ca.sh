@@ -21,7 +21,8 @@ set -euo pipefail
 source "$(dirname "$0")/env.sh"
 umask 077
 
-CA_DIR=${AGRITRACE_CA_DIR:-/tmp/agritrace-ca}
+# Absolute, since the server's command line names it and stop finds it there.
+CA_DIR=$(realpath -m "${AGRITRACE_CA_DIR:-/tmp/agritrace-ca}")
 CA_HOST=${AGRITRACE_CA_HOST:-127.0.0.1}
 CA_PORT=${AGRITRACE_CA_PORT:-7054}
 CA_OPS_PORT=${AGRITRACE_CA_OPS_PORT:-17054}
@@ -87,8 +88,10 @@ start() {
     boot=registrar:$(secret)
   fi
   # The bootstrap identity is read only when the server writes its first
-  # configuration; the server key is the organization's CA key, in place.
-  FABRIC_CA_SERVER_BOOT=$boot setsid "$BIN/fabric-ca-server" start -H "$CA_DIR" \
+  # configuration, which (like the server's log) keeps its password in clear:
+  # every secret enrols once, so that one is spent when the registrar has
+  # enrolled. The server key is the organization's CA key, in place.
+  FABRIC_CA_SERVER_BOOT=$boot setsid "$BIN/fabric-ca-server" start -H "$CA_DIR" --registry.maxenrollments 1 \
     --address "$CA_HOST" --port "$CA_PORT" --operations.listenaddress "127.0.0.1:$CA_OPS_PORT" \
     --ca.certfile "$(ca_cert "$org")" --ca.keyfile "$org/ca/priv_sk" \
     --tls.enabled --csr.hosts "$CA_HOST,localhost" \
@@ -115,10 +118,9 @@ enroll() {
   mkdir -p "$msp"
   msp=$(cd "$msp" && pwd)
   pass=$(secret)
-  # One enrolment per secret: the secret is not kept, and renewal goes
-  # through reenroll with the certificate.
-  FABRIC_CA_CLIENT_ID_SECRET=$pass client register -H "$ADMIN" \
-    --id.name "$name" --id.type client --id.maxenrollments 1
+  # The secret is not kept (the server allows one enrolment per secret);
+  # renewal goes through reenroll with the certificate.
+  FABRIC_CA_CLIENT_ID_SECRET=$pass client register -H "$ADMIN" --id.name "$name" --id.type client
   home=$(mktemp -d "$CA_DIR/enroll.XXXXXX")
   FABRIC_CA_CLIENT_URL=https://$name:$pass@$CA_HOST:$CA_PORT \
     client enroll -H "$home" -M "$msp" --csr.names "O=$(basename "$org")"
