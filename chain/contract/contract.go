@@ -163,22 +163,44 @@ func (c *Custody) authorize(ctx contractapi.TransactionContextInterface, fresh [
 	type held struct{ was, now *custody.Holder }
 	holders := map[string]*held{}
 	var order []string
+	lookup := func(kind, k string) (*held, error) {
+		hk, err := holderKey(ctx, kind, k)
+		if err != nil {
+			return nil, err
+		}
+		if h, ok := holders[hk]; ok {
+			return h, nil
+		}
+		was, err := holder(ctx, hk)
+		if err != nil {
+			return nil, err
+		}
+		h := &held{was: was, now: was}
+		holders[hk] = h
+		order = append(order, hk)
+		return h, nil
+	}
 	for _, r := range fresh {
-		hk, err := holderKey(ctx, r.Kind, r.Key)
+		h, err := lookup(r.Kind, r.Key)
 		if err != nil {
 			return err
 		}
-		h, ok := holders[hk]
-		if !ok {
-			was, err := holder(ctx, hk)
-			if err != nil {
-				return err
+		var from []custody.Holder
+		if h.now == nil {
+			for _, src := range r.From {
+				f, err := lookup(r.Kind, src)
+				if err != nil {
+					return err
+				}
+				if f.now == nil {
+					// Its records are on their way, in another transaction:
+					// a gap, which the sender retries later.
+					return fmt.Errorf("%w: %s/%s seq 0 is made from %s, which the ledger does not hold yet", custody.ErrGap, r.Kind, r.Key, src)
+				}
+				from = append(from, *f.now)
 			}
-			h = &held{was: was, now: was}
-			holders[hk] = h
-			order = append(order, hk)
 		}
-		next, err := custody.Authorize(h.now, r, msp, c.regulators[msp])
+		next, err := custody.Authorize(h.now, from, r, msp, c.regulators[msp])
 		if err != nil {
 			return err
 		}
@@ -188,7 +210,7 @@ func (c *Custody) authorize(ctx contractapi.TransactionContextInterface, fresh [
 	// changes keeps those transactions to their records' own keys.
 	for _, hk := range order {
 		h := holders[hk]
-		if h.was != nil && *h.was == *h.now {
+		if h.now == nil || (h.was != nil && h.was.Equal(*h.now)) {
 			continue
 		}
 		b, err := json.Marshal(h.now)

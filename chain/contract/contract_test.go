@@ -291,3 +291,35 @@ func TestRecordOwnership(t *testing.T) {
 		t.Errorf("re-send: %v, %d writes", err, len(l.last.pending))
 	}
 }
+
+// TestRecordUpstream: a lot pressed from a collector's seed may be recalled
+// by the collector, though the press owns and holds it; a lot whose sources
+// the ledger does not hold yet waits, as a gap.
+func TestRecordUpstream(t *testing.T) {
+	l := &ledger{world: map[string][]byte{}}
+	seed, oil := links("SEED", 3), links("OIL", 2)
+	oil[0].From = []string{"SEED"}
+	l.msp = "ProcessorMSP"
+	if _, err := l.record(t, oil[0]); !errors.Is(err, custody.ErrGap) {
+		t.Fatalf("oil before its seed: %v, want a gap", err)
+	}
+	l.msp = "CollectorMSP"
+	seed[1].Act, seed[1].To = custody.ActShip, "ProcessorMSP"
+	if _, err := l.record(t, seed[0], seed[1]); err != nil {
+		t.Fatal(err)
+	}
+	l.msp = "ProcessorMSP"
+	seed[2].Act = custody.ActReceive
+	if _, err := l.record(t, seed[2], oil[0]); err != nil {
+		t.Fatal(err)
+	}
+	out, err := contract.New().Holder(l.ctx(), custody.KindEvent, "OIL")
+	if err != nil || out != `{"owner":"ProcessorMSP","custodian":"ProcessorMSP","upstream":["CollectorMSP"]}` {
+		t.Fatalf("holder = %s, %v", out, err)
+	}
+	l.msp = "CollectorMSP"
+	oil[1].Act = custody.ActRecall
+	if _, err := l.record(t, oil[1]); err != nil {
+		t.Fatalf("the seed's owner recalls the oil: %v", err)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 )
 
 // ErrForbidden is a record its writer may not write: a chain extended by an
@@ -13,12 +14,22 @@ import (
 var ErrForbidden = errors.New("custody: writer may not write this record")
 
 // Holder is how a chain is held: the organization that started it, the one
-// that has custody now, and the one a shipment is on its way to.
+// that has custody now, the one a shipment is on its way to, and the owners
+// of every chain it was made from, who may recall it.
 type Holder struct {
-	Owner     string `json:"owner"`
-	Custodian string `json:"custodian"`
-	Pending   string `json:"pending,omitempty"`
+	Owner     string   `json:"owner"`
+	Custodian string   `json:"custodian"`
+	Pending   string   `json:"pending,omitempty"`
+	Upstream  []string `json:"upstream,omitempty"`
 }
+
+// Equal reports whether h and o hold a chain the same way.
+func (h Holder) Equal(o Holder) bool {
+	return h.Owner == o.Owner && h.Custodian == o.Custodian && h.Pending == o.Pending && slices.Equal(h.Upstream, o.Upstream)
+}
+
+// maxFrom bounds the chains one record may say it was made from.
+const maxFrom = 64
 
 // orgPattern is what a ledger organization's name may be: an MSP id.
 var orgPattern = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
@@ -32,8 +43,10 @@ func (r Record) checkAct() error {
 			return fmt.Errorf("%w: %s/%s seq %d: only a shipment names an organization to", ErrInvalid, r.Kind, r.Key, r.Seq)
 		}
 	case ActShip:
-		if !orgPattern.MatchString(r.To) {
-			return fmt.Errorf("%w: %s/%s seq %d: a shipment must name the organization it goes to", ErrInvalid, r.Kind, r.Key, r.Seq)
+		// A ledger without organizations (the embedded one) ships to no one
+		// in particular; Authorize wants the receiver named.
+		if r.To != "" && !orgPattern.MatchString(r.To) {
+			return fmt.Errorf("%w: %s/%s seq %d: shipped to %q", ErrInvalid, r.Kind, r.Key, r.Seq, r.To)
 		}
 	default:
 		return fmt.Errorf("%w: %s/%s seq %d: unknown act %q", ErrInvalid, r.Kind, r.Key, r.Seq, r.Act)
@@ -41,15 +54,28 @@ func (r Record) checkAct() error {
 	if r.By != "" && !orgPattern.MatchString(r.By) {
 		return fmt.Errorf("%w: %s/%s seq %d: writer %q", ErrInvalid, r.Kind, r.Key, r.Seq, r.By)
 	}
+	if len(r.From) > 0 && r.Seq != 0 {
+		return fmt.Errorf("%w: %s/%s seq %d: only a chain's first record says what it was made from", ErrInvalid, r.Kind, r.Key, r.Seq)
+	}
+	if len(r.From) > maxFrom {
+		return fmt.Errorf("%w: %s/%s: made from %d chains, at most %d", ErrInvalid, r.Kind, r.Key, len(r.From), maxFrom)
+	}
+	for _, k := range r.From {
+		if err := (Record{Kind: r.Kind, Key: k}).checkKey(); err != nil || k == r.Key {
+			return fmt.Errorf("%w: %s/%s: made from %q", ErrInvalid, r.Kind, r.Key, k)
+		}
+	}
 	return nil
 }
 
 // Authorize decides whether org, the organization whose identity signed the
 // transaction (a regulator when regulator is true), may write r onto a chain
 // held as h (nil before its first record), and returns how the chain is held
-// after it. The rules:
-//   - the first record's writer owns the chain and has custody of it; a
-//     regulator starts no chain;
+// after it. from holds the chains r.From names, in that order (the caller
+// refuses a first record whose sources it does not hold yet). The rules:
+//   - the first record's writer owns the chain and has custody of it, and
+//     the owners upstream of the chains it was made from may recall it; a
+//     regulator starts no chain but a complaint's;
 //   - the custodian writes its own steps, and hands custody on only by a
 //     shipment naming the next organization, which takes custody by writing
 //     the receipt;
@@ -58,7 +84,7 @@ func (r Record) checkAct() error {
 //
 // A record naming a writer (By) other than the signer is refused, so the
 // ledger never shows one organization's record under another's name.
-func Authorize(h *Holder, r Record, org string, regulator bool) (Holder, error) {
+func Authorize(h *Holder, from []Holder, r Record, org string, regulator bool) (Holder, error) {
 	deny := func(why string, args ...any) (Holder, error) {
 		return Holder{}, fmt.Errorf("%w: %s/%s seq %d: %s", ErrForbidden, r.Kind, r.Key, r.Seq, fmt.Sprintf(why, args...))
 	}
@@ -72,13 +98,25 @@ func Authorize(h *Holder, r Record, org string, regulator bool) (Holder, error) 
 		if r.Seq != 0 {
 			return deny("the chain has no holder before seq %d", r.Seq)
 		}
-		if regulator {
-			return deny("regulator %s starts no chain", org)
+		if regulator && r.Kind != KindComplaint {
+			return deny("regulator %s starts no chain but a complaint's", org)
 		}
 		if r.Act != ActStep {
 			return deny("a chain starts with its owner's own step, not %q", r.Act)
 		}
-		return Holder{Owner: org, Custodian: org}, nil
+		if len(from) != len(r.From) {
+			return Holder{}, fmt.Errorf("custody: %s/%s: %d source holders for %d sources", r.Kind, r.Key, len(from), len(r.From))
+		}
+		var up []string
+		for _, f := range from {
+			up = append(append(up, f.Owner), f.Upstream...)
+		}
+		slices.Sort(up)
+		up = slices.Compact(up)
+		if i := slices.Index(up, org); i >= 0 {
+			up = slices.Delete(up, i, i+1)
+		}
+		return Holder{Owner: org, Custodian: org, Upstream: up}, nil
 	}
 	next := *h
 	switch r.Act {
@@ -88,8 +126,8 @@ func Authorize(h *Holder, r Record, org string, regulator bool) (Holder, error) 
 		}
 		return next, nil
 	case ActRecall:
-		if !regulator && org != h.Owner && org != h.Custodian {
-			return deny("only the owner %s, the custodian %s or a regulator may recall, not %s", h.Owner, h.Custodian, org)
+		if !regulator && org != h.Owner && org != h.Custodian && !slices.Contains(h.Upstream, org) {
+			return deny("only the owner %s, the custodian %s, an owner upstream %v or a regulator may recall, not %s", h.Owner, h.Custodian, h.Upstream, org)
 		}
 		return next, nil
 	}
@@ -102,6 +140,9 @@ func Authorize(h *Holder, r Record, org string, regulator bool) (Holder, error) 
 			return deny("only the custodian %s extends the chain, not %s", h.Custodian, org)
 		}
 	case ActShip:
+		if r.To == "" {
+			return Holder{}, fmt.Errorf("%w: %s/%s seq %d: a shipment must name the organization it goes to", ErrInvalid, r.Kind, r.Key, r.Seq)
+		}
 		if org != h.Custodian {
 			return deny("only the custodian %s ships, not %s", h.Custodian, org)
 		}

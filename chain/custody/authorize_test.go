@@ -11,6 +11,7 @@ func TestAuthorize(t *testing.T) {
 	held := &custody.Holder{Owner: "CollectorMSP", Custodian: "CollectorMSP"}
 	shipped := &custody.Holder{Owner: "CollectorMSP", Custodian: "CollectorMSP", Pending: "ProcessorMSP"}
 	moved := &custody.Holder{Owner: "CollectorMSP", Custodian: "ProcessorMSP"}
+	pressed := &custody.Holder{Owner: "ProcessorMSP", Custodian: "RetailMSP", Upstream: []string{"CollectorMSP", "FarmMSP"}}
 	rec := func(seq uint64, act, to, by string) custody.Record {
 		return custody.Record{Kind: custody.KindEvent, Key: "L1", Seq: seq, Act: act, To: to, By: by}
 	}
@@ -51,16 +52,39 @@ func TestAuthorize(t *testing.T) {
 		{"custodian recalls", moved, rec(3, "recall", "", ""), "ProcessorMSP", false, *moved, nil},
 		{"regulator recalls", moved, rec(3, "recall", "", ""), "RegulatorMSP", true, *moved, nil},
 		{"stranger recalls", moved, rec(3, "recall", "", ""), "RetailMSP", false, custody.Holder{}, custody.ErrForbidden},
+		{"an owner upstream recalls", pressed, rec(3, "recall", "", ""), "CollectorMSP", false, *pressed, nil},
+		{"an owner upstream steps", pressed, rec(3, "", "", ""), "CollectorMSP", false, custody.Holder{}, custody.ErrForbidden},
+		{"a regulator files a complaint", nil, custody.Record{Kind: custody.KindComplaint, Key: "C1"}, "RegulatorMSP", true,
+			custody.Holder{Owner: "RegulatorMSP", Custodian: "RegulatorMSP"}, nil},
+		{"a chain says what it was made from only at seq 0", held, custody.Record{Kind: custody.KindEvent, Key: "L1", Seq: 1, From: []string{"S"}}, "CollectorMSP", false, custody.Holder{}, custody.ErrInvalid},
+		{"a chain is not made from itself", nil, custody.Record{Kind: custody.KindEvent, Key: "L1", From: []string{"L1"}}, "CollectorMSP", false, custody.Holder{}, custody.ErrInvalid},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := custody.Authorize(tt.h, tt.r, tt.org, tt.regulator)
+			got, err := custody.Authorize(tt.h, nil, tt.r, tt.org, tt.regulator)
 			if !errors.Is(err, tt.err) || (err == nil) != (tt.err == nil) {
 				t.Fatalf("err = %v, want %v", err, tt.err)
 			}
-			if got != tt.want {
+			if !got.Equal(tt.want) {
 				t.Errorf("holder = %+v, want %+v", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestAuthorizeUpstream: a chain made from others records their owners and
+// the owners upstream of them, but not its own writer, as those who may
+// recall it.
+func TestAuthorizeUpstream(t *testing.T) {
+	seed := custody.Holder{Owner: "CollectorMSP", Custodian: "ProcessorMSP", Upstream: []string{"FarmMSP"}}
+	other := custody.Holder{Owner: "ProcessorMSP", Custodian: "ProcessorMSP"}
+	oil := custody.Record{Kind: custody.KindEvent, Key: "OIL", From: []string{"SEED", "OLD"}}
+	got, err := custody.Authorize(nil, []custody.Holder{seed, other}, oil, "ProcessorMSP", false)
+	want := custody.Holder{Owner: "ProcessorMSP", Custodian: "ProcessorMSP", Upstream: []string{"CollectorMSP", "FarmMSP"}}
+	if err != nil || !got.Equal(want) {
+		t.Fatalf("holder = %+v, %v; want %+v", got, err, want)
+	}
+	if _, err := custody.Authorize(nil, []custody.Holder{seed}, oil, "ProcessorMSP", false); err == nil {
+		t.Error("a first record was authorized without the holders of all its sources")
 	}
 }

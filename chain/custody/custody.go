@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -18,6 +19,12 @@ const (
 	KindComplaint = "complaint"
 	KindLicence   = "licence"
 )
+
+// Equal reports whether r and o are the same record, field by field.
+func (r Record) Equal(o Record) bool {
+	return r.Kind == o.Kind && r.Key == o.Key && r.Seq == o.Seq && r.Hash == o.Hash && r.PrevHash == o.PrevHash &&
+		r.Act == o.Act && r.To == o.To && r.By == o.By && slices.Equal(r.From, o.From)
+}
 
 // What a record does to its chain's custody (Record.Act). A ledger shared by
 // several organizations enforces them (see Authorize); the hash says what
@@ -54,6 +61,10 @@ type Record struct {
 	// the ledger signs its transaction with that organization's identity,
 	// and a shared ledger refuses a record whose By is not its signer.
 	By string `json:"by,omitempty"`
+	// From names, on a chain's first record, the chains of the same kind it
+	// was made from (a pressing's seed lots, a split's parent): their
+	// owners, and theirs, may recall it.
+	From []string `json:"from,omitempty"`
 }
 
 // Entry is a record as held by a ledger, with who wrote it and where.
@@ -85,15 +96,13 @@ var (
 
 // Check reports whether r is well formed on its own.
 func (r Record) Check() error {
-	switch {
-	case !kindPattern.MatchString(r.Kind):
+	if !kindPattern.MatchString(r.Kind) {
 		return fmt.Errorf("%w: kind %q", ErrInvalid, r.Kind)
-	case r.Key == "" || len(r.Key) > 128:
-		return fmt.Errorf("%w: key must be 1 to 128 bytes", ErrInvalid)
-	case !utf8.ValidString(r.Key) || strings.ContainsAny(r.Key, "\x00\U0010FFFF"):
-		// Fabric's composite keys cannot hold these; refusing them everywhere
-		// keeps the embedded ledger and the chaincode in step.
-		return fmt.Errorf("%w: key %q must be UTF-8 without U+0000 or U+10FFFF", ErrInvalid, r.Key)
+	}
+	if err := r.checkKey(); err != nil {
+		return err
+	}
+	switch {
 	case !hashPattern.MatchString(r.Hash):
 		return fmt.Errorf("%w: %s/%s seq %d: hash must be 64 lowercase hex digits", ErrInvalid, r.Kind, r.Key, r.Seq)
 	case r.Seq == 0 && r.PrevHash != "":
@@ -102,6 +111,19 @@ func (r Record) Check() error {
 		return fmt.Errorf("%w: %s/%s seq %d: prevHash must be 64 lowercase hex digits", ErrInvalid, r.Kind, r.Key, r.Seq)
 	}
 	return r.checkAct()
+}
+
+// checkKey reports whether r's key can name a chain on every ledger.
+func (r Record) checkKey() error {
+	switch {
+	case r.Key == "" || len(r.Key) > 128:
+		return fmt.Errorf("%w: key must be 1 to 128 bytes", ErrInvalid)
+	case !utf8.ValidString(r.Key) || strings.ContainsAny(r.Key, "\x00\U0010FFFF"):
+		// Fabric's composite keys cannot hold these; refusing them everywhere
+		// keeps the embedded ledger and the chaincode in step.
+		return fmt.Errorf("%w: key %q must be UTF-8 without U+0000 or U+10FFFF", ErrInvalid, r.Key)
+	}
+	return nil
 }
 
 // Validate checks records in order against st and returns those that are new.

@@ -143,13 +143,17 @@ func (l *Ledger) Anchor(ctx context.Context, recs []custody.Record) ([]trace.Rec
 			return nil, err
 		}
 	}
-	isFresh := map[custody.Record]bool{}
+	type id struct {
+		kind, key string
+		seq       uint64
+	}
+	isFresh := map[id]bool{}
 	for _, r := range fresh {
-		isFresh[r] = true
+		isFresh[id{r.Kind, r.Key, r.Seq}] = true
 	}
 	out := make([]trace.Receipt, len(recs))
 	for i, r := range recs {
-		if isFresh[r] {
+		if isFresh[id{r.Kind, r.Key, r.Seq}] {
 			out[i] = trace.Receipt{TxID: b.TxID, Block: b.Number}
 			continue
 		}

@@ -106,12 +106,12 @@ func TestAnchorManyLots(t *testing.T) {
 	if len(receipts) != len(recs) {
 		t.Fatalf("%d receipts for %d records", len(receipts), len(recs))
 	}
-	byRecord := map[custody.Record]trace.Receipt{}
+	byRecord := map[string]trace.Receipt{}
 	for i, r := range recs {
 		if receipts[i].TxID == "" || receipts[i].Block == 0 {
 			t.Fatalf("receipt %d = %+v", i, receipts[i])
 		}
-		byRecord[r] = receipts[i]
+		byRecord[r.Hash] = receipts[i]
 	}
 	regulator := open(t, "_2")
 	for _, c := range chains {
@@ -123,8 +123,8 @@ func TestAnchorManyLots(t *testing.T) {
 			t.Fatalf("%s: chain holds %d records, want %d", c[0].Key, len(got), len(c))
 		}
 		for i, e := range got {
-			if e.Record != c[i] || e.Org != "CollectorMSP" || e.TxID != byRecord[c[i]].TxID {
-				t.Fatalf("%s[%d] = %+v, want %+v in %s", c[0].Key, i, e, c[i], byRecord[c[i]].TxID)
+			if !e.Record.Equal(c[i]) || e.Org != "CollectorMSP" || e.TxID != byRecord[c[i].Hash].TxID {
+				t.Fatalf("%s[%d] = %+v, want %+v in %s", c[0].Key, i, e, c[i], byRecord[c[i].Hash].TxID)
 			}
 		}
 		// The regulator's peer holds the same chain, written by the same
@@ -143,8 +143,8 @@ func TestAnchorManyLots(t *testing.T) {
 		})
 	}
 	long := chains[len(chains)-1]
-	if byRecord[long[0]].Block >= byRecord[long[24]].Block {
-		t.Errorf("a 25-record chain at 10 per transaction committed in blocks %d..%d", byRecord[long[0]].Block, byRecord[long[24]].Block)
+	if byRecord[long[0].Hash].Block >= byRecord[long[24].Hash].Block {
+		t.Errorf("a 25-record chain at 10 per transaction committed in blocks %d..%d", byRecord[long[0].Hash].Block, byRecord[long[24].Hash].Block)
 	}
 
 	// Re-sending everything is accepted with the original receipts and
@@ -165,7 +165,7 @@ func TestAnchorManyLots(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if mixed[0] != byRecord[c[0]] || mixed[len(c)].TxID == byRecord[c[0]].TxID {
+	if mixed[0] != byRecord[c[0].Hash] || mixed[len(c)].TxID == byRecord[c[0].Hash].TxID {
 		t.Errorf("mixed re-send receipts %+v", mixed)
 	}
 	for _, c := range chains[1:] {
@@ -328,7 +328,7 @@ func outage(t *testing.T, name string, whileDown func(stepped <-chan int)) {
 			t.Fatalf("%s holds %d records (%v), want %d", c[0].Key, len(got), err, steps)
 		}
 		for i := range got {
-			if got[i].Record != c[i] {
+			if !got[i].Record.Equal(c[i]) {
 				t.Fatalf("%s[%d] = %+v, want %+v", c[0].Key, i, got[i], c[i])
 			}
 		}

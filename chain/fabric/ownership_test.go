@@ -86,7 +86,7 @@ func TestOwnershipOnChannel(t *testing.T) {
 		}
 	}
 	h, err := node.Holder(ctx, custody.KindEvent, c[0].Key)
-	if err != nil || h != (custody.Holder{Owner: col, Custodian: col, Pending: reg}) {
+	if err != nil || !h.Equal(custody.Holder{Owner: col, Custodian: col, Pending: reg}) {
 		t.Errorf("holder = %+v, %v", h, err)
 	}
 	// One chain written by both organizations in turn, in one Anchor call:

@@ -81,7 +81,7 @@ func TestChaincodeUpgrade(t *testing.T) {
 			t.Fatalf("%s holds %d records (%v), want %d", c[0].Key, len(got), err, len(c))
 		}
 		for i := range got {
-			if got[i].Record != c[i] {
+			if !got[i].Record.Equal(c[i]) {
 				t.Fatalf("%s[%d] = %+v, want %+v", c[0].Key, i, got[i], c[i])
 			}
 		}

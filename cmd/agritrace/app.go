@@ -162,6 +162,7 @@ func (a *app) openLedger(ctx context.Context) error {
 		}
 		a.ledger = l
 		a.closers = append(a.closers, l)
+		a.service.LedgerOrgs = orgs
 		a.log.Info("ledger: Hyperledger Fabric", "channel", l.Info().Channel, "chaincode", l.Info().Chaincode, "writers", orgs.MSPs())
 		for _, msp := range orgs.MSPs() {
 			if !l.Signs(msp) {

@@ -61,6 +61,11 @@ func TestRecordsSayWhoWritesThem(t *testing.T) {
 		demo.BatchEvent{Op: "commission", Body: seedBody("LEDGER1", 500)},
 		demo.BatchEvent{Op: "ship", Lot: batched, Body: trace.ShipInput{To: demo.Mill}})
 	expect(t, e.as(demo.Mill), "DELETE", "/api/v1/products/"+demo.Bottle+"/licences/"+demo.DC, nil, 200, "", "")
+	// Regulators and labs oversee lots where they are; they never take one
+	// into custody, which the ledger would refuse them.
+	for _, to := range []string{lab, demo.Regulator} {
+		expect(t, e.as(demo.Mill), "POST", "/api/v1/lots/"+st.OilLot+"/ship", trace.ShipInput{To: to}, 422, "unprocessable", "to")
+	}
 
 	orgs := map[string]trace.Org{lab: labOrg}
 	for _, o := range demo.Cast() {
@@ -71,9 +76,12 @@ func TestRecordsSayWhoWritesThem(t *testing.T) {
 	check := func(what string, a trace.Anchor, want custody.Record) {
 		t.Helper()
 		seen[want.Act]++
-		if a.Act != want.Act || a.To != want.To || a.By != want.By {
-			t.Errorf("%s (%s/%s seq %d): act %q to %q by %q, want act %q to %q by %q",
-				what, a.Kind, a.Key, a.Seq, a.Act, a.To, a.By, want.Act, want.To, want.By)
+		if len(want.From) > 0 {
+			seen["from"]++
+		}
+		if a.Act != want.Act || a.To != want.To || a.By != want.By || !slices.Equal(a.From, want.From) {
+			t.Errorf("%s (%s/%s seq %d): act %q to %q by %q from %q, want act %q to %q by %q from %q",
+				what, a.Kind, a.Key, a.Seq, a.Act, a.To, a.By, a.From, want.Act, want.To, want.By, want.From)
 		}
 	}
 	lots := append(slices.Clone(st.SeedLots), st.OilLot, st.MealLot, st.BottleLot, batched)
@@ -86,8 +94,20 @@ func TestRecordsSayWhoWritesThem(t *testing.T) {
 		if err != nil || len(anchors) != len(events) {
 			t.Fatalf("%s: %d events, %d outbox records (%v)", lot, len(events), len(anchors), err)
 		}
+		l, err := e.Store.Lot(bg, lot)
+		if err != nil {
+			t.Fatal(err)
+		}
 		for i, ev := range events {
 			want := custody.Record{By: msp(ev.Actor)}
+			if i == 0 {
+				// A lot's first record names the lots it was made from.
+				for _, p := range l.Parents {
+					if !slices.Contains(want.From, p.Lot) {
+						want.From = append(want.From, p.Lot)
+					}
+				}
+			}
 			switch ev.Type {
 			case trace.EventShip:
 				var p struct{ To string }
@@ -123,7 +143,7 @@ func TestRecordsSayWhoWritesThem(t *testing.T) {
 	for _, a := range licence {
 		check("licence entry by the brand owner", a, custody.Record{By: "ProcessorMSP"})
 	}
-	for _, act := range []string{custody.ActStep, custody.ActShip, custody.ActReceive, custody.ActRecall, custody.ActRegulate} {
+	for _, act := range []string{custody.ActStep, custody.ActShip, custody.ActReceive, custody.ActRecall, custody.ActRegulate, "from"} {
 		if seen[act] == 0 {
 			t.Errorf("no record with act %q was checked", act)
 		}

@@ -28,6 +28,10 @@ func (s *Service) Ship(ctx context.Context, actor Org, lotID string, in ShipInpu
 		return Result{}, err
 	case to.Disabled:
 		return Result{}, FieldErrorf(EUNPROCESSABLE, "to", "organization %s is disabled", in.To)
+	case !to.Has(custodyRoles...):
+		// Oversight does not take custody: on a shared ledger regulators and
+		// labs write inspections, never a lot's own steps.
+		return Result{}, FieldErrorf(EUNPROCESSABLE, "to", "organization %s is a regulator or lab and does not take lots into custody: inspect the lot where it is", in.To)
 	}
 	place, err := s.place(actor, in.Place)
 	if err != nil {
@@ -43,6 +47,9 @@ func (s *Service) Ship(ctx context.Context, actor Org, lotID string, in ShipInpu
 		return c, c.append(l.ID, EventShip, l.Available, map[string]any{"to": in.To})
 	})
 }
+
+// custodyRoles are the roles of organizations that hold lots.
+var custodyRoles = []string{RoleProducer, RoleCollector, RoleProcessor, RoleLogistics, RoleRetailer}
 
 // ReceiveInput records that a shipped lot arrived.
 type ReceiveInput struct {

@@ -3,6 +3,7 @@ package trace
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/agritrace/agritrace/chain/custody"
@@ -147,6 +148,14 @@ func (c *change) append(id, typ string, qty int64, payload any) error {
 		Act: act(typ, c.actor, l.Custodian), By: c.by}
 	if r.Act == custody.ActShip {
 		r.To = c.shipTo
+	}
+	if e.Seq == 0 {
+		// The ledger lets the owners of what a lot was made from recall it.
+		for _, p := range l.Parents {
+			if !slices.Contains(r.From, p.Lot) {
+				r.From = append(r.From, p.Lot)
+			}
+		}
 	}
 	c.anchors = append(c.anchors, r)
 	return nil

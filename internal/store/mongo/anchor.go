@@ -21,6 +21,7 @@ type anchorDoc struct {
 	Act        string    `bson:"act,omitempty"`
 	To         string    `bson:"to,omitempty"`
 	By         string    `bson:"by,omitempty"`
+	From       []string  `bson:"from,omitempty"`
 	Status     string    `bson:"status"`
 	Ledger     string    `bson:"ledger"`
 	TxID       string    `bson:"txId"`
@@ -32,7 +33,7 @@ type anchorDoc struct {
 }
 
 func (d anchorDoc) record() custody.Record {
-	return custody.Record{Kind: d.Kind, Key: d.Key, Seq: uint64(d.Seq), Hash: d.Hash, PrevHash: d.PrevHash, Act: d.Act, To: d.To, By: d.By}
+	return custody.Record{Kind: d.Kind, Key: d.Key, Seq: uint64(d.Seq), Hash: d.Hash, PrevHash: d.PrevHash, Act: d.Act, To: d.To, By: d.By, From: d.From}
 }
 
 // PendingAnchors implements trace.Store. Records of a change still being

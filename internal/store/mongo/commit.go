@@ -98,6 +98,9 @@ func newPlan(c trace.Change) plan {
 				doc[f.name] = f.v
 			}
 		}
+		if len(r.From) > 0 {
+			doc["from"] = r.From
+		}
 		anchors.add(anchorID(r.Kind, r.Key, r.Seq), doc, fmt.Sprintf("%s %s already has record %d", r.Kind, r.Key, r.Seq))
 	}
 	captured := batch{coll: cCaptured}

@@ -187,7 +187,7 @@ func onLedger(t *testing.T, led trace.Ledger, chains [][]custody.Record) {
 			t.Fatalf("ledger holds %d records of %s, want %d (%v)", len(got), c[0].Key, len(c), err)
 		}
 		for i, e := range got {
-			if e.Record != c[i] {
+			if !e.Record.Equal(c[i]) {
 				t.Errorf("ledger's %s record %d = %+v, want %+v", c[0].Key, i, e.Record, c[i])
 			}
 		}

@@ -21,8 +21,8 @@ func (s *Store) PendingAnchors(ctx context.Context, limit int) ([]custody.Record
 // The pending records of chains after or up to (kind, key), in the order of
 // the anchors_chain index, leaving out a JSON array of [kind, key] pairs.
 const (
-	qPendingAnchorsAfter = `SELECT kind, key, seq, hash, prev_hash, act, to_org, by_org FROM anchors WHERE status = ? AND (kind, key) > (?, ?)` + notSkipped
-	qPendingAnchorsUpTo  = `SELECT kind, key, seq, hash, prev_hash, act, to_org, by_org FROM anchors WHERE status = ? AND (kind, key) <= (?, ?)` + notSkipped
+	qPendingAnchorsAfter = `SELECT kind, key, seq, hash, prev_hash, act, to_org, by_org, from_chains FROM anchors WHERE status = ? AND (kind, key) > (?, ?)` + notSkipped
+	qPendingAnchorsUpTo  = `SELECT kind, key, seq, hash, prev_hash, act, to_org, by_org, from_chains FROM anchors WHERE status = ? AND (kind, key) <= (?, ?)` + notSkipped
 	notSkipped           = ` AND NOT EXISTS (SELECT 1 FROM json_each(?) j WHERE json_extract(j.value, '$[0]') = anchors.kind AND json_extract(j.value, '$[1]') = anchors.key)
 		ORDER BY kind, key, seq LIMIT ?`
 )
@@ -82,7 +82,7 @@ func (s *Store) pendingAnchors(ctx context.Context, q string, limit int, at trac
 	var out []custody.Record
 	for rows.Next() {
 		var r custody.Record
-		if err := rows.Scan(&r.Kind, &r.Key, &r.Seq, &r.Hash, &r.PrevHash, &r.Act, &r.To, &r.By); err != nil {
+		if err := rows.Scan(&r.Kind, &r.Key, &r.Seq, &r.Hash, &r.PrevHash, &r.Act, &r.To, &r.By, sources{&r.From}); err != nil {
 			return nil, fmt.Errorf("sqlite: scan anchor: %w", err)
 		}
 		out = append(out, r)
@@ -153,7 +153,7 @@ func (s *Store) Anchors(ctx context.Context, kind, key string) ([]trace.Anchor, 
 	for rows.Next() {
 		var a trace.Anchor
 		var at string
-		if err := rows.Scan(&a.Kind, &a.Key, &a.Seq, &a.Hash, &a.PrevHash, &a.Act, &a.To, &a.By, &a.Status, &a.Ledger, &a.TxID, &a.Block, &a.Error, &at); err != nil {
+		if err := rows.Scan(&a.Kind, &a.Key, &a.Seq, &a.Hash, &a.PrevHash, &a.Act, &a.To, &a.By, sources{&a.From}, &a.Status, &a.Ledger, &a.TxID, &a.Block, &a.Error, &at); err != nil {
 			return nil, fmt.Errorf("sqlite: scan anchor: %w", err)
 		}
 		if at != "" {
@@ -194,4 +194,34 @@ func (s *Store) Scans(ctx context.Context, f trace.ScanFilter) ([]trace.Scan, er
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
 	return listDocs[trace.Scan](ctx, s.read, q+" ORDER BY time DESC LIMIT ?", append(args, limit)...)
+}
+
+// sources scans a record's From, kept as a JSON array (” for none).
+type sources struct{ from *[]string }
+
+func (s sources) Scan(v any) error {
+	var text string
+	switch v := v.(type) {
+	case string:
+		text = v
+	case []byte:
+		text = string(v)
+	case nil:
+	default:
+		return fmt.Errorf("sqlite: from_chains of type %T", v)
+	}
+	*s.from = nil
+	if text == "" {
+		return nil
+	}
+	return json.Unmarshal([]byte(text), s.from)
+}
+
+// sourcesValue is the stored form of a record's From.
+func sourcesValue(from []string) string {
+	if len(from) == 0 {
+		return ""
+	}
+	b, _ := json.Marshal(from)
+	return string(b)
 }

@@ -48,9 +48,9 @@ func (s *Store) Commit(ctx context.Context, c trace.Change) error {
 		if err := s.writeCaptured(ctx, tx, c.Captured); err != nil {
 			return err
 		}
-		i, err = s.insertRows(ctx, tx, "anchors", "kind, key, seq, hash, prev_hash, act, to_org, by_org, status", len(c.Anchors), func(i int) []any {
+		i, err = s.insertRows(ctx, tx, "anchors", "kind, key, seq, hash, prev_hash, act, to_org, by_org, from_chains, status", len(c.Anchors), func(i int) []any {
 			r := c.Anchors[i]
-			return []any{r.Kind, r.Key, r.Seq, r.Hash, r.PrevHash, r.Act, r.To, r.By, trace.AnchorPending}
+			return []any{r.Kind, r.Key, r.Seq, r.Hash, r.PrevHash, r.Act, r.To, r.By, sourcesValue(r.From), trace.AnchorPending}
 		})
 		if isUnique(err) {
 			return trace.Errorf(trace.ECONFLICT, "%s %s already has record %d", c.Anchors[i].Kind, c.Anchors[i].Key, c.Anchors[i].Seq)

@@ -27,11 +27,14 @@ var migrations = []migration{
 	{"shared label keyrings", execSQL(`CREATE TABLE label_keyrings (version INTEGER PRIMARY KEY, sealed BLOB NOT NULL, created TEXT NOT NULL)`)},
 	// The outbox hands out pending records chain by chain in seq order.
 	{"outbox chains", execSQL(`CREATE INDEX IF NOT EXISTS anchors_chain ON anchors (status, kind, key, seq)`)},
-	// What each outbox record does to custody and which ledger organization
-	// signs it (custody.Record Act, To, By); older records have neither.
+	// What each outbox record does to custody, which ledger organization
+	// signs it and what a chain's first record was made from
+	// (custody.Record Act, To, By, From as a JSON array); older records have
+	// none of them.
 	{"outbox record writers", execSQL(`ALTER TABLE anchors ADD COLUMN act TEXT NOT NULL DEFAULT '';
 ALTER TABLE anchors ADD COLUMN to_org TEXT NOT NULL DEFAULT '';
-ALTER TABLE anchors ADD COLUMN by_org TEXT NOT NULL DEFAULT ''`)},
+ALTER TABLE anchors ADD COLUMN by_org TEXT NOT NULL DEFAULT '';
+ALTER TABLE anchors ADD COLUMN from_chains TEXT NOT NULL DEFAULT ''`)},
 }
 
 func execSQL(stmts string) func(context.Context, *sql.Tx) error {

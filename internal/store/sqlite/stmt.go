@@ -20,7 +20,7 @@ const (
 	qProduct       = `SELECT doc FROM products WHERE gtin = ?`
 	qLicences      = `SELECT doc FROM licence_entries WHERE gtin = ? ORDER BY seq`
 	qPrefixes      = `SELECT doc FROM prefixes ORDER BY prefix`
-	qAnchors       = `SELECT kind, key, seq, hash, prev_hash, act, to_org, by_org, status, ledger, tx_id, block, error, anchored_at FROM anchors WHERE kind = ? AND key = ? ORDER BY seq`
+	qAnchors       = `SELECT kind, key, seq, hash, prev_hash, act, to_org, by_org, from_chains, status, ledger, tx_id, block, error, anchored_at FROM anchors WHERE kind = ? AND key = ? ORDER BY seq`
 	qScansBySerial = `SELECT doc FROM scans WHERE serial = ? ORDER BY time DESC LIMIT ?`
 	qReplay        = `SELECT doc FROM replays WHERE scope = ? AND key = ?`
 	qSession       = `SELECT doc FROM sessions WHERE hash = ?`
@@ -32,7 +32,7 @@ const (
 	wInsertEvent  = `INSERT INTO events (lot, seq, doc, ms, type) VALUES (?, ?, ?, ?, ?)`
 	wInsertUnit   = `INSERT INTO units (serial, lot, status, doc) VALUES (?, ?, ?, ?)`
 	wUpdateUnit   = `UPDATE units SET status = ?, doc = ? WHERE serial = ? AND status = ?`
-	wInsertAnchor = `INSERT INTO anchors (kind, key, seq, hash, prev_hash, act, to_org, by_org, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	wInsertAnchor = `INSERT INTO anchors (kind, key, seq, hash, prev_hash, act, to_org, by_org, from_chains, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	// One statement settles a whole batch, given as a JSON array of
 	// [status, ledger, tx_id, block, error, anchored_at, kind, key, seq].
 	wSettleAnchor = `UPDATE anchors SET status = json_extract(j.value, '$[0]'), ledger = json_extract(j.value, '$[1]'),

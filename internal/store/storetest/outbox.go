@@ -84,14 +84,15 @@ func testClaimAnchors(t *testing.T, s trace.Store) {
 	}
 }
 
-// testAnchorWriters: what a record does to custody and who signs it come
+// testAnchorWriters: what a record does to custody, who signs it and what
+// it was made from come
 // back as queued from every read of the outbox; a record without them (as
 // queued before they existed) comes back without them.
 func testAnchorWriters(t *testing.T, s trace.Store) {
 	ship := record("W", 1)
 	ship.Act, ship.To, ship.By = custody.ActShip, "ProcessorMSP", "CollectorMSP"
 	first := record("W", 0)
-	first.By = "CollectorMSP"
+	first.By, first.From = "CollectorMSP", []string{"S1", "S2 with a space, and a comma"}
 	oversight := record("V", 0)
 	oversight.Act, oversight.By = custody.ActRegulate, "RegulatorMSP"
 	want := []custody.Record{oversight, record("U", 0), first, ship}
@@ -106,18 +107,18 @@ func testAnchorWriters(t *testing.T, s trace.Store) {
 		})
 		return out
 	}
-	if got := byChain(pending); !slices.Equal(got, sorted) {
+	if got := byChain(pending); !slices.EqualFunc(got, sorted, custody.Record.Equal) {
 		t.Errorf("PendingAnchors = %+v, want %+v", got, sorted)
 	}
 	claimed, err := s.ClaimAnchors(ctx, 10, nil)
 	must(t, err)
-	if got := byChain(claimed); !slices.Equal(got, sorted) {
+	if got := byChain(claimed); !slices.EqualFunc(got, sorted, custody.Record.Equal) {
 		t.Errorf("ClaimAnchors = %+v, want %+v", got, sorted)
 	}
 	must(t, s.ReleaseAnchors(ctx, []trace.AnchorChain{trace.ChainOf(first), trace.ChainOf(oversight), trace.ChainOf(record("U", 0))}))
 	as, err := s.Anchors(ctx, custody.KindEvent, "W")
 	must(t, err)
-	if len(as) != 2 || as[0].Record != first || as[1].Record != ship {
+	if len(as) != 2 || !as[0].Record.Equal(first) || !as[1].Record.Equal(ship) {
 		t.Errorf("Anchors(W) = %+v, want %+v then %+v", as, first, ship)
 	}
 }

@@ -334,7 +334,7 @@ func testAnchors(t *testing.T, s trace.Store) {
 	}
 	first, err := s.PendingAnchors(ctx, 1)
 	must(t, err)
-	if len(first) != 1 || first[0] != pending[0] {
+	if len(first) != 1 || !first[0].Equal(pending[0]) {
 		t.Errorf("PendingAnchors(1) = %+v", first)
 	}
 	must(t, s.SettleAnchors(ctx, []trace.AnchorOutcome{
@@ -343,7 +343,7 @@ func testAnchors(t *testing.T, s trace.Store) {
 	}))
 	left, err := s.PendingAnchors(ctx, 10)
 	must(t, err)
-	if len(left) != 1 || left[0] != pending[1] {
+	if len(left) != 1 || !left[0].Equal(pending[1]) {
 		t.Errorf("PendingAnchors after settle = %+v", left)
 	}
 	if n, err := s.PendingAnchorCount(ctx); err != nil || n != 1 {
@@ -373,7 +373,7 @@ func testAnchors(t *testing.T, s trace.Store) {
 	}
 	again, err := s.PendingAnchors(ctx, 10)
 	must(t, err)
-	if len(again) != 2 || again[0] != pending[0] || again[1] != pending[1] {
+	if len(again) != 2 || !again[0].Equal(pending[0]) || !again[1].Equal(pending[1]) {
 		t.Errorf("PendingAnchors after resend = %+v", again)
 	}
 }
