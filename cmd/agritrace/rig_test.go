@@ -38,9 +38,11 @@ type rig struct {
 	http   *http.Client
 }
 
-// node is one instance: its process, while it runs, and its log.
+// node is one instance: its process, while it runs, and its log; args are
+// its own flags, after the shared ones.
 type node struct {
 	name, data, addr, metrics string
+	args                      []string
 	cmd                       *exec.Cmd
 	done                      chan struct{}
 	log                       *lockedBuffer
@@ -63,6 +65,13 @@ func fabricEnv(tb testing.TB) string {
 // command; it returns the rig and an API key per organization.
 func newRig(tb testing.TB, n int) (*rig, map[string]string) {
 	tb.Helper()
+	return newRigArgs(tb, make([][]string, n))
+}
+
+// newRigArgs is newRig with flags of each node's own, one set per node.
+func newRigArgs(tb testing.TB, args [][]string) (*rig, map[string]string) {
+	tb.Helper()
+	n := len(args)
 	fabric := fabricEnv(tb)
 	r := &rig{tb: tb, bin: buildBinary(tb), http: &http.Client{Timeout: 2 * time.Minute}}
 	r.shared = []string{
@@ -81,7 +90,7 @@ func newRig(tb testing.TB, n int) (*rig, map[string]string) {
 		if err := os.Chmod(data, 0o700); err != nil {
 			tb.Fatal(err)
 		}
-		r.nodes = append(r.nodes, &node{name: fmt.Sprintf("node-%d", i+1), data: data, addr: freeAddr(tb), metrics: freeAddr(tb)})
+		r.nodes = append(r.nodes, &node{name: fmt.Sprintf("node-%d", i+1), data: data, addr: freeAddr(tb), metrics: freeAddr(tb), args: args[i]})
 	}
 	tb.Cleanup(r.stop)
 	var wg sync.WaitGroup
@@ -163,7 +172,7 @@ func (r *rig) cast() map[string]string {
 
 // start runs the node's process; its log is shown if the test fails.
 func (r *rig) start(nd *node) {
-	args := append([]string{"serve", "-addr", nd.addr, "-metrics-addr", nd.metrics, "-data", nd.data, "-instance", nd.name}, r.shared...)
+	args := append(append([]string{"serve", "-addr", nd.addr, "-metrics-addr", nd.metrics, "-data", nd.data, "-instance", nd.name}, r.shared...), nd.args...)
 	nd.log = &lockedBuffer{}
 	nd.cmd = exec.Command(r.bin, args...)
 	nd.cmd.Stdout, nd.cmd.Stderr = nd.log, nd.log

@@ -35,10 +35,27 @@ func fabricLedger(t testing.TB, suffix string) *fabric.Ledger {
 	return l
 }
 
+// onFabric serves on the network as the service runs there: signing with
+// both organizations' identities, each record with its writer's.
 func onFabric(t testing.TB) *env {
 	t.Helper()
-	l := fabricLedger(t, "")
-	return start(t, func(o *options) { o.ledger = func(trace.Ledger) trace.Ledger { return l } })
+	path := os.Getenv("AGRITRACE_FABRIC_ENV")
+	if path == "" {
+		t.Skip("no Fabric network: run scripts/fabric/up.sh and set AGRITRACE_FABRIC_ENV")
+	}
+	n, err := fabric.LoadNode(path, func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := fabric.Open(n.Own, n.Other...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	return start(t, func(o *options) {
+		o.ledger = func(trace.Ledger) trace.Ledger { return l }
+		o.service = func(s *trace.Service) { s.LedgerOrgs = n.Orgs }
+	})
 }
 
 // TestFabricAnchoring tells the whole story on Fabric: every event ends

@@ -268,7 +268,8 @@ func (w *world) fresh(role string) *subject {
 	return s
 }
 
-// incoming is a lot on its way to s's organization.
+// incoming is a lot on its way to s's organization, when it is one that
+// takes custody.
 func (w *world) incoming(s *subject) string {
 	w.t.Helper()
 	from := demo.Collector
@@ -278,7 +279,13 @@ func (w *world) incoming(s *subject) string {
 		w.must(demo.Mill, "POST", "/api/v1/lots/"+lot+"/receive", trace.ReceiveInput{}, nil)
 		from = demo.Mill
 	}
-	w.must(from, "POST", "/api/v1/lots/"+lot+"/ship", trace.ShipInput{To: s.org}, nil)
+	to := s.org
+	if s.role == trace.RoleRegulator || s.role == trace.RoleLab {
+		// Regulators and labs take no lot into custody, so none is on its
+		// way to them: they meet a lot shipped to someone else.
+		to = demo.Shop
+	}
+	w.must(from, "POST", "/api/v1/lots/"+lot+"/ship", trace.ShipInput{To: to}, nil)
 	return lot
 }
 

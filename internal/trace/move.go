@@ -28,7 +28,7 @@ func (s *Service) Ship(ctx context.Context, actor Org, lotID string, in ShipInpu
 		return Result{}, err
 	case to.Disabled:
 		return Result{}, FieldErrorf(EUNPROCESSABLE, "to", "organization %s is disabled", in.To)
-	case !to.Has(custodyRoles...):
+	case to.Has(RoleRegulator, RoleLab) && !to.Has(custodyRoles...):
 		// Oversight does not take custody: on a shared ledger regulators and
 		// labs write inspections, never a lot's own steps.
 		return Result{}, FieldErrorf(EUNPROCESSABLE, "to", "organization %s is a regulator or lab and does not take lots into custody: inspect the lot where it is", in.To)
