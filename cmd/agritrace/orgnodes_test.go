@@ -62,10 +62,11 @@ func TestEachOrganizationItsOwnNode(t *testing.T) {
 	defer peer.Close()
 	byActor := map[string]string{demo.Regulator: "RegulatorMSP"}
 	for _, lot := range append(st.SeedLots, st.OilLot, st.MealLot, st.BottleLot) {
-		var events []trace.Event
-		if err := as(demo.Regulator).Do(ctx, "GET", "/api/v1/lots/"+lot+"/events", nil, &events); err != nil {
+		var page struct{ Events []trace.Event }
+		if err := as(demo.Regulator).Do(ctx, "GET", "/api/v1/lots/"+lot+"/events", nil, &page); err != nil {
 			t.Fatal(err)
 		}
+		events := page.Events
 		chain, err := peer.Chain(ctx, custody.KindEvent, lot)
 		if err != nil || len(chain) != len(events) {
 			t.Fatalf("%s: the regulator's peer holds %d records (%v), the service %d events", lot, len(chain), err, len(events))
