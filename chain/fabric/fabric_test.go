@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -259,35 +260,8 @@ func outage(t *testing.T, name string, whileDown func(stepped <-chan int)) {
 	l := open(t, "", func(c *Config) { c.RetryFor = 3 * time.Second })
 	const steps = 12
 	lots := [][]custody.Record{chain(lotKey(t), steps), chain(lotKey(t), steps), chain(lotKey(t), steps)}
-	var (
-		mu       sync.Mutex
-		failures []error
-	)
-	done := make(chan error, 1)
-	stepped := make(chan int, steps)
-	go func() {
-		for i := range steps {
-			recs := []custody.Record{lots[0][i], lots[1][i], lots[2][i]}
-			for {
-				cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-				_, err := l.Anchor(cctx, recs)
-				cancel()
-				if err == nil {
-					break
-				}
-				mu.Lock()
-				failures = append(failures, err)
-				mu.Unlock()
-				if refused(err) && !errors.Is(err, custody.ErrGap) {
-					done <- err
-					return
-				}
-				time.Sleep(200 * time.Millisecond)
-			}
-			stepped <- i
-		}
-		done <- nil
-	}()
+	st := startStream(l, lots, 5*time.Second)
+	stepped, done := st.stepped, st.done
 	for i := range stepped {
 		if i == 2 {
 			break
@@ -315,12 +289,11 @@ func outage(t *testing.T, name string, whileDown func(stepped <-chan int)) {
 	case <-time.After(2 * time.Minute):
 		t.Fatal("the stream did not finish within 2 minutes of the restart")
 	}
-	mu.Lock()
+	failures := st.failed()
 	t.Logf("%d failed Anchor calls while %s was down, first: %v", len(failures), name, first(failures))
 	if whileDown == nil && len(failures) == 0 {
 		t.Errorf("no Anchor call failed with %s down", name)
 	}
-	mu.Unlock()
 	regulator := open(t, "_2")
 	for _, c := range lots {
 		got, err := l.Chain(ctx, custody.KindEvent, c[0].Key)
@@ -387,4 +360,55 @@ func BenchmarkAnchor(b *testing.B) {
 		}
 		b.ReportMetric(float64(records)/b.Elapsed().Seconds(), "records/s")
 	})
+}
+
+// stream anchors step i of every lot together, i = 0, 1, ..., the way the
+// outbox worker does: each call with a deadline, a failed one sent again,
+// until every step is in or the ledger refuses something other than a
+// passing gap. It reports each step done on stepped, and the end on done.
+type stream struct {
+	stepped chan int
+	done    chan error
+
+	mu       sync.Mutex
+	failures []error
+}
+
+func startStream(l *Ledger, lots [][]custody.Record, timeout time.Duration) *stream {
+	steps := len(lots[0])
+	s := &stream{stepped: make(chan int, steps), done: make(chan error, 1)}
+	go func() {
+		for i := range steps {
+			recs := make([]custody.Record, len(lots))
+			for j, lot := range lots {
+				recs[j] = lot[i]
+			}
+			for {
+				cctx, cancel := context.WithTimeout(ctx, timeout)
+				_, err := l.Anchor(cctx, recs)
+				cancel()
+				if err == nil {
+					break
+				}
+				s.mu.Lock()
+				s.failures = append(s.failures, err)
+				s.mu.Unlock()
+				if refused(err) && !errors.Is(err, custody.ErrGap) {
+					s.done <- err
+					return
+				}
+				time.Sleep(200 * time.Millisecond)
+			}
+			s.stepped <- i
+		}
+		s.done <- nil
+	}()
+	return s
+}
+
+// failed returns the failed Anchor calls so far.
+func (s *stream) failed() []error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.failures)
 }

@@ -1,7 +1,6 @@
 package fabric
 
 import (
-	"context"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -22,27 +21,8 @@ func TestChaincodeServerOutage(t *testing.T) { outage(t, "cc-regulator", nil) }
 func TestChaincodeUpgrade(t *testing.T) {
 	l := open(t, "")
 	lots := [][]custody.Record{chain(lotKey(t), 40), chain(lotKey(t), 40)}
-	done := make(chan error, 1)
-	stepped := make(chan int, 40)
-	go func() {
-		for i := range 40 {
-			for {
-				cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-				_, err := l.Anchor(cctx, []custody.Record{lots[0][i], lots[1][i]})
-				cancel()
-				if err == nil {
-					break
-				}
-				if refused(err) {
-					done <- err
-					return
-				}
-				time.Sleep(200 * time.Millisecond)
-			}
-			stepped <- i
-		}
-		done <- nil
-	}()
+	st := startStream(l, lots, 10*time.Second)
+	stepped, done := st.stepped, st.done
 	for i := range stepped {
 		if i == 3 {
 			break

@@ -25,17 +25,7 @@ func h(c byte) string { return strings.Repeat(string(c), 64) }
 // reported as a failure that would hold back the whole worker.
 func TestDrainSettlesRefusalsAndWaitsOutGaps(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	st, err := sqlite.Open(ctx, filepath.Join(dir, "db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	led, err := embedded.Open(filepath.Join(dir, "ledger"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer led.Close()
+	st, led := sqliteAndLedger(t)
 	// The ledger already holds B seq 0 with another hash: a fork.
 	if _, err := led.Anchor(ctx, []custody.Record{{Kind: "event", Key: "B", Hash: h('f')}}); err != nil {
 		t.Fatal(err)
@@ -94,17 +84,7 @@ func (c *counting) Anchor(ctx context.Context, recs []custody.Record) ([]trace.R
 // it is in a few calls, halving the batch down to it, not a call per chain.
 func TestStuckChainCostsFewCalls(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	st, err := sqlite.Open(ctx, filepath.Join(dir, "db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	emb, err := embedded.Open(filepath.Join(dir, "ledger"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { emb.Close() })
+	st, emb := sqliteAndLedger(t)
 	var recs []custody.Record
 	for i := range 64 {
 		sum := fmt.Sprintf("%064x", i+1)
@@ -125,4 +105,22 @@ func TestStuckChainCostsFewCalls(t *testing.T) {
 	if led.calls > 14 {
 		t.Errorf("%d ledger calls for one stuck chain among 64", led.calls)
 	}
+}
+
+// sqliteAndLedger opens a store and an embedded ledger in a temporary
+// directory, closed when the test ends.
+func sqliteAndLedger(t *testing.T) (*sqlite.Store, *embedded.Ledger) {
+	t.Helper()
+	dir := t.TempDir()
+	st, err := sqlite.Open(context.Background(), filepath.Join(dir, "db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	emb, err := embedded.Open(filepath.Join(dir, "ledger"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { emb.Close() })
+	return st, emb
 }

@@ -16,7 +16,6 @@ import (
 	"github.com/agritrace/agritrace/internal/anchor"
 	"github.com/agritrace/agritrace/internal/store/mongo"
 	"github.com/agritrace/agritrace/internal/store/mongo/mongotest"
-	"github.com/agritrace/agritrace/internal/store/sqlite"
 	"github.com/agritrace/agritrace/internal/trace"
 )
 
@@ -75,17 +74,7 @@ func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)
 // Handoff: draining again costs the ledger no call and is no error.
 func TestWorkerLeavesWhatItCannotSign(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	st, err := sqlite.Open(ctx, filepath.Join(dir, "db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	emb, err := embedded.Open(filepath.Join(dir, "ledger"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { emb.Close() })
+	st, emb := sqliteAndLedger(t)
 	recs := interleaved(3, 4)
 	if err := st.Commit(ctx, trace.Change{Anchors: recs}); err != nil {
 		t.Fatal(err)
