@@ -7,6 +7,7 @@ import (
 	"math"
 	"net/http"
 	"os"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -205,7 +206,7 @@ func bareRate(b *testing.B, l *fabric.Ledger, perCall int) float64 {
 // compares with bare Anchor calls from this process just before and after.
 func BenchmarkFabricSustained(b *testing.B) {
 	e, bare := benchFabric(b)
-	var rate, bareSum, backlogMin, written float64
+	var rate, bareSum, backlogMin, written, perCall, callMS float64
 	runs := 0
 	for b.Loop() {
 		before := bareRate(b, bare, e.Worker.Batch)
@@ -214,6 +215,7 @@ func BenchmarkFabricSustained(b *testing.B) {
 		b.Logf("anchored %.0f records/s through the API (%.0f events/s written, backlog at least %.0f); bare ledger %.0f before, %.0f after",
 			r.rate, r.written, r.backlogMin, before, after)
 		rate, bareSum, backlogMin, written = rate+r.rate, bareSum+(before+after)/2, backlogMin+r.backlogMin, written+r.written
+		perCall, callMS = perCall+r.perCall, callMS+float64(r.callGap.Milliseconds())
 		runs++
 	}
 	n := float64(runs)
@@ -222,11 +224,16 @@ func BenchmarkFabricSustained(b *testing.B) {
 	b.ReportMetric(rate/bareSum, "of-bare")
 	b.ReportMetric(written/n, "written-events/s")
 	b.ReportMetric(backlogMin/n, "backlog-min")
+	b.ReportMetric(perCall/n, "records/call")
+	b.ReportMetric(callMS/n, "call-ms")
 	reportLoad(b)
 	b.ReportMetric(0, "ns/op")
 }
 
-type sustained struct{ rate, written, backlogMin float64 }
+type sustained struct {
+	rate, written, backlogMin, perCall float64
+	callGap                            time.Duration
+}
 
 func sustain(b *testing.B, e *env) sustained {
 	b.Helper()
@@ -296,18 +303,22 @@ func sustain(b *testing.B, e *env) sustained {
 	if b.Failed() {
 		b.FailNow()
 	}
+	ats := settle(b, e, lots)
 	counted := 0
-	for _, ats := range settle(b, e, lots) {
+	for _, ats := range ats {
 		for _, at := range ats {
 			if !at.Before(measureFrom) && at.Before(stopped) {
 				counted++
 			}
 		}
 	}
+	n, gap := calls(ats, measureFrom, stopped)
 	return sustained{
 		rate:       float64(counted) / stopped.Sub(measureFrom).Seconds(),
 		written:    float64(2*len(lots)) / stopped.Sub(began).Seconds(),
 		backlogMin: float64(low),
+		perCall:    float64(counted) / float64(max(n, 1)),
+		callGap:    gap,
 	}
 }
 
@@ -323,4 +334,30 @@ func reportLoad(b *testing.B) {
 	if _, err := fmt.Sscan(string(raw), &load); err == nil {
 		b.ReportMetric(load, "loadavg")
 	}
+}
+
+// calls tells the worker's calls apart by their settle time, which all the
+// records of a call share, and returns how many settled in [from, to) and the
+// median time from one to the next: the length of a call when the worker is
+// never idle.
+func calls(ats [][]time.Time, from, to time.Time) (int, time.Duration) {
+	var ts []time.Time
+	for _, a := range ats {
+		for _, t := range a {
+			if !t.Before(from) && t.Before(to) {
+				ts = append(ts, t)
+			}
+		}
+	}
+	slices.SortFunc(ts, time.Time.Compare)
+	ts = slices.CompactFunc(ts, time.Time.Equal)
+	if len(ts) < 2 {
+		return len(ts), 0
+	}
+	gaps := make([]time.Duration, len(ts)-1)
+	for i := range gaps {
+		gaps[i] = ts[i+1].Sub(ts[i])
+	}
+	slices.Sort(gaps)
+	return len(ts), pct(gaps, 0.5)
 }

@@ -18,11 +18,12 @@ import (
 func BenchmarkFabricOffered(b *testing.B) {
 	e, _ := benchFabric(b)
 	for b.Loop() {
-		lags, answers, achieved, late := offer(b, e)
+		lags, answers, gap, achieved, late := offer(b, e)
 		b.ReportMetric(float64(pct(lags, 0.50).Milliseconds()), "p50-ms")
 		b.ReportMetric(float64(pct(lags, 0.99).Milliseconds()), "p99-ms")
 		b.ReportMetric(float64(pct(lags, 1).Milliseconds()), "max-ms")
 		b.ReportMetric(float64(pct(answers, 0.99).Milliseconds()), "request-p99-ms")
+		b.ReportMetric(float64(gap.Milliseconds()), "call-ms")
 		b.ReportMetric(achieved, "offered-events/s")
 		b.ReportMetric(float64(late.Milliseconds()), "late-max-ms")
 	}
@@ -31,8 +32,9 @@ func BenchmarkFabricOffered(b *testing.B) {
 }
 
 // offer returns the lags, sorted, each request's time to its answer, sorted,
-// the offered rate achieved and the worst lateness of a send.
-func offer(b *testing.B, e *env) (lags, answers []time.Duration, achieved float64, late time.Duration) {
+// the median time between the worker's settles, the offered rate achieved
+// and the worst lateness of a send.
+func offer(b *testing.B, e *env) (lags, answers []time.Duration, gap time.Duration, achieved float64, late time.Duration) {
 	b.Helper()
 	const perRequest = 2
 	d := newDeliveries()
@@ -71,7 +73,9 @@ func offer(b *testing.B, e *env) (lags, answers []time.Duration, achieved float6
 	}
 	// The last send opens the last interval of the schedule.
 	achieved = float64(total*perRequest) / (last.Sub(began) + every).Seconds()
-	for i, ats := range settle(b, e, lots) {
+	settled := settle(b, e, lots)
+	_, gap = calls(settled, began, time.Now())
+	for i, ats := range settled {
 		for _, at := range ats {
 			lags = append(lags, at.Sub(acked[i]))
 		}
@@ -81,7 +85,7 @@ func offer(b *testing.B, e *env) (lags, answers []time.Duration, achieved float6
 	}
 	slices.Sort(lags)
 	slices.Sort(answers)
-	return lags, answers, achieved, late
+	return lags, answers, gap, achieved, late
 }
 
 // pct is the nearest-rank percentile q of sorted durations.
