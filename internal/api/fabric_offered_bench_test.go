@@ -18,12 +18,13 @@ import (
 func BenchmarkFabricOffered(b *testing.B) {
 	e, _ := benchFabric(b)
 	for b.Loop() {
-		lags, answers, gap, achieved, late := offer(b, e)
+		lags, answers, gap, peak, achieved, late := offer(b, e)
 		b.ReportMetric(float64(pct(lags, 0.50).Milliseconds()), "p50-ms")
 		b.ReportMetric(float64(pct(lags, 0.99).Milliseconds()), "p99-ms")
 		b.ReportMetric(float64(pct(lags, 1).Milliseconds()), "max-ms")
 		b.ReportMetric(float64(pct(answers, 0.99).Milliseconds()), "request-p99-ms")
 		b.ReportMetric(float64(gap.Milliseconds()), "call-ms")
+		b.ReportMetric(float64(peak), "backlog-max")
 		b.ReportMetric(achieved, "offered-events/s")
 		b.ReportMetric(float64(late.Milliseconds()), "late-max-ms")
 	}
@@ -32,9 +33,10 @@ func BenchmarkFabricOffered(b *testing.B) {
 }
 
 // offer returns the lags, sorted, each request's time to its answer, sorted,
-// the median time between the worker's settles, the offered rate achieved
-// and the worst lateness of a send.
-func offer(b *testing.B, e *env) (lags, answers []time.Duration, gap time.Duration, achieved float64, late time.Duration) {
+// the median time between the worker's settles, the largest outbox seen
+// (above a worker call's worth, records wait more than a call), the offered
+// rate achieved and the worst lateness of a send.
+func offer(b *testing.B, e *env) (lags, answers []time.Duration, gap time.Duration, peak int, achieved float64, late time.Duration) {
 	b.Helper()
 	const perRequest = 2
 	d := newDeliveries()
@@ -43,6 +45,24 @@ func offer(b *testing.B, e *env) (lags, answers []time.Duration, gap time.Durati
 	lots := make([]string, total)
 	sent := make([]time.Time, total)
 	acked := make([]time.Time, total)
+	stop := make(chan struct{})
+	sampled := make(chan struct{})
+	go func() {
+		defer close(sampled)
+		for {
+			n, err := e.Store.PendingAnchorCount(bg)
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			peak = max(peak, n)
+			select {
+			case <-stop:
+				return
+			case <-time.After(100 * time.Millisecond):
+			}
+		}
+	}()
 	var wg sync.WaitGroup
 	began := time.Now()
 	var last time.Time
@@ -68,6 +88,8 @@ func offer(b *testing.B, e *env) (lags, answers []time.Duration, gap time.Durati
 		late = max(late, last.Sub(at))
 	}
 	wg.Wait()
+	close(stop)
+	<-sampled
 	if b.Failed() {
 		b.FailNow()
 	}
@@ -85,7 +107,7 @@ func offer(b *testing.B, e *env) (lags, answers []time.Duration, gap time.Durati
 	}
 	slices.Sort(lags)
 	slices.Sort(answers)
-	return lags, answers, gap, achieved, late
+	return lags, answers, gap, peak, achieved, late
 }
 
 // pct is the nearest-rank percentile q of sorted durations.
