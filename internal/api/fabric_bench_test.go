@@ -312,7 +312,7 @@ func sustain(b *testing.B, e *env) sustained {
 			}
 		}
 	}
-	n, gap := calls(ats, measureFrom, stopped)
+	n, gap, _ := calls(ats, measureFrom, stopped)
 	return sustained{
 		rate:       float64(counted) / stopped.Sub(measureFrom).Seconds(),
 		written:    float64(2*len(lots)) / stopped.Sub(began).Seconds(),
@@ -338,9 +338,9 @@ func reportLoad(b *testing.B) {
 
 // calls tells the worker's calls apart by their settle time, which all the
 // records of a call share, and returns how many settled in [from, to) and the
-// median time from one to the next: the length of a call when the worker is
-// never idle.
-func calls(ats [][]time.Time, from, to time.Time) (int, time.Duration) {
+// median and longest time from one to the next: the length of a call when
+// the worker is never idle.
+func calls(ats [][]time.Time, from, to time.Time) (n int, median, longest time.Duration) {
 	var ts []time.Time
 	for _, a := range ats {
 		for _, t := range a {
@@ -352,12 +352,12 @@ func calls(ats [][]time.Time, from, to time.Time) (int, time.Duration) {
 	slices.SortFunc(ts, time.Time.Compare)
 	ts = slices.CompactFunc(ts, time.Time.Equal)
 	if len(ts) < 2 {
-		return len(ts), 0
+		return len(ts), 0, 0
 	}
 	gaps := make([]time.Duration, len(ts)-1)
 	for i := range gaps {
 		gaps[i] = ts[i+1].Sub(ts[i])
 	}
 	slices.Sort(gaps)
-	return len(ts), pct(gaps, 0.5)
+	return len(ts), pct(gaps, 0.5), pct(gaps, 1)
 }

@@ -18,12 +18,13 @@ import (
 func BenchmarkFabricOffered(b *testing.B) {
 	e, _ := benchFabric(b)
 	for b.Loop() {
-		lags, answers, gap, peak, achieved, late := offer(b, e)
+		lags, answers, gap, longest, peak, achieved, late := offer(b, e)
 		b.ReportMetric(float64(pct(lags, 0.50).Milliseconds()), "p50-ms")
 		b.ReportMetric(float64(pct(lags, 0.99).Milliseconds()), "p99-ms")
 		b.ReportMetric(float64(pct(lags, 1).Milliseconds()), "max-ms")
 		b.ReportMetric(float64(pct(answers, 0.99).Milliseconds()), "request-p99-ms")
 		b.ReportMetric(float64(gap.Milliseconds()), "call-ms")
+		b.ReportMetric(float64(longest.Milliseconds()), "call-max-ms")
 		b.ReportMetric(float64(peak), "backlog-max")
 		b.ReportMetric(achieved, "offered-events/s")
 		b.ReportMetric(float64(late.Milliseconds()), "late-max-ms")
@@ -33,10 +34,10 @@ func BenchmarkFabricOffered(b *testing.B) {
 }
 
 // offer returns the lags, sorted, each request's time to its answer, sorted,
-// the median time between the worker's settles, the largest outbox seen
-// (above a worker call's worth, records wait more than a call), the offered
-// rate achieved and the worst lateness of a send.
-func offer(b *testing.B, e *env) (lags, answers []time.Duration, gap time.Duration, peak int, achieved float64, late time.Duration) {
+// the median and longest time between the worker's settles, the largest
+// outbox seen (above a worker call's worth, records wait more than a call),
+// the offered rate achieved and the worst lateness of a send.
+func offer(b *testing.B, e *env) (lags, answers []time.Duration, gap, longest time.Duration, peak int, achieved float64, late time.Duration) {
 	b.Helper()
 	const perRequest = 2
 	d := newDeliveries()
@@ -96,7 +97,7 @@ func offer(b *testing.B, e *env) (lags, answers []time.Duration, gap time.Durati
 	// The last send opens the last interval of the schedule.
 	achieved = float64(total*perRequest) / (last.Sub(began) + every).Seconds()
 	settled := settle(b, e, lots)
-	_, gap = calls(settled, began, time.Now())
+	_, gap, longest = calls(settled, began, time.Now())
 	for i, ats := range settled {
 		for _, at := range ats {
 			lags = append(lags, at.Sub(acked[i]))
@@ -107,7 +108,7 @@ func offer(b *testing.B, e *env) (lags, answers []time.Duration, gap time.Durati
 	}
 	slices.Sort(lags)
 	slices.Sort(answers)
-	return lags, answers, gap, peak, achieved, late
+	return lags, answers, gap, longest, peak, achieved, late
 }
 
 // pct is the nearest-rank percentile q of sorted durations.
