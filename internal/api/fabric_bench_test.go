@@ -200,8 +200,8 @@ func bareRate(b *testing.B, l *fabric.Ledger, perCall int) float64 {
 // BenchmarkFabricSustained measures records/s anchored on Fabric while
 // collection centers upload deliveries through POST /api/v1/batch (50
 // deliveries, 100 events a request, four centers at once) for sustainFor,
-// holding the outbox between one worker call and backlogHigh records so that
-// anchoring, not supply, is the limit. It counts the records whose anchoring
+// pausing while the outbox holds more than backlogHigh records; the smallest
+// outbox seen shows whether anchoring, not supply, was the limit. It counts the records whose anchoring
 // the store recorded after sustainWarm and before the uploads stopped, and
 // compares with bare Anchor calls from this process just before and after.
 func BenchmarkFabricSustained(b *testing.B) {
@@ -230,11 +230,14 @@ func BenchmarkFabricSustained(b *testing.B) {
 	b.ReportMetric(0, "ns/op")
 }
 
+// sustained is what one run of the uploads measured.
 type sustained struct {
 	rate, written, backlogMin, perCall float64
 	callGap                            time.Duration
 }
 
+// sustain uploads for sustainFor, waits for the outbox to empty and measures
+// from the store's anchored times.
 func sustain(b *testing.B, e *env) sustained {
 	b.Helper()
 	d := newDeliveries()
@@ -303,16 +306,16 @@ func sustain(b *testing.B, e *env) sustained {
 	if b.Failed() {
 		b.FailNow()
 	}
-	ats := settle(b, e, lots)
+	settled := settle(b, e, lots)
 	counted := 0
-	for _, ats := range ats {
+	for _, ats := range settled {
 		for _, at := range ats {
 			if !at.Before(measureFrom) && at.Before(stopped) {
 				counted++
 			}
 		}
 	}
-	n, gap, _ := calls(ats, measureFrom, stopped)
+	n, gap, _ := calls(settled, measureFrom, stopped)
 	return sustained{
 		rate:       float64(counted) / stopped.Sub(measureFrom).Seconds(),
 		written:    float64(2*len(lots)) / stopped.Sub(began).Seconds(),

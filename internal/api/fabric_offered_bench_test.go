@@ -13,31 +13,46 @@ import (
 // ones before were answered), each delivery its own request of two events,
 // as scales at many collection centers post them. It reports the time from
 // each event's acknowledgement to its anchoring as the store recorded it
-// (p50, p99, max), and the offered rate achieved with the worst lateness of a
-// send against its schedule.
+// (p50, p99, max), the requests' own p99, the worker's calls, the largest
+// outbox, and the offered rate achieved with the worst lateness of a send
+// against its schedule.
 func BenchmarkFabricOffered(b *testing.B) {
 	e, _ := benchFabric(b)
+	ms := func(d time.Duration) float64 { return float64(d.Milliseconds()) }
 	for b.Loop() {
-		lags, answers, gap, longest, peak, achieved, late := offer(b, e)
-		b.ReportMetric(float64(pct(lags, 0.50).Milliseconds()), "p50-ms")
-		b.ReportMetric(float64(pct(lags, 0.99).Milliseconds()), "p99-ms")
-		b.ReportMetric(float64(pct(lags, 1).Milliseconds()), "max-ms")
-		b.ReportMetric(float64(pct(answers, 0.99).Milliseconds()), "request-p99-ms")
-		b.ReportMetric(float64(gap.Milliseconds()), "call-ms")
-		b.ReportMetric(float64(longest.Milliseconds()), "call-max-ms")
-		b.ReportMetric(float64(peak), "backlog-max")
-		b.ReportMetric(achieved, "offered-events/s")
-		b.ReportMetric(float64(late.Milliseconds()), "late-max-ms")
+		o := offer(b, e)
+		b.ReportMetric(ms(pct(o.lags, 0.50)), "p50-ms")
+		b.ReportMetric(ms(pct(o.lags, 0.99)), "p99-ms")
+		b.ReportMetric(ms(pct(o.lags, 1)), "max-ms")
+		b.ReportMetric(ms(pct(o.answers, 0.99)), "request-p99-ms")
+		b.ReportMetric(ms(o.call), "call-ms")
+		b.ReportMetric(ms(o.longestCall), "call-max-ms")
+		b.ReportMetric(float64(o.peak), "backlog-max")
+		b.ReportMetric(o.rate, "offered-events/s")
+		b.ReportMetric(ms(o.late), "late-max-ms")
 	}
 	reportLoad(b)
 	b.ReportMetric(0, "ns/op")
 }
 
-// offer returns the lags, sorted, each request's time to its answer, sorted,
-// the median and longest time between the worker's settles, the largest
-// outbox seen (above a worker call's worth, records wait more than a call),
-// the offered rate achieved and the worst lateness of a send.
-func offer(b *testing.B, e *env) (lags, answers []time.Duration, gap, longest time.Duration, peak int, achieved float64, late time.Duration) {
+// offered is what one run of the paced load measured.
+type offered struct {
+	// lags run from each event's acknowledgement to its anchoring, answers
+	// from each request's sending to its answer; both sorted.
+	lags, answers []time.Duration
+	// call and longestCall are the median and longest time between the
+	// worker's settles.
+	call, longestCall time.Duration
+	// peak is the largest outbox seen while sending: above a worker call's
+	// worth, records wait more than a call.
+	peak int
+	// rate is the offered rate achieved, late the worst lateness of a send.
+	rate float64
+	late time.Duration
+}
+
+// offer sends the paced load, waits for the outbox to empty and measures.
+func offer(b *testing.B, e *env) offered {
 	b.Helper()
 	const perRequest = 2
 	d := newDeliveries()
@@ -46,6 +61,7 @@ func offer(b *testing.B, e *env) (lags, answers []time.Duration, gap, longest ti
 	lots := make([]string, total)
 	sent := make([]time.Time, total)
 	acked := make([]time.Time, total)
+	var o offered
 	stop := make(chan struct{})
 	sampled := make(chan struct{})
 	go func() {
@@ -56,7 +72,7 @@ func offer(b *testing.B, e *env) (lags, answers []time.Duration, gap, longest ti
 				b.Error(err)
 				return
 			}
-			peak = max(peak, n)
+			o.peak = max(o.peak, n)
 			select {
 			case <-stop:
 				return
@@ -86,7 +102,7 @@ func offer(b *testing.B, e *env) (lags, answers []time.Duration, gap, longest ti
 			lots[i], acked[i] = ls[0], ack
 		}()
 		last = time.Now()
-		late = max(late, last.Sub(at))
+		o.late = max(o.late, last.Sub(at))
 	}
 	wg.Wait()
 	close(stop)
@@ -95,20 +111,18 @@ func offer(b *testing.B, e *env) (lags, answers []time.Duration, gap, longest ti
 		b.FailNow()
 	}
 	// The last send opens the last interval of the schedule.
-	achieved = float64(total*perRequest) / (last.Sub(began) + every).Seconds()
+	o.rate = float64(total*perRequest) / (last.Sub(began) + every).Seconds()
 	settled := settle(b, e, lots)
-	_, gap, longest = calls(settled, began, time.Now())
+	_, o.call, o.longestCall = calls(settled, began, time.Now())
 	for i, ats := range settled {
 		for _, at := range ats {
-			lags = append(lags, at.Sub(acked[i]))
+			o.lags = append(o.lags, at.Sub(acked[i]))
 		}
+		o.answers = append(o.answers, acked[i].Sub(sent[i]))
 	}
-	for i := range total {
-		answers = append(answers, acked[i].Sub(sent[i]))
-	}
-	slices.Sort(lags)
-	slices.Sort(answers)
-	return lags, answers, gap, longest, peak, achieved, late
+	slices.Sort(o.lags)
+	slices.Sort(o.answers)
+	return o
 }
 
 // pct is the nearest-rank percentile q of sorted durations.
