@@ -65,6 +65,9 @@ type options struct {
 	// they serve (a test clock, tighter limits).
 	service func(*trace.Service)
 	server  func(*api.Server)
+	// worker adjusts the anchoring worker before it runs (a benchmark's
+	// -anchor-batch).
+	worker func(*anchor.Worker)
 	// metrics, when set, instruments the store, the ledger and the server.
 	metrics *metrics.Metrics
 	// mongoURI and mongoDB, when set, put the store in that MongoDB
@@ -123,6 +126,9 @@ func start(t testing.TB, opts ...func(*options)) *env {
 	}
 	w := anchor.New(store, ledger, log)
 	w.Idle, w.MaxBackoff = 50*time.Millisecond, 100*time.Millisecond
+	if o.worker != nil {
+		o.worker(w)
+	}
 	printer, err := labelprint.Open(svc, labelprint.Options{Dir: filepath.Join(o.dir, "print-runs"), Log: log})
 	if err != nil {
 		t.Fatal(err)
