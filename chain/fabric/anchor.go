@@ -206,7 +206,11 @@ func (l *Ledger) submit(ctx context.Context, batch []custody.Record, blocks *blo
 }
 
 func (m *member) submitOnce(ctx context.Context, batch []custody.Record, arg string, blocks *blockCache) ([]trace.Receipt, error) {
-	proposal, err := m.contract.NewProposal("Record", client.WithArguments(arg))
+	opts := []client.ProposalOption{client.WithArguments(arg)}
+	if len(m.cfg.Endorsers) > 0 {
+		opts = append(opts, client.WithEndorsingOrganizations(m.cfg.Endorsers...))
+	}
+	proposal, err := m.contract.NewProposal("Record", opts...)
 	if err != nil {
 		return nil, fmt.Errorf("fabric: proposal: %w", err)
 	}

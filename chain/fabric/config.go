@@ -49,6 +49,12 @@ type Config struct {
 	// (about 9 s) and gossip rediscovering the other organization's peer
 	// [FABRIC_RETRY_FOR]. A gap is retried for at most 5 s of it.
 	RetryFor time.Duration
+	// Endorsers are the organizations whose peers endorse every
+	// transaction, asked all at once; empty leaves the choice to the
+	// Gateway, which asks its own organization's peer first and the
+	// others only after it answers [FABRIC_ENDORSERS, MSP ids separated
+	// by spaces]. Name the organizations the endorsement policy needs.
+	Endorsers []string
 }
 
 // Per-organization variables; a suffix such as "_2" selects another
@@ -79,6 +85,7 @@ func LoadEnv(path, suffix string, getenv func(string) string) (Config, error) {
 		PeerEndpoint: get("FABRIC_PEER_ENDPOINT"), PeerHost: get("FABRIC_PEER_HOST"), TLSCA: get("FABRIC_TLS_CA"),
 		MSPID: get("FABRIC_MSP_ID"), MSPDir: get("FABRIC_MSP_DIR"), CertPath: get("FABRIC_CERT"), KeyPath: get("FABRIC_KEY"),
 		Channel: get("FABRIC_CHANNEL"), Chaincode: get("FABRIC_CHAINCODE"),
+		Endorsers: strings.Fields(strings.ReplaceAll(get("FABRIC_ENDORSERS"), ",", " ")),
 	}
 	var missing, bad []string
 	need := func(name, v string) {
