@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -218,14 +219,15 @@ func TestChaincodeRefuses(t *testing.T) {
 	if got, _ := l.Chain(ctx, custody.KindEvent, good[0].Key); len(got) != 2 || got[1].Hash != good[1].Hash {
 		t.Errorf("chain changed by refused records: %+v", got)
 	}
-	// Through Anchor the same refusals come back wrapping the sentinel,
-	// after no retry (a gap only after its short bounded retry).
-	start := time.Now()
-	if _, err := l.Anchor(ctx, []custody.Record{overwrite}); !errors.Is(err, custody.ErrOverwrite) || time.Since(start) > 2*time.Second {
-		t.Errorf("Anchor(overwrite) = %v after %s", err, time.Since(start))
+	// Through Anchor the same refusals come back wrapping the sentinel: an
+	// overwrite after one attempt, a gap after its short bounded retry (the
+	// client says how many attempts it made when it gives up). Counted, not
+	// timed: the machine is shared.
+	if _, err := l.Anchor(ctx, []custody.Record{overwrite}); !errors.Is(err, custody.ErrOverwrite) || strings.Contains(err.Error(), "gave up after") {
+		t.Errorf("Anchor(overwrite) = %v, want a refusal without retries", err)
 	}
-	if _, err := l.Anchor(ctx, []custody.Record{gap}); !errors.Is(err, custody.ErrGap) || time.Since(start) > 15*time.Second {
-		t.Errorf("Anchor(gap) = %v after %s", err, time.Since(start))
+	if _, err := l.Anchor(ctx, []custody.Record{gap}); !errors.Is(err, custody.ErrGap) || !strings.Contains(err.Error(), "gave up after") {
+		t.Errorf("Anchor(gap) = %v, want a gap given up on after its retries", err)
 	}
 }
 
