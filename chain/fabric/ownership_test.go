@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"testing"
+	"time"
 
 	"github.com/agritrace/agritrace/chain/custody"
 	"github.com/hyperledger/fabric-gateway/pkg/client"
@@ -67,10 +68,19 @@ func TestOwnershipOnChannel(t *testing.T) {
 	}
 	for _, s := range steps {
 		// Straight to the Gateway as the ledger's own organization, past
-		// Anchor's choice of identity by the record's writer.
-		_, err := s.l.def.contract.SubmitWithContext(ctx, "Record", client.WithArguments(mustJSON(t, []custody.Record{s.rec})))
-		if err != nil {
-			err = classify(err)
+		// Anchor's choice of identity by the record's writer. The other
+		// organization's peer may not have committed the record before
+		// yet, which it reports as a gap: ask again, as Anchor does.
+		var err error
+		for try := 0; try < 50; try++ {
+			_, err = s.l.def.contract.SubmitWithContext(ctx, "Record", client.WithArguments(mustJSON(t, []custody.Record{s.rec})))
+			if err != nil {
+				err = classify(err)
+			}
+			if !errors.Is(err, custody.ErrGap) {
+				break
+			}
+			time.Sleep(200 * time.Millisecond)
 		}
 		if !errors.Is(err, s.want) || (err == nil) != (s.want == nil) {
 			t.Fatalf("%s: err = %v, want %v", s.name, err, s.want)
