@@ -316,5 +316,6 @@ func chainsOf(recs []custody.Record) []trace.AnchorChain {
 // rules, which no retry can change.
 func Refused(err error) bool {
 	return errors.Is(err, custody.ErrGap) || errors.Is(err, custody.ErrPrevHash) ||
-		errors.Is(err, custody.ErrOverwrite) || errors.Is(err, custody.ErrInvalid)
+		errors.Is(err, custody.ErrOverwrite) || errors.Is(err, custody.ErrInvalid) ||
+		errors.Is(err, custody.ErrForbidden)
 }

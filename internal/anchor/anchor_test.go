@@ -2,6 +2,7 @@ package anchor_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -123,4 +124,22 @@ func sqliteAndLedger(t *testing.T) (*sqlite.Store, *embedded.Ledger) {
 	}
 	t.Cleanup(func() { emb.Close() })
 	return st, emb
+}
+
+// TestRefused: the ledger's verdicts on a record are refusals the worker
+// isolates and settles; anything else is an outage it waits out.
+func TestRefused(t *testing.T) {
+	for _, tt := range []struct {
+		err  error
+		want bool
+	}{
+		{fmt.Errorf("fabric: %w: event/L seq 2", custody.ErrForbidden), true},
+		{fmt.Errorf("fabric: %w", custody.ErrOverwrite), true},
+		{fmt.Errorf("fabric: %w", custody.ErrGap), true},
+		{errors.New("fabric: endorse error: unavailable"), false},
+	} {
+		if got := anchor.Refused(tt.err); got != tt.want {
+			t.Errorf("Refused(%v) = %v, want %v", tt.err, got, tt.want)
+		}
+	}
 }
