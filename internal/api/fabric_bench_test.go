@@ -251,26 +251,12 @@ func sustain(b *testing.B, e *env) sustained {
 	began := time.Now()
 	measureFrom := began.Add(sustainWarm)
 	low := int64(math.MaxInt64)
-	sampled := make(chan struct{})
-	go func() {
-		defer close(sampled)
-		for {
-			n, err := e.Store.PendingAnchorCount(bg)
-			if err != nil {
-				b.Error(err)
-				return
-			}
-			backlog.Store(int64(n))
-			if time.Now().After(measureFrom) {
-				low = min(low, int64(n))
-			}
-			select {
-			case <-stop:
-				return
-			case <-time.After(100 * time.Millisecond):
-			}
+	stopWatch := watchOutbox(b, e, func(n int) {
+		backlog.Store(int64(n))
+		if time.Now().After(measureFrom) {
+			low = min(low, int64(n))
 		}
-	}()
+	})
 	for range 4 {
 		wg.Add(1)
 		go func() {
@@ -302,7 +288,7 @@ func sustain(b *testing.B, e *env) sustained {
 	close(stop)
 	stopped := time.Now()
 	wg.Wait()
-	<-sampled
+	stopWatch()
 	if b.Failed() {
 		b.FailNow()
 	}
@@ -363,4 +349,27 @@ func calls(ats [][]time.Time, from, to time.Time) (n int, median, longest time.D
 	}
 	slices.Sort(gaps)
 	return len(ts), pct(gaps, 0.5), pct(gaps, 1)
+}
+
+// watchOutbox hands the outbox's size to seen every 100 ms until the
+// returned stop is called, which returns once the last reading is done.
+func watchOutbox(b *testing.B, e *env, seen func(n int)) (stop func()) {
+	done, watched := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(watched)
+		for {
+			n, err := e.Store.PendingAnchorCount(bg)
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			seen(n)
+			select {
+			case <-done:
+				return
+			case <-time.After(100 * time.Millisecond):
+			}
+		}
+	}()
+	return func() { close(done); <-watched }
 }

@@ -62,24 +62,7 @@ func offer(b *testing.B, e *env) offered {
 	sent := make([]time.Time, total)
 	acked := make([]time.Time, total)
 	var o offered
-	stop := make(chan struct{})
-	sampled := make(chan struct{})
-	go func() {
-		defer close(sampled)
-		for {
-			n, err := e.Store.PendingAnchorCount(bg)
-			if err != nil {
-				b.Error(err)
-				return
-			}
-			o.peak = max(o.peak, n)
-			select {
-			case <-stop:
-				return
-			case <-time.After(100 * time.Millisecond):
-			}
-		}
-	}()
+	stopWatch := watchOutbox(b, e, func(n int) { o.peak = max(o.peak, n) })
 	var wg sync.WaitGroup
 	began := time.Now()
 	var last time.Time
@@ -105,8 +88,7 @@ func offer(b *testing.B, e *env) offered {
 		o.late = max(o.late, last.Sub(at))
 	}
 	wg.Wait()
-	close(stop)
-	<-sampled
+	stopWatch()
 	if b.Failed() {
 		b.FailNow()
 	}
