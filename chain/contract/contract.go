@@ -11,6 +11,7 @@ package contract
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 
 	"github.com/agritrace/agritrace/chain/custody"
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
@@ -180,27 +181,22 @@ func (c *Custody) authorize(ctx contractapi.TransactionContextInterface, fresh [
 		order = append(order, hk)
 		return h, nil
 	}
+	current := func(kind, k string) (*custody.Holder, error) {
+		h, err := lookup(kind, k)
+		if err != nil {
+			return nil, err
+		}
+		return h.now, nil
+	}
 	for _, r := range fresh {
 		h, err := lookup(r.Kind, r.Key)
 		if err != nil {
 			return err
 		}
-		var from []custody.Holder
-		if h.now == nil {
-			for _, src := range r.From {
-				f, err := lookup(r.Kind, src)
-				if err != nil {
-					return err
-				}
-				if f.now == nil {
-					// Its records are on their way, in another transaction:
-					// a gap, which the sender retries later.
-					return fmt.Errorf("%w: %s/%s seq 0 is made from %s, which the ledger does not hold yet", custody.ErrGap, r.Kind, r.Key, src)
-				}
-				from = append(from, *f.now)
-			}
+		upstream := func(from []string, org string) (bool, error) {
+			return owns(current, r.Kind, from, org)
 		}
-		next, err := custody.Authorize(h.now, from, r, msp, c.regulators[msp])
+		next, err := custody.Authorize(h.now, r, msp, c.regulators[msp], upstream)
 		if err != nil {
 			return err
 		}
@@ -222,6 +218,38 @@ func (c *Custody) authorize(ctx contractapi.TransactionContextInterface, fresh [
 		}
 	}
 	return nil
+}
+
+// maxUpstream bounds the chains a recall's right is looked for among: a
+// season's lots are a few generations deep.
+const maxUpstream = 10000
+
+// owns walks the chains named in from, and those they were made from, for
+// one org owns. A chain the ledger does not hold yet is a gap: its records
+// are on their way, and the recall waits for them.
+func owns(current func(kind, k string) (*custody.Holder, error), kind string, from []string, org string) (bool, error) {
+	seen := map[string]bool{}
+	queue := slices.Clone(from)
+	for len(queue) > 0 && len(seen) < maxUpstream {
+		k := queue[0]
+		queue = queue[1:]
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		held, err := current(kind, k)
+		if err != nil {
+			return false, err
+		}
+		if held == nil {
+			return false, fmt.Errorf("%w: %s/%s, which a recalled chain was made from, is not on the ledger yet", custody.ErrGap, kind, k)
+		}
+		if held.Owner == org {
+			return true, nil
+		}
+		queue = append(queue, held.From...)
+	}
+	return false, nil
 }
 
 func holderKey(ctx contractapi.TransactionContextInterface, kind, k string) (string, error) {

@@ -292,33 +292,36 @@ func TestRecordOwnership(t *testing.T) {
 	}
 }
 
-// TestRecordUpstream: a lot pressed from a collector's seed may be recalled
-// by the collector, though the press owns and holds it; a lot whose sources
-// the ledger does not hold yet waits, as a gap.
+// TestRecordUpstream: a lot pressed from a collector's seed may reach the
+// ledger before the seed does, and may be recalled by the collector, though
+// the press owns and holds it; a recall that needs the seed's owner waits,
+// as a gap, until the seed is on the ledger.
 func TestRecordUpstream(t *testing.T) {
 	l := &ledger{world: map[string][]byte{}}
-	seed, oil := links("SEED", 3), links("OIL", 2)
+	seed, oil := links("SEED", 3), links("OIL", 3)
 	oil[0].From = []string{"SEED"}
 	l.msp = "ProcessorMSP"
-	if _, err := l.record(t, oil[0]); !errors.Is(err, custody.ErrGap) {
-		t.Fatalf("oil before its seed: %v, want a gap", err)
+	if _, err := l.record(t, oil[0]); err != nil {
+		t.Fatalf("oil before its seed: %v", err)
 	}
+	out, err := contract.New().Holder(l.ctx(), custody.KindEvent, "OIL")
+	if err != nil || out != `{"owner":"ProcessorMSP","custodian":"ProcessorMSP","from":["SEED"]}` {
+		t.Fatalf("holder = %s, %v", out, err)
+	}
+	oil[1].Act = custody.ActRecall
 	l.msp = "CollectorMSP"
+	if _, err := l.record(t, oil[1]); !errors.Is(err, custody.ErrGap) {
+		t.Fatalf("the seed's owner recalls before the seed is held: %v, want a gap", err)
+	}
 	seed[1].Act, seed[1].To = custody.ActShip, "ProcessorMSP"
 	if _, err := l.record(t, seed[0], seed[1]); err != nil {
 		t.Fatal(err)
 	}
-	l.msp = "ProcessorMSP"
-	seed[2].Act = custody.ActReceive
-	if _, err := l.record(t, seed[2], oil[0]); err != nil {
-		t.Fatal(err)
-	}
-	out, err := contract.New().Holder(l.ctx(), custody.KindEvent, "OIL")
-	if err != nil || out != `{"owner":"ProcessorMSP","custodian":"ProcessorMSP","upstream":["CollectorMSP"]}` {
-		t.Fatalf("holder = %s, %v", out, err)
+	l.msp = "RetailMSP"
+	if _, err := l.record(t, oil[1]); !errors.Is(err, custody.ErrForbidden) {
+		t.Fatalf("a stranger recalls: %v, want forbidden", err)
 	}
 	l.msp = "CollectorMSP"
-	oil[1].Act = custody.ActRecall
 	if _, err := l.record(t, oil[1]); err != nil {
 		t.Fatalf("the seed's owner recalls the oil: %v", err)
 	}

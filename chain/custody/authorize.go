@@ -14,19 +14,25 @@ import (
 var ErrForbidden = errors.New("custody: writer may not write this record")
 
 // Holder is how a chain is held: the organization that started it, the one
-// that has custody now, the one a shipment is on its way to, and the owners
-// of every chain it was made from, who may recall it.
+// that has custody now, the one a shipment is on its way to, and the chains
+// it was made from, whose owners (and theirs, upstream) may recall it.
 type Holder struct {
 	Owner     string   `json:"owner"`
 	Custodian string   `json:"custodian"`
 	Pending   string   `json:"pending,omitempty"`
-	Upstream  []string `json:"upstream,omitempty"`
+	From      []string `json:"from,omitempty"`
 }
 
 // Equal reports whether h and o hold a chain the same way.
 func (h Holder) Equal(o Holder) bool {
-	return h.Owner == o.Owner && h.Custodian == o.Custodian && h.Pending == o.Pending && slices.Equal(h.Upstream, o.Upstream)
+	return h.Owner == o.Owner && h.Custodian == o.Custodian && h.Pending == o.Pending && slices.Equal(h.From, o.From)
 }
+
+// Upstream reports whether org owns one of the chains named in from, or one
+// of the chains those were made from, and so on up. A ledger answers it from
+// the holders it keeps, when a recall needs it: looking up only then means a
+// lot may reach the ledger before the lots it was made from.
+type Upstream func(from []string, org string) (bool, error)
 
 // maxFrom bounds the chains one record may say it was made from.
 const maxFrom = 64
@@ -71,20 +77,20 @@ func (r Record) checkAct() error {
 // Authorize decides whether org, the organization whose identity signed the
 // transaction (a regulator when regulator is true), may write r onto a chain
 // held as h (nil before its first record), and returns how the chain is held
-// after it. from holds the chains r.From names, in that order (the caller
-// refuses a first record whose sources it does not hold yet). The rules:
-//   - the first record's writer owns the chain and has custody of it, and
-//     the owners upstream of the chains it was made from may recall it; a
+// after it. upstream is asked only for a recall by an organization that is
+// neither owner nor custodian. The rules:
+//   - the first record's writer owns the chain and has custody of it; the
+//     owners upstream of the chains it was made from may recall it; a
 //     regulator starts no chain but a complaint's;
 //   - the custodian writes its own steps, and hands custody on only by a
 //     shipment naming the next organization, which takes custody by writing
 //     the receipt;
-//   - the owner, the custodian or a regulator may recall;
+//   - the owner, the custodian, an owner upstream or a regulator may recall;
 //   - a regulator writes oversight records on any chain, and nothing else.
 //
 // A record naming a writer (By) other than the signer is refused, so the
 // ledger never shows one organization's record under another's name.
-func Authorize(h *Holder, from []Holder, r Record, org string, regulator bool) (Holder, error) {
+func Authorize(h *Holder, r Record, org string, regulator bool, upstream Upstream) (Holder, error) {
 	deny := func(why string, args ...any) (Holder, error) {
 		return Holder{}, fmt.Errorf("%w: %s/%s seq %d: %s", ErrForbidden, r.Kind, r.Key, r.Seq, fmt.Sprintf(why, args...))
 	}
@@ -104,19 +110,7 @@ func Authorize(h *Holder, from []Holder, r Record, org string, regulator bool) (
 		if r.Act != ActStep {
 			return deny("a chain starts with its owner's own step, not %q", r.Act)
 		}
-		if len(from) != len(r.From) {
-			return Holder{}, fmt.Errorf("custody: %s/%s: %d source holders for %d sources", r.Kind, r.Key, len(from), len(r.From))
-		}
-		var up []string
-		for _, f := range from {
-			up = append(append(up, f.Owner), f.Upstream...)
-		}
-		slices.Sort(up)
-		up = slices.Compact(up)
-		if i := slices.Index(up, org); i >= 0 {
-			up = slices.Delete(up, i, i+1)
-		}
-		return Holder{Owner: org, Custodian: org, Upstream: up}, nil
+		return Holder{Owner: org, Custodian: org, From: r.From}, nil
 	}
 	next := *h
 	switch r.Act {
@@ -126,10 +120,19 @@ func Authorize(h *Holder, from []Holder, r Record, org string, regulator bool) (
 		}
 		return next, nil
 	case ActRecall:
-		if !regulator && org != h.Owner && org != h.Custodian && !slices.Contains(h.Upstream, org) {
-			return deny("only the owner %s, the custodian %s, an owner upstream %v or a regulator may recall, not %s", h.Owner, h.Custodian, h.Upstream, org)
+		if regulator || org == h.Owner || org == h.Custodian {
+			return next, nil
 		}
-		return next, nil
+		if len(h.From) > 0 {
+			up, err := upstream(h.From, org)
+			if err != nil {
+				return Holder{}, err
+			}
+			if up {
+				return next, nil
+			}
+		}
+		return deny("only the owner %s, the custodian %s, an owner upstream or a regulator may recall, not %s", h.Owner, h.Custodian, org)
 	}
 	if regulator {
 		return deny("regulator %s writes only oversight records and recalls", org)

@@ -11,7 +11,7 @@ func TestAuthorize(t *testing.T) {
 	held := &custody.Holder{Owner: "CollectorMSP", Custodian: "CollectorMSP"}
 	shipped := &custody.Holder{Owner: "CollectorMSP", Custodian: "CollectorMSP", Pending: "ProcessorMSP"}
 	moved := &custody.Holder{Owner: "CollectorMSP", Custodian: "ProcessorMSP"}
-	pressed := &custody.Holder{Owner: "ProcessorMSP", Custodian: "RetailMSP", Upstream: []string{"CollectorMSP", "FarmMSP"}}
+	pressed := &custody.Holder{Owner: "ProcessorMSP", Custodian: "RetailMSP", From: []string{"SEED"}}
 	rec := func(seq uint64, act, to, by string) custody.Record {
 		return custody.Record{Kind: custody.KindEvent, Key: "L1", Seq: seq, Act: act, To: to, By: by}
 	}
@@ -25,6 +25,8 @@ func TestAuthorize(t *testing.T) {
 		err       error
 	}{
 		{"first record makes owner and custodian", nil, rec(0, "", "", ""), "CollectorMSP", false, *held, nil},
+		{"first record says what it was made from", nil, custody.Record{Kind: custody.KindEvent, Key: "OIL", From: []string{"SEED"}}, "ProcessorMSP", false,
+			custody.Holder{Owner: "ProcessorMSP", Custodian: "ProcessorMSP", From: []string{"SEED"}}, nil},
 		{"first record naming its writer", nil, rec(0, "", "", "CollectorMSP"), "CollectorMSP", false, *held, nil},
 		{"regulator starts no chain", nil, rec(0, "", "", ""), "RegulatorMSP", true, custody.Holder{}, custody.ErrForbidden},
 		{"a chain does not start with a shipment", nil, rec(0, "ship", "X", ""), "CollectorMSP", false, custody.Holder{}, custody.ErrForbidden},
@@ -53,6 +55,8 @@ func TestAuthorize(t *testing.T) {
 		{"regulator recalls", moved, rec(3, "recall", "", ""), "RegulatorMSP", true, *moved, nil},
 		{"stranger recalls", moved, rec(3, "recall", "", ""), "RetailMSP", false, custody.Holder{}, custody.ErrForbidden},
 		{"an owner upstream recalls", pressed, rec(3, "recall", "", ""), "CollectorMSP", false, *pressed, nil},
+		{"an owner two chains upstream recalls", pressed, rec(3, "recall", "", ""), "FarmMSP", false, *pressed, nil},
+		{"a stranger to the sources recalls", pressed, rec(3, "recall", "", ""), "RetailMSP2", false, custody.Holder{}, custody.ErrForbidden},
 		{"an owner upstream steps", pressed, rec(3, "", "", ""), "CollectorMSP", false, custody.Holder{}, custody.ErrForbidden},
 		{"a regulator files a complaint", nil, custody.Record{Kind: custody.KindComplaint, Key: "C1"}, "RegulatorMSP", true,
 			custody.Holder{Owner: "RegulatorMSP", Custodian: "RegulatorMSP"}, nil},
@@ -61,7 +65,7 @@ func TestAuthorize(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := custody.Authorize(tt.h, nil, tt.r, tt.org, tt.regulator)
+			got, err := custody.Authorize(tt.h, tt.r, tt.org, tt.regulator, sources)
 			if !errors.Is(err, tt.err) || (err == nil) != (tt.err == nil) {
 				t.Fatalf("err = %v, want %v", err, tt.err)
 			}
@@ -72,19 +76,32 @@ func TestAuthorize(t *testing.T) {
 	}
 }
 
-// TestAuthorizeUpstream: a chain made from others records their owners and
-// the owners upstream of them, but not its own writer, as those who may
-// recall it.
-func TestAuthorizeUpstream(t *testing.T) {
-	seed := custody.Holder{Owner: "CollectorMSP", Custodian: "ProcessorMSP", Upstream: []string{"FarmMSP"}}
-	other := custody.Holder{Owner: "ProcessorMSP", Custodian: "ProcessorMSP"}
-	oil := custody.Record{Kind: custody.KindEvent, Key: "OIL", From: []string{"SEED", "OLD"}}
-	got, err := custody.Authorize(nil, []custody.Holder{seed, other}, oil, "ProcessorMSP", false)
-	want := custody.Holder{Owner: "ProcessorMSP", Custodian: "ProcessorMSP", Upstream: []string{"CollectorMSP", "FarmMSP"}}
-	if err != nil || !got.Equal(want) {
-		t.Fatalf("holder = %+v, %v; want %+v", got, err, want)
+// sources answers Upstream from a fixed family: SEED, owned by
+// CollectorMSP, was made from FARM, owned by FarmMSP.
+func sources(from []string, org string) (bool, error) {
+	owner := map[string]string{"SEED": "CollectorMSP", "FARM": "FarmMSP"}
+	parent := map[string][]string{"SEED": {"FARM"}}
+	for len(from) > 0 {
+		k := from[0]
+		from = append(from[1:], parent[k]...)
+		if owner[k] == org {
+			return true, nil
+		}
 	}
-	if _, err := custody.Authorize(nil, []custody.Holder{seed}, oil, "ProcessorMSP", false); err == nil {
-		t.Error("a first record was authorized without the holders of all its sources")
+	return false, nil
+}
+
+// TestAuthorizeUpstreamWaits: a recall whose right depends on a chain the
+// ledger does not hold yet waits with the ledger's answer, and Upstream is
+// not asked for the owner's own recall.
+func TestAuthorizeUpstreamWaits(t *testing.T) {
+	h := &custody.Holder{Owner: "ProcessorMSP", Custodian: "ProcessorMSP", From: []string{"SEED"}}
+	recall := custody.Record{Kind: custody.KindEvent, Key: "OIL", Seq: 1, Act: custody.ActRecall}
+	notYet := func([]string, string) (bool, error) { return false, custody.ErrGap }
+	if _, err := custody.Authorize(h, recall, "CollectorMSP", false, notYet); !errors.Is(err, custody.ErrGap) {
+		t.Errorf("recall before the sources are held: %v, want a gap", err)
+	}
+	if _, err := custody.Authorize(h, recall, "ProcessorMSP", false, notYet); err != nil {
+		t.Errorf("the owner's recall asked upstream: %v", err)
 	}
 }
