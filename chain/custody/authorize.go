@@ -40,6 +40,10 @@ const maxFrom = 64
 // orgPattern is what a ledger organization's name may be: an MSP id.
 var orgPattern = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
 
+// ValidOrg reports whether s can name a ledger organization (an MSP id) in a
+// record's By or To.
+func ValidOrg(s string) bool { return orgPattern.MatchString(s) }
+
 // checkAct reports whether r's act, and the organizations it names, are well
 // formed on their own.
 func (r Record) checkAct() error {

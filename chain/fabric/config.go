@@ -70,6 +70,11 @@ func LoadEnv(path, suffix string, getenv func(string) string) (Config, error) {
 	if err != nil {
 		return Config{}, err
 	}
+	return loadEnv(vals, suffix, getenv)
+}
+
+// loadEnv is LoadEnv on a settings file already read.
+func loadEnv(vals map[string]string, suffix string, getenv func(string) string) (Config, error) {
 	get := func(k string) string {
 		for _, o := range orgVars {
 			if k == o {

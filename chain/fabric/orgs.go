@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/agritrace/agritrace/chain/custody"
 	"github.com/agritrace/agritrace/internal/trace"
 )
 
@@ -25,15 +26,15 @@ type Node struct {
 // identity writes their records (see ParseOrgMap). Without FABRIC_ORG_MSPS
 // the node's own organization writes everything.
 func LoadNode(path string, getenv func(string) string) (Node, error) {
-	own, err := LoadEnv(path, "", getenv)
-	if err != nil {
-		return Node{}, err
-	}
-	n := Node{Own: own, Orgs: OrgMap{fallback: own.MSPID}}
 	vals, err := readEnv(path)
 	if err != nil {
 		return Node{}, err
 	}
+	own, err := loadEnv(vals, "", getenv)
+	if err != nil {
+		return Node{}, err
+	}
+	n := Node{Own: own, Orgs: OrgMap{fallback: own.MSPID}}
 	get := func(k string) string {
 		if v := getenv(k); v != "" {
 			return v
@@ -41,7 +42,7 @@ func LoadNode(path string, getenv func(string) string) (Node, error) {
 		return vals[k]
 	}
 	for _, suffix := range strings.Fields(strings.ReplaceAll(get("FABRIC_IDENTITIES"), ",", " ")) {
-		c, err := LoadEnv(path, suffix, getenv)
+		c, err := loadEnv(vals, suffix, getenv)
 		if err != nil {
 			return Node{}, fmt.Errorf("FABRIC_IDENTITIES %s: %w", suffix, err)
 		}
@@ -75,7 +76,7 @@ func ParseOrgMap(s string) (OrgMap, error) {
 	var m OrgMap
 	for _, f := range strings.Fields(strings.ReplaceAll(s, ",", " ")) {
 		sel, msp, ok := strings.Cut(f, "=")
-		if !ok || !validMSP(msp) {
+		if !ok || !custody.ValidOrg(msp) {
 			return OrgMap{}, fmt.Errorf("fabric: FABRIC_ORG_MSPS: %q is not SELECTOR=MSPID", f)
 		}
 		switch kind, v, _ := strings.Cut(sel, ":"); {
@@ -96,10 +97,6 @@ func ParseOrgMap(s string) (OrgMap, error) {
 		return OrgMap{}, fmt.Errorf("fabric: FABRIC_ORG_MSPS: no rule for * (the organization that writes for everyone else)")
 	}
 	return m, nil
-}
-
-func validMSP(s string) bool {
-	return s != "" && len(s) <= 64 && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") == ""
 }
 
 // LedgerOrg returns the MSP id that writes o's records.
